@@ -1,0 +1,62 @@
+"""publish_job: publishes one claimed batch, each post at its exact due time."""
+
+import statistics
+
+from dagster import Config, MetadataValue, OpExecutionContext, Output, job, op
+
+from resources.platforms import PlatformsResource
+from resources.store import TaskStoreResource
+from scheduling_platform.publishing import BatchPublisher, PublishOutcome
+from scheduling_platform.settings import get_settings
+
+
+class PublishBatchConfig(Config):
+    claim_batch: str
+    platform: str
+
+
+def outcome_metadata(outcomes: list[PublishOutcome]) -> dict[str, object]:
+    lateness = sorted(o.lateness_seconds for o in outcomes if o.lateness_seconds is not None)
+    by_status: dict[str, int] = {}
+    for outcome in outcomes:
+        by_status[str(outcome.status)] = by_status.get(str(outcome.status), 0) + 1
+    return {
+        "tasks": len(outcomes),
+        "by_status": MetadataValue.json(by_status),
+        "lateness_p50_seconds": round(statistics.median(lateness), 3) if lateness else 0.0,
+        "lateness_max_seconds": round(lateness[-1], 3) if lateness else 0.0,
+        "errors": MetadataValue.md(
+            "\n".join(f"- task {o.task_id}: {o.error}" for o in outcomes if o.error) or "none"
+        ),
+    }
+
+
+@op(tags={"kind": "publish"})
+def publish_claimed_batch(
+    context: OpExecutionContext,
+    config: PublishBatchConfig,
+    task_store: TaskStoreResource,
+    platforms: PlatformsResource,
+) -> Output[list[int]]:
+    settings = get_settings()
+    publisher = BatchPublisher(
+        store=task_store.get_store(),
+        clients={config.platform: platforms.client(config.platform)},
+        run_id=context.run_id,
+        concurrency=settings.publish_concurrency,
+        lease_seconds=settings.lease_seconds,
+    )
+    outcomes = publisher.publish_batch(config.claim_batch)
+    for outcome in outcomes:
+        context.log.info(
+            f"task {outcome.task_id}: {outcome.status}"
+            + (f" as {outcome.platform_post_id}" if outcome.platform_post_id else "")
+            + (f" ({outcome.error})" if outcome.error else "")
+        )
+    published = [o.task_id for o in outcomes if o.platform_post_id]
+    return Output(published, metadata=outcome_metadata(outcomes))
+
+
+@job(description="Publishes the tasks of one claimed batch at their exact due times.")
+def publish_job() -> None:
+    publish_claimed_batch()

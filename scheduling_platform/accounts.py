@@ -1,0 +1,45 @@
+"""Adding accounts: checks the platform, and against the sandbox fetches a token itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduling_platform.platforms.registry import check_platform, make_client, sandbox_base_url
+from scheduling_platform.settings import Settings
+from scheduling_platform.store.records import Account
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import zone
+
+
+def add_account(
+    store: TaskStore,
+    settings: Settings,
+    *,
+    platform: str,
+    name: str,
+    credentials: dict[str, Any] | None = None,
+    timezone: str | None = None,
+) -> Account:
+    """Store an account; without credentials, authorise it against the sandbox."""
+    check_platform(platform)
+    if not name.strip():
+        raise ValueError("the account name is empty")
+    timezone = timezone or settings.default_timezone
+    zone(timezone)  # refuse an unknown zone before anything is stored
+    if credentials is None:
+        credentials = sandbox_credentials(platform, name, settings)
+    return store.add_account(platform, name, timezone, credentials)
+
+
+def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[str, Any]:
+    client = make_client(platform, sandbox_base_url(platform, settings))
+    code = f"sandbox-{name}"
+    grant = client.acquire_token({"authorization_code": code})
+    credentials: dict[str, Any] = {
+        "access_token": grant.access_token,
+        "authorization_code": code,
+        **grant.extra,
+    }
+    if grant.refresh_token:
+        credentials["refresh_token"] = grant.refresh_token
+    return credentials

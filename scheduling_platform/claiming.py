@@ -1,0 +1,56 @@
+"""Claiming due tasks in windows: one batch per platform, named by the window and platform."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduling_platform.store.task_store import TaskStore
+
+
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """Tasks of one platform claimed in one window; its name is also the publish run's key."""
+
+    claim_batch: str
+    platform: str
+    task_ids: tuple[int, ...]
+    first_due: datetime
+    last_due: datetime
+
+
+def window_name(window_end: datetime) -> str:
+    return window_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def claim_due_batches(
+    store: TaskStore,
+    *,
+    now: datetime,
+    lookahead_seconds: int,
+    lease_seconds: int,
+    limit: int = 20_000,
+) -> list[ClaimedBatch]:
+    """Return expired claims to the schedule, then claim what is due by now + lookahead."""
+    store.release_expired_claims(now)
+    window_end = now + timedelta(seconds=lookahead_seconds)
+    claimed = store.claim_due_tasks(
+        horizon=window_end,
+        claim_batch_prefix=window_name(window_end),
+        lease_until=window_end + timedelta(seconds=lease_seconds),
+        limit=limit,
+    )
+    by_batch = defaultdict(list)
+    for task in claimed:
+        by_batch[(task.claim_batch, task.platform)].append(task)
+    return [
+        ClaimedBatch(
+            claim_batch=str(batch),
+            platform=platform,
+            task_ids=tuple(t.id for t in group),
+            first_due=min(t.scheduled_at for t in group),
+            last_due=max(t.scheduled_at for t in group),
+        )
+        for (batch, platform), group in sorted(by_batch.items())
+    ]

@@ -1,0 +1,265 @@
+"""`scheduling-platform`: accounts, tasks, the sandbox, one sensor tick, and the whole platform."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
+from scheduling_platform.platforms.base import PLATFORMS, PlatformError
+from scheduling_platform.platforms.registry import UnsupportedPlatformError
+from scheduling_platform.platforms.rules import ContentRejectedError
+from scheduling_platform.settings import Settings, get_settings
+from scheduling_platform.store.records import NotFoundError
+from scheduling_platform.store.task_store import DuplicateAccountError, TaskStore
+from scheduling_platform.timeutil import InvalidTimeError, in_zone
+
+USER_ERRORS = (
+    ValueError,  # SchedulingError, ContentRejectedError, InvalidTimeError, DuplicateAccountError
+    NotFoundError,
+    InvalidTransitionError,
+    UnsupportedPlatformError,
+    ContentRejectedError,
+    InvalidTimeError,
+    DuplicateAccountError,
+    PlatformError,
+)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
+
+
+def emit(as_json: bool, data: Any, text: str) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2) if as_json else text)
+
+
+def user_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn refusals into a clear message and exit code 1, nothing stored, no traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except USER_ERRORS as exc:
+            if kwargs.get("as_json"):
+                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def open_store(settings: Settings) -> TaskStore:
+    return TaskStore.from_url(settings.resolved_database_url)
+
+
+@click.group()
+def main() -> None:
+    """Schedule content for Weibo, WeChat, Douyin, Toutiao and Baijiahao; publish it on time."""
+
+
+# ------------------------------------------------------------------------ accounts
+@main.group()
+def accounts() -> None:
+    """Platform accounts."""
+
+
+@accounts.command("add")
+@click.option("--platform", required=True, type=click.Choice(PLATFORMS))
+@click.option("--name", required=True)
+@click.option("--credentials", help="JSON object; without it the sandbox issues a token")
+@click.option("--timezone", help="IANA zone of the account (default Asia/Shanghai)")
+@json_option
+@user_errors
+def accounts_add(
+    platform: str, name: str, credentials: str | None, timezone: str | None, as_json: bool
+) -> None:
+    from scheduling_platform.accounts import add_account
+
+    settings = get_settings()
+    parsed = None
+    if credentials is not None:
+        try:
+            parsed = json.loads(credentials)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--credentials is not valid JSON: {exc.msg}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("--credentials must be a JSON object")
+    account = add_account(
+        open_store(settings),
+        settings,
+        platform=platform,
+        name=name,
+        credentials=parsed,
+        timezone=timezone,
+    )
+    emit(as_json, account.public_view(), f"account {account.id}: {platform} {name}")
+
+
+@accounts.command("list")
+@json_option
+@user_errors
+def accounts_list(as_json: bool) -> None:
+    rows = [a.public_view() for a in open_store(get_settings()).list_accounts()]
+    text = "\n".join(
+        f"{a['id']:>5}  {a['platform']:<10} {a['name']}  ({a['timezone']})" for a in rows
+    )
+    emit(as_json, rows, text or "no accounts")
+
+
+# --------------------------------------------------------------------------- tasks
+@main.group()
+def tasks() -> None:
+    """Scheduled posts."""
+
+
+def _task_line(store: TaskStore, task_view: dict[str, Any], zone_name: str) -> str:
+    from scheduling_platform.timeutil import parse_user_time
+
+    local = in_zone(parse_user_time(task_view["scheduled_at"], "UTC"), zone_name)
+    return (
+        f"{task_view['id']:>7}  {task_view['platform']:<10} {task_view['status']:<16} "
+        f"{local.isoformat()}  {task_view['content'][:40]}"
+    )
+
+
+@tasks.command("create")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option("--content", required=True)
+@click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
+@click.option("--title")
+@json_option
+@user_errors
+def tasks_create(
+    account_id: int, content: str, at: str, priority: int, title: str | None, as_json: bool
+) -> None:
+    from scheduling_platform.scheduling import schedule_task
+
+    store = open_store(get_settings())
+    task = schedule_task(store, account_id, content, at, priority=priority, title=title)
+    zone_name = store.get_account(account_id).timezone
+    emit(
+        as_json,
+        task.public_view(),
+        f"task {task.id} scheduled for {in_zone(task.scheduled_at, zone_name).isoformat()}",
+    )
+
+
+@tasks.command("list")
+@click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
+@click.option("--limit", default=1000, show_default=True, type=int)
+@json_option
+@user_errors
+def tasks_list(status: str | None, limit: int, as_json: bool) -> None:
+    settings = get_settings()
+    store = open_store(settings)
+    found = store.list_tasks(TaskStatus(status) if status else None, limit=limit)
+    zones = {a.id: a.timezone for a in store.list_accounts()}
+    views = [t.public_view() for t in found]
+    text = "\n".join(
+        _task_line(store, v, zones.get(v["account_id"], settings.default_timezone)) for v in views
+    )
+    emit(as_json, views, text or "no tasks")
+
+
+@tasks.command("show")
+@click.argument("task_id", type=int)
+@json_option
+@user_errors
+def tasks_show(task_id: int, as_json: bool) -> None:
+    store = open_store(get_settings())
+    task = store.get_task(task_id)
+    view = task.public_view()
+    view["attempts"] = store.attempts(task_id)
+    view["audit"] = store.audit_trail(task_id)
+    zone_name = store.get_account(task.account_id).timezone
+    lines = [f"{k}: {v}" for k, v in task.public_view().items()]
+    lines.append(f"scheduled_at ({zone_name}): {in_zone(task.scheduled_at, zone_name).isoformat()}")
+    lines += [
+        f"  {a['at']:%Y-%m-%d %H:%M:%S}Z {a['from_status'] or '-'} -> {a['to_status']}"
+        f" by {a['actor']}"
+        for a in view["audit"]
+    ]
+    emit(as_json, view, "\n".join(lines))
+
+
+@tasks.command("cancel")
+@click.argument("task_id", type=int)
+@json_option
+@user_errors
+def tasks_cancel(task_id: int, as_json: bool) -> None:
+    from scheduling_platform.scheduling import cancel_task
+
+    task = cancel_task(open_store(get_settings()), task_id)
+    emit(as_json, task.public_view(), f"task {task.id} cancelled")
+
+
+@tasks.command("reschedule")
+@click.argument("task_id", type=int)
+@click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@json_option
+@user_errors
+def tasks_reschedule(task_id: int, at: str, as_json: bool) -> None:
+    from scheduling_platform.scheduling import reschedule_task
+
+    store = open_store(get_settings())
+    task = reschedule_task(store, task_id, at)
+    zone_name = store.get_account(task.account_id).timezone
+    emit(
+        as_json,
+        task.public_view(),
+        f"task {task.id} moved to {in_zone(task.scheduled_at, zone_name).isoformat()}",
+    )
+
+
+# ---------------------------------------------------------------- running things
+@main.command()
+@json_option
+@user_errors
+def tick(as_json: bool) -> None:
+    """Evaluate the due-task sensor once and execute the runs it asks for, here and now."""
+    from dagster import DagsterInstance
+
+    from scheduling_platform.dagster_home import ensure_dagster_home
+    from sensors.tick import run_one_tick
+
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    with DagsterInstance.get() as instance:
+        runs = run_one_tick(instance)
+    store = open_store(settings)
+    published = [store.get_task(i).public_view() for r in runs for i in r["published_task_ids"]]
+    lines = [
+        f"run {r['run_id']} ({r['platform']}): "
+        f"{'ok' if r['success'] else 'FAILED'}, {len(r['published_task_ids'])} published"
+        for r in runs
+    ]
+    lines += [f"  task {t['id']} -> {t['platform_post_id']}" for t in published]
+    emit(as_json, {"runs": runs, "published": published}, "\n".join(lines) or "nothing was due")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8094, show_default=True, type=int)
+def sandbox(host: str, port: int) -> None:
+    """Serve the local platform sandbox (the five platforms' APIs) on loopback."""
+    from scheduling_platform.sandbox.app import serve
+
+    serve(host, port)
+
+
+@main.command()
+def up() -> None:
+    """Start the sandbox, the Dagster webserver and the daemon (sensor running). Ctrl-C stops."""
+    from scheduling_platform.launcher import run_platform
+
+    sys.exit(run_platform(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

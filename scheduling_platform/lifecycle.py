@@ -1,0 +1,49 @@
+"""The task lifecycle: which status may follow which."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    PUBLISHING = "publishing"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    NEEDS_ATTENTION = "needs_attention"
+
+
+S = TaskStatus
+
+ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    S.DRAFT: frozenset({S.SCHEDULED, S.CANCELLED}),
+    S.SCHEDULED: frozenset({S.CLAIMED, S.CANCELLED, S.SCHEDULED}),
+    # A claim that is not started in time returns to the schedule (lease expiry).
+    S.CLAIMED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED}),
+    S.PUBLISHING: frozenset({S.SUBMITTED, S.PUBLISHED, S.RETRYING, S.FAILED, S.NEEDS_ATTENTION}),
+    S.SUBMITTED: frozenset({S.PUBLISHED, S.FAILED, S.NEEDS_ATTENTION}),
+    S.RETRYING: frozenset({S.CLAIMED, S.CANCELLED, S.FAILED}),
+    S.NEEDS_ATTENTION: frozenset({S.PUBLISHED, S.SCHEDULED, S.FAILED, S.CANCELLED}),
+    S.PUBLISHED: frozenset(),
+    S.FAILED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+# Statuses from which a person may still cancel or move a task.
+EDITABLE = frozenset({S.DRAFT, S.SCHEDULED, S.RETRYING, S.NEEDS_ATTENTION})
+# Statuses the claimer picks up when they are due.
+CLAIMABLE = frozenset({S.SCHEDULED, S.RETRYING})
+
+
+class InvalidTransitionError(ValueError):
+    """A status change the lifecycle does not allow, or that lost a race."""
+
+
+def check_transition(current: TaskStatus, target: TaskStatus) -> None:
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransitionError(f"a {current} task cannot become {target}")

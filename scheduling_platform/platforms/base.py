@@ -1,0 +1,86 @@
+"""One interface for the five platforms' clients, and the error kinds the publisher acts on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+PLATFORMS = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
+
+
+class ErrorKind(StrEnum):
+    RETRYABLE = "retryable"  # rate limit, 5xx, timeout: try again later
+    AUTH = "auth"  # token expired or revoked: refresh once, else re-authorise
+    REJECTED = "rejected"  # content refused or review failed: fail with the platform's message
+    QUOTA = "quota"  # today's quota is spent: move to the next allowed window
+    UNKNOWN_OUTCOME = "unknown_outcome"  # the request may have gone through: reconcile first
+
+
+class PlatformError(Exception):
+    """An error from a platform, classified; the message never carries a credential."""
+
+    def __init__(self, kind: ErrorKind, message: str, *, code: str | None = None) -> None:
+        super().__init__(f"[{code}] {message}" if code else message)
+        self.kind = kind
+        self.code = code
+        self.platform_message = message
+
+
+@dataclass(frozen=True)
+class Post:
+    """What goes out: the task's content in platform-neutral form."""
+
+    task_id: int
+    text: str
+    title: str | None = None
+    media: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    platform_post_id: str
+    # False where the platform reviews first (WeChat, Douyin, Baijiahao): `submitted`, not done.
+    final: bool = True
+    url: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    expires_at: datetime | None
+    refresh_token: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    token_valid: bool
+    expires_at: datetime | None
+    detail: str
+
+
+class PlatformClient(Protocol):
+    """What the publisher, the metrics ingestion and `accounts check` need of every platform."""
+
+    platform: str
+
+    def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult: ...
+
+    def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
+        """Where an asynchronous publish stands (review); raises REJECTED when it failed."""
+        ...
+
+    def fetch_metrics(
+        self, credentials: dict[str, Any], platform_post_ids: list[str]
+    ) -> dict[str, dict[str, int]]: ...
+
+    def validate_account(self, credentials: dict[str, Any]) -> AccountCheck: ...
+
+    def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
+        """Refresh or re-acquire the access token from what the account holds."""
+        ...
+
+    def is_available(self) -> bool: ...

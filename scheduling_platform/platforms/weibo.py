@@ -1,0 +1,152 @@
+"""Sina Weibo: OAuth2 tokens and `2/statuses/share.json` (see shared PLATFORMS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from scheduling_platform.platforms.base import (
+    AccountCheck,
+    ErrorKind,
+    PlatformError,
+    Post,
+    PublishResult,
+    TokenGrant,
+)
+from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.timeutil import utcnow
+
+# Weibo documents the error body but not these codes; they are the commonly cited ones and
+# can be overridden per deployment.
+DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
+    10022: ErrorKind.RETRYABLE,  # IP requests out of rate limit
+    10023: ErrorKind.RETRYABLE,  # user requests out of rate limit
+    10024: ErrorKind.RETRYABLE,  # user requests for this API out of rate limit
+    20019: ErrorKind.REJECTED,  # repeated content
+    20016: ErrorKind.QUOTA,  # posting too often today
+    21327: ErrorKind.AUTH,  # token expired
+    21332: ErrorKind.AUTH,  # invalid access token
+    21314: ErrorKind.AUTH,
+    21315: ErrorKind.AUTH,
+    21316: ErrorKind.AUTH,
+    21317: ErrorKind.AUTH,
+    10014: ErrorKind.REJECTED,  # the app lacks permission
+}
+
+
+@dataclass
+class WeiboClient:
+    base_url: str
+    timeout_seconds: float = 10.0
+    app_key: str = ""
+    app_secret: str = ""
+    error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
+    platform: str = "weibo"
+
+    def __post_init__(self) -> None:
+        self._http = make_http_client(self.base_url, self.timeout_seconds)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
+        body = json_body(response)
+        if isinstance(body, dict) and "error_code" in body:
+            code = int(body["error_code"])
+            kind = self.error_kinds.get(code, ErrorKind.RETRYABLE)
+            raise PlatformError(kind, str(body.get("error", "unknown error")), code=str(code))
+        if response.status_code >= 500:
+            raise server_error(response, sends_post=sends_post)
+        if response.status_code >= 400 or not isinstance(body, dict | list):
+            raise PlatformError(
+                ErrorKind.RETRYABLE,
+                f"unexpected answer HTTP {response.status_code}",
+                code=str(response.status_code),
+            )
+        return body  # type: ignore[return-value]
+
+    def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
+        response = send(
+            self._http,
+            "POST",
+            "/2/statuses/share.json",
+            sends_post=True,
+            data={"access_token": credentials.get("access_token", ""), "status": post.text},
+        )
+        body = self._check(response, sends_post=True)
+        return PublishResult(platform_post_id=str(body["idstr"]), final=True, raw=body)
+
+    def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
+        # Weibo publishes synchronously: an accepted post is live.
+        return PublishResult(platform_post_id=platform_post_id, final=True)
+
+    def fetch_metrics(
+        self, credentials: dict[str, Any], platform_post_ids: list[str]
+    ) -> dict[str, dict[str, int]]:
+        metrics: dict[str, dict[str, int]] = {}
+        for start in range(0, len(platform_post_ids), 100):  # the API takes 100 ids a call
+            ids = platform_post_ids[start : start + 100]
+            response = send(
+                self._http,
+                "GET",
+                "/2/statuses/count.json",
+                params={"access_token": credentials.get("access_token", ""), "ids": ",".join(ids)},
+            )
+            for item in self._check(response):  # type: ignore[union-attr]
+                metrics[str(item["id"])] = {
+                    "comments": int(item.get("comments", 0)),
+                    "shares": int(item.get("reposts", 0)),
+                    "likes": int(item.get("attitudes", 0)),
+                    "reads": int(item.get("reads", 0)),
+                }
+        return metrics
+
+    def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
+        response = send(
+            self._http,
+            "POST",
+            "/oauth2/get_token_info",
+            data={"access_token": credentials.get("access_token", "")},
+        )
+        try:
+            body = self._check(response)
+        except PlatformError as exc:
+            if exc.kind is ErrorKind.AUTH:
+                return AccountCheck(False, None, exc.platform_message)
+            raise
+        expires_at = utcnow() + timedelta(seconds=int(body.get("expire_in", 0)))
+        return AccountCheck(True, expires_at, f"uid {body.get('uid')}, scope {body.get('scope')}")
+
+    def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
+        """Weibo gives no refresh token to web apps: a new token needs an authorisation code."""
+        code = credentials.get("authorization_code")
+        if not code:
+            raise PlatformError(ErrorKind.AUTH, "the account must be authorised again on Weibo")
+        response = send(
+            self._http,
+            "POST",
+            "/oauth2/access_token",
+            data={
+                "client_id": credentials.get("app_key", self.app_key),
+                "client_secret": credentials.get("app_secret", self.app_secret),
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": credentials.get("redirect_uri", "https://localhost/callback"),
+            },
+        )
+        body = self._check(response)
+        return TokenGrant(
+            access_token=str(body["access_token"]),
+            expires_at=utcnow() + timedelta(seconds=int(body.get("expires_in", 0))),
+            extra={"uid": str(body.get("uid", ""))},
+        )
+
+    def is_available(self) -> bool:
+        try:
+            send(self._http, "GET", "/2/statuses/count.json")
+        except PlatformError:
+            return False
+        return True

@@ -1,0 +1,160 @@
+"""Publishing a claimed batch: each post at its exact due time, once, in account order."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
+from scheduling_platform.platforms.base import (
+    ErrorKind,
+    PlatformClient,
+    PlatformError,
+    Post,
+    PublishResult,
+)
+from scheduling_platform.store.records import Account, Task
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    task_id: int
+    platform: str
+    status: TaskStatus
+    sent_at: datetime | None
+    lateness_seconds: float | None
+    platform_post_id: str | None = None
+    error: str | None = None
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff: 30 s, 60 s, 120 s, ... capped at 30 minutes."""
+    return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 1800))
+
+
+@dataclass
+class BatchPublisher:
+    store: TaskStore
+    clients: Mapping[str, PlatformClient]
+    run_id: str | None = None
+    concurrency: int = 16
+    lease_seconds: int = 300
+    sleep: Callable[[float], None] = time.sleep
+
+    def publish_batch(self, claim_batch: str) -> list[PublishOutcome]:
+        """Publish every task still claimed under `claim_batch`; returns one outcome each."""
+        batch = [
+            t for t in self.store.tasks_in_batch(claim_batch) if t.status is TaskStatus.CLAIMED
+        ]
+        if not batch:
+            return []
+        accounts = self.store.accounts_by_id({t.account_id for t in batch})
+        last_of_account: dict[int, Future[PublishOutcome]] = {}
+        futures: list[Future[PublishOutcome]] = []
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="publish") as pool:
+            for task in sorted(batch, key=lambda t: (t.scheduled_at, -t.priority, t.id)):
+                self._wait_until(task.scheduled_at)
+                # Posts of one account leave in order: each waits for the one before it.
+                # The pool is FIFO, so the one before is running or done: no deadlock.
+                before = last_of_account.get(task.account_id)
+                future = pool.submit(self._publish_after, before, task, accounts[task.account_id])
+                last_of_account[task.account_id] = future
+                futures.append(future)
+        return [f.result() for f in futures]
+
+    def _wait_until(self, due: datetime) -> None:
+        delay = (due - utcnow()).total_seconds()
+        if delay > 0:
+            self.sleep(delay)
+
+    def _publish_after(
+        self, before: Future[PublishOutcome] | None, task: Task, account: Account
+    ) -> PublishOutcome:
+        if before is not None:
+            before.result()
+        try:
+            return self.publish_one(task, account)
+        except Exception:  # keep the batch going; the task's lease brings it back
+            log.exception("publishing task %s failed unexpectedly", task.id)
+            return PublishOutcome(
+                task.id,
+                task.platform,
+                task.status,
+                None,
+                None,
+                error="unexpected error; see the run log",
+            )
+
+    def publish_one(self, task: Task, account: Account) -> PublishOutcome:
+        try:
+            started = self.store.begin_attempt(
+                task, self.run_id, lease_until=utcnow() + timedelta(seconds=self.lease_seconds)
+            )
+        except InvalidTransitionError as exc:
+            # Cancelled, moved or re-claimed since the claim: not ours to send.
+            return PublishOutcome(task.id, task.platform, task.status, None, None, error=str(exc))
+        client = self.clients[task.platform]
+        post = Post(task_id=task.id, text=task.content, title=task.title)
+        sent_at = utcnow()
+        lateness = (sent_at - task.scheduled_at).total_seconds()
+        try:
+            result = self._publish_with_token_refresh(client, account, post)
+        except PlatformError as exc:
+            target, values = self._after_error(started, exc)
+            self.store.finish_attempt(
+                started,
+                target,
+                outcome="error",
+                error_kind=str(exc.kind),
+                error=str(exc),
+                values=values,
+            )
+            return PublishOutcome(task.id, task.platform, target, sent_at, lateness, error=str(exc))
+        target = TaskStatus.PUBLISHED if result.final else TaskStatus.SUBMITTED
+        self.store.finish_attempt(
+            started, target, outcome=str(target), platform_post_id=result.platform_post_id
+        )
+        return PublishOutcome(
+            task.id, task.platform, target, sent_at, lateness, result.platform_post_id
+        )
+
+    def _publish_with_token_refresh(
+        self, client: PlatformClient, account: Account, post: Post
+    ) -> PublishResult:
+        try:
+            return client.publish(account.credentials, post)
+        except PlatformError as exc:
+            if exc.kind is not ErrorKind.AUTH:
+                raise
+        # The token expired: get a new one once, keep it, and try again.
+        grant = client.acquire_token(account.credentials)
+        credentials = {**account.credentials, "access_token": grant.access_token}
+        if grant.refresh_token:
+            credentials["refresh_token"] = grant.refresh_token
+        self.store.update_credentials(account.id, credentials)
+        return client.publish(credentials, post)
+
+    @staticmethod
+    def _after_error(task: Task, exc: PlatformError) -> tuple[TaskStatus, dict[str, object]]:
+        """Where a task goes after a platform error, and when it may be tried again."""
+        now = utcnow()
+        if exc.kind is ErrorKind.UNKNOWN_OUTCOME:
+            # The post may be live: a person or the reconciler decides, never a blind retry.
+            return TaskStatus.NEEDS_ATTENTION, {}
+        if exc.kind in (ErrorKind.REJECTED, ErrorKind.AUTH):
+            return TaskStatus.FAILED, {}
+        if exc.kind is ErrorKind.QUOTA:
+            return TaskStatus.RETRYING, {"not_before": now + timedelta(hours=1)}
+        if task.attempt_count >= MAX_ATTEMPTS:
+            return TaskStatus.FAILED, {}
+        return TaskStatus.RETRYING, {"not_before": now + retry_delay(task.attempt_count)}

@@ -1,0 +1,60 @@
+"""Settings from `SCHEDULING_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class Settings(BaseSettings):
+    """Everything the platform reads from its environment; embedded defaults live under `home`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCHEDULING_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    home: Path = Field(default=Path(".scheduling"), description="all embedded state lives here")
+    database_url: str | None = Field(default=None, description="task store; SQLite by default")
+    warehouse_url: str | None = Field(default=None, description="analytics; DuckDB by default")
+    sandbox_url: str = "http://127.0.0.1:8094"
+    sensor_interval_seconds: int = Field(default=60, ge=1)
+    claim_lookahead_seconds: int = Field(
+        default=120, ge=1, description="claim tasks due this far ahead: interval plus launch time"
+    )
+    lease_seconds: int = Field(
+        default=600, ge=30, description="a claim not finished this long after the due time expires"
+    )
+    publish_concurrency: int = Field(default=16, ge=1, le=256)
+    demo: bool = True
+    webserver_port: int = 3000
+    default_timezone: str = DEFAULT_TIMEZONE
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        # Runs started by the daemon use another working directory: pin the path now.
+        return value.expanduser().resolve()
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'tasks.sqlite'}"
+
+    @cached_property
+    def resolved_warehouse_url(self) -> str:
+        return self.warehouse_url or f"duckdb:///{self.home / 'warehouse.duckdb'}"
+
+    @property
+    def dagster_home(self) -> Path:
+        explicit = os.environ.get("DAGSTER_HOME")
+        return Path(explicit).resolve() if explicit else self.home / "dagster"
+
+
+def get_settings() -> Settings:
+    """Settings as the environment says now (not cached: tests and runs change it)."""
+    return Settings()

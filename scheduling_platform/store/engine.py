@@ -1,0 +1,60 @@
+"""Engines for the task store: SQLite in WAL mode by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+
+def make_engine(url: str, *, pool_size: int = 8) -> Engine:
+    """An engine tuned for many short transactions from several processes at once."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+        _use_wal_and_immediate_transactions(engine)
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
+    )
+
+
+def _use_wal_and_immediate_transactions(engine: Engine) -> None:
+    # pysqlite's own BEGIN is deferred: a reader that later writes can fail with
+    # SQLITE_BUSY_SNAPSHOT at once. Taking the write lock at BEGIN makes every writer
+    # wait its turn (busy timeout) instead.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (idempotent)."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("scheduling_platform") / "migrations")
+    )
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Several processes may start at once; let one of them migrate.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(8094001)")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,78 @@
+"""Rows of the task store as plain, immutable values."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from scheduling_platform.lifecycle import TaskStatus
+
+
+class NotFoundError(LookupError):
+    """No row with that id."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    platform: str
+    name: str
+    timezone: str
+    credentials: dict[str, Any]
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Account:
+        data = dict(row._mapping)
+        data["credentials"] = json.loads(data["credentials"] or "{}")
+        return cls(**data)
+
+    def public_view(self) -> dict[str, Any]:
+        """What may be shown: never the credentials, only which fields are present."""
+        return {
+            "id": self.id,
+            "platform": self.platform,
+            "name": self.name,
+            "timezone": self.timezone,
+            "status": self.status,
+            "credential_fields": sorted(self.credentials),
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    account_id: int
+    platform: str
+    title: str | None
+    content: str
+    scheduled_at: datetime
+    priority: int
+    status: TaskStatus
+    lease_version: int
+    claim_batch: str | None
+    lease_expires_at: datetime | None
+    attempt_count: int
+    platform_post_id: str | None
+    last_error: str | None
+    published_at: datetime | None
+    model_version: str | None
+    not_before: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Task:
+        data = dict(row._mapping)
+        data["status"] = TaskStatus(data["status"])
+        return cls(**data)
+
+    def public_view(self) -> dict[str, Any]:
+        view = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in view.items()}

@@ -1,0 +1,116 @@
+"""Task-store tables (SQLAlchemy Core). Alembic migrations under `migrations/` create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware, on SQLite and Postgres alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the task store; use aware UTC")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: keep the UTC wall time so strings sort as times.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("credentials", Text, nullable=True),
+    Column("status", String(32), nullable=False, server_default="active"),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("platform", "name", name="uq_accounts_platform_name"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("title", String(200), nullable=True),
+    Column("content", Text, nullable=False),
+    Column("scheduled_at", UTCDateTime, nullable=False),
+    Column("priority", Integer, nullable=False, server_default="5"),
+    Column("status", String(24), nullable=False),
+    Column("lease_version", Integer, nullable=False, server_default="0"),
+    Column("claim_batch", String(120), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("attempt_count", Integer, nullable=False, server_default="0"),
+    Column("platform_post_id", String(120), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("model_version", String(64), nullable=True),
+    Column("not_before", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
+    Index("ix_tasks_claim_batch", "claim_batch"),
+    Index("ix_tasks_account_scheduled_at", "account_id", "scheduled_at"),
+)
+
+publish_attempts = Table(
+    "publish_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False, index=True),
+    Column("attempt_no", Integer, nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("outcome", String(24), nullable=True),
+    Column("error_kind", String(24), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("platform_post_id", String(120), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", Id, nullable=True, index=True),
+    Column("account_id", Id, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("from_status", String(24), nullable=True),
+    Column("to_status", String(24), nullable=True),
+    Column("detail", Text, nullable=True),
+)

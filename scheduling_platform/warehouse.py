@@ -1,0 +1,76 @@
+"""The analytics warehouse: DuckDB file by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    url: str  # duckdb:///path/file.duckdb or postgresql://...
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.url.startswith("duckdb:")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return Path(self.url.removeprefix("duckdb:///"))
+
+    @contextmanager
+    def _duckdb(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        # DuckDB lets one process write the file: writers queue on a lock file beside it.
+        with open(self.duckdb_path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
+            connection = duckdb.connect(str(self.duckdb_path), read_only=False)
+            try:
+                yield connection
+            finally:
+                connection.close()
+
+    def replace_table(self, name: str, frame: pd.DataFrame) -> int:
+        """Replace table `name` with `frame`; returns the row count written."""
+        if self.is_duckdb:
+            with self._duckdb(write=True) as con:
+                con.register("incoming", frame)
+                con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
+            return len(frame)
+        engine = create_engine(make_url(self.url))
+        with engine.begin() as conn:
+            frame.to_sql(name, conn, if_exists="replace", index=False)
+        engine.dispose()
+        return len(frame)
+
+    def materialize_query(self, name: str, select_sql: str) -> int:
+        """Replace table `name` with the result of `select_sql`; returns its row count."""
+        if self.is_duckdb:
+            with self._duckdb(write=True) as con:
+                con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {select_sql}')
+                return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+        engine = create_engine(make_url(self.url))
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE TABLE "{name}" AS {select_sql}'))
+            count = conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+        engine.dispose()
+        return int(count)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        if self.is_duckdb:
+            with self._duckdb(write=False) as con:
+                return con.execute(sql).fetch_df()
+        engine = create_engine(make_url(self.url))
+        with engine.connect() as conn:
+            frame = pd.read_sql(text(sql), conn)
+        engine.dispose()
+        return frame
