@@ -9,21 +9,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from scheduling_platform.error_policy import decide_after_error
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.base import (
-    ErrorKind,
     PlatformClient,
     PlatformError,
     Post,
-    PublishResult,
 )
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
+from scheduling_platform.tokens import publish_with_token_refresh
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -35,11 +33,6 @@ class PublishOutcome:
     lateness_seconds: float | None
     platform_post_id: str | None = None
     error: str | None = None
-
-
-def retry_delay(attempt: int) -> timedelta:
-    """Exponential backoff: 30 s, 60 s, 120 s, ... capped at 30 minutes."""
-    return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 1800))
 
 
 @dataclass
@@ -108,9 +101,9 @@ class BatchPublisher:
         sent_at = utcnow()
         lateness = (sent_at - task.scheduled_at).total_seconds()
         try:
-            result = self._publish_with_token_refresh(client, account, post)
+            result = publish_with_token_refresh(self.store, client, account, post)
         except PlatformError as exc:
-            target, values = self._after_error(started, exc)
+            target, values = decide_after_error(started, exc, utcnow())
             self.store.finish_attempt(
                 started,
                 target,
@@ -127,34 +120,3 @@ class BatchPublisher:
         return PublishOutcome(
             task.id, task.platform, target, sent_at, lateness, result.platform_post_id
         )
-
-    def _publish_with_token_refresh(
-        self, client: PlatformClient, account: Account, post: Post
-    ) -> PublishResult:
-        try:
-            return client.publish(account.credentials, post)
-        except PlatformError as exc:
-            if exc.kind is not ErrorKind.AUTH:
-                raise
-        # The token expired: get a new one once, keep it, and try again.
-        grant = client.acquire_token(account.credentials)
-        credentials = {**account.credentials, "access_token": grant.access_token}
-        if grant.refresh_token:
-            credentials["refresh_token"] = grant.refresh_token
-        self.store.update_credentials(account.id, credentials)
-        return client.publish(credentials, post)
-
-    @staticmethod
-    def _after_error(task: Task, exc: PlatformError) -> tuple[TaskStatus, dict[str, object]]:
-        """Where a task goes after a platform error, and when it may be tried again."""
-        now = utcnow()
-        if exc.kind is ErrorKind.UNKNOWN_OUTCOME:
-            # The post may be live: a person or the reconciler decides, never a blind retry.
-            return TaskStatus.NEEDS_ATTENTION, {}
-        if exc.kind in (ErrorKind.REJECTED, ErrorKind.AUTH):
-            return TaskStatus.FAILED, {}
-        if exc.kind is ErrorKind.QUOTA:
-            return TaskStatus.RETRYING, {"not_before": now + timedelta(hours=1)}
-        if task.attempt_count >= MAX_ATTEMPTS:
-            return TaskStatus.FAILED, {}
-        return TaskStatus.RETRYING, {"not_before": now + retry_delay(task.attempt_count)}

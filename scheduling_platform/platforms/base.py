@@ -77,6 +77,13 @@ class PlatformClient(Protocol):
         self, credentials: dict[str, Any], platform_post_ids: list[str]
     ) -> dict[str, dict[str, int]]: ...
 
+    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+        """The platform post id of `post` if it went out (after an unknown outcome), else None.
+
+        Raises RETRYABLE when the platform cannot tell now.
+        """
+        ...
+
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck: ...
 
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:

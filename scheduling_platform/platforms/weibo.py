@@ -83,6 +83,20 @@ class WeiboClient:
         # Weibo publishes synchronously: an accepted post is live.
         return PublishResult(platform_post_id=platform_post_id, final=True)
 
+    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+        """Look for the text among the account's recent statuses (Weibo has no idempotency key)."""
+        response = send(
+            self._http,
+            "GET",
+            "/2/statuses/user_timeline.json",
+            params={"access_token": credentials.get("access_token", ""), "count": 100},
+        )
+        body = self._check(response)
+        for status in body.get("statuses", []):  # type: ignore[union-attr]
+            if status.get("text") == post.text:
+                return str(status["idstr"])
+        return None
+
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]
     ) -> dict[str, dict[str, int]]:

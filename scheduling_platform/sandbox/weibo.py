@@ -103,9 +103,31 @@ def routes(state: SandboxState) -> list[Route]:
             ]
         )
 
+    async def user_timeline(request: Request) -> JSONResponse:
+        issued = await authorised(request, {})
+        if isinstance(issued, JSONResponse):
+            return issued
+        count = min(int(request.query_params.get("count", 20)), 200)
+        recent = state.posts_of("weibo", issued.account)[-count:][::-1]
+        return JSONResponse(
+            {
+                "statuses": [
+                    {
+                        "id": int(p.platform_post_id),
+                        "idstr": p.platform_post_id,
+                        "text": p.text,
+                        "created_at": p.received_at,
+                    }
+                    for p in recent
+                ],
+                "total_number": len(recent),
+            }
+        )
+
     return [
         Route("/oauth2/access_token", access_token, methods=["POST"]),
         Route("/oauth2/get_token_info", token_info, methods=["POST"]),
         Route("/2/statuses/share.json", share, methods=["POST"]),
         Route("/2/statuses/count.json", counts, methods=["GET"]),
+        Route("/2/statuses/user_timeline.json", user_timeline, methods=["GET"]),
     ]
