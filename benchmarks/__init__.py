@@ -1,1 +1,1 @@
-"""Benchmarks: each `bench_*.py` module has `run(quick: bool) -> list[dict]`; rows print as tables."""
+"""Benchmarks: each `bench_*.py` has `run(quick: bool) -> list[dict]`, printed as a table."""

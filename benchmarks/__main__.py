@@ -31,13 +31,16 @@ def _fmt(value: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     found = sorted(
         m.name.removeprefix("bench_")
-        for m in pkgutil.iter_modules([str(Path(__file__).parent])
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if m.name.startswith("bench_")
     )
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[[], *found], help=f"default: all of {found}")
+    parser.add_argument("names", nargs="*", help=f"any of {found}; default: all")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args(argv)
+    unknown = set(args.names) - set(found)
+    if unknown:
+        parser.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {found}")
     for name in args.names or found:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         started = time.perf_counter()
