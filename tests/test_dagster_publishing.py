@@ -1,0 +1,106 @@
+"""The Dagster path: the due-task sensor's ticks, the publish job's runs, the definitions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from dagster import DagsterInstance, build_sensor_context, instance_for_test
+
+from resources.store import TaskStoreResource
+from scheduling_platform.accounts import add_account
+from scheduling_platform.definitions import defs
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.settings import Settings
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import utcnow
+from sensors.due_tasks import due_tasks_sensor
+from sensors.tick import run_one_tick
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _store(settings: Settings) -> TaskStore:
+    return TaskStore.from_url(settings.resolved_database_url)
+
+
+def _evaluate(instance: DagsterInstance, store_url: str, cursor: str | None = None):
+    with build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"task_store": TaskStoreResource(database_url=store_url)},
+    ) as context:
+        return due_tasks_sensor.evaluate_tick(context)
+
+
+def test_sensor_claims_due_work_once_per_platform_window(platform_env: Settings) -> None:
+    store = _store(platform_env)
+    account = add_account(store, platform_env, platform="weibo", name="brand")
+    due = [
+        store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=20 + i)) for i in range(3)
+    ]
+    far = store.create_task(account, "far", utcnow() + timedelta(days=1))
+    url = platform_env.resolved_database_url
+    with instance_for_test() as instance:
+        first = _evaluate(instance, url)
+        (request,) = first.run_requests
+        batch = request.run_config["ops"]["publish_claimed_batch"]["config"]["claim_batch"]
+        assert request.run_key == batch and batch.endswith(":weibo")
+        assert request.tags["platform"] == "weibo" and request.tags["task_count"] == "3"
+        assert {t.id for t in store.tasks_in_batch(batch)} == {t.id for t in due}
+        assert first.cursor is not None
+        second = _evaluate(instance, url, cursor=first.cursor)
+        assert not second.run_requests
+        assert second.skip_message == "no task due in the coming window"
+    assert store.get_task(far.id).status is TaskStatus.SCHEDULED
+
+
+def test_sensor_request_runs_publish_job_on_a_real_instance(
+    platform_env: Settings, sandbox_url: str
+) -> None:
+    store = _store(platform_env)
+    account = add_account(store, platform_env, platform="weibo", name="brand")
+    tasks = [store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=1)) for i in range(3)]
+    with instance_for_test() as instance:
+        (request,) = _evaluate(instance, platform_env.resolved_database_url).run_requests
+        result = defs.resolve_job_def("publish_job").execute_in_process(
+            run_config=request.run_config, instance=instance, tags=request.tags
+        )
+        assert result.success
+        assert sorted(result.output_for_node("publish_claimed_batch")) == [t.id for t in tasks]
+        assert instance.get_run_by_id(result.run_id).tags["platform"] == "weibo"
+    posts = httpx.get(f"{sandbox_url}/_sandbox/posts").json()
+    assert posts["count"] == 3
+    assert {p["text"] for p in posts["posts"]} == {"p0", "p1", "p2"}
+    assert {t.status for t in store.list_tasks()} == {TaskStatus.PUBLISHED}
+
+
+def test_tick_publishes_and_records_the_run(platform_env: Settings, sandbox_url: str) -> None:
+    store = _store(platform_env)
+    account = add_account(store, platform_env, platform="weibo", name="brand")
+    task = store.create_task(account, "tick me", utcnow() + timedelta(seconds=1))
+    with instance_for_test() as instance:
+        (summary,) = run_one_tick(instance)
+        assert summary["success"] and summary["published_task_ids"] == [task.id]
+        (run,) = instance.get_runs()
+        assert run.job_name == "publish_job"
+        assert run_one_tick(instance) == []  # nothing left to claim
+    assert httpx.get(f"{sandbox_url}/_sandbox/posts").json()["count"] == 1
+
+
+def test_definitions_load_through_workspace_yaml() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {"publish_job"} <= set(
+        defs.resolve_all_job_defs() and [j.name for j in defs.resolve_all_job_defs()]
+    )
+    assert defs.resolve_sensor_def("due_tasks_sensor").default_status.value == "RUNNING"
