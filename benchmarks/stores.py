@@ -1,0 +1,92 @@
+"""Task stores for benchmarks: a temporary SQLite file or a throwaway PostgreSQL schema."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from scheduling_platform.store.task_store import TaskStore
+
+POSTGRES_URL = os.environ.get(
+    "SCHEDULING_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def temporary_store(backend: str) -> Iterator[TaskStore]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            store = TaskStore.from_url(f"sqlite:///{folder}/tasks.sqlite")
+            yield store
+            store.engine.dispose()
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    store = TaskStore.from_url(url.render_as_string(hide_password=False))
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _sqlite_utc(value: datetime) -> str:
+    # The store keeps UTC wall time on SQLite (see UTCDateTime).
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def bulk_load_tasks(
+    store: TaskStore, rows: list[tuple[int, str, str, datetime]], platform: str = "weibo"
+) -> None:
+    """Insert (account_id, content, status, scheduled_at) rows fast, through the driver."""
+    columns = (
+        "account_id",
+        "platform",
+        "content",
+        "scheduled_at",
+        "priority",
+        "status",
+        "lease_version",
+        "attempt_count",
+        "created_at",
+        "updated_at",
+    )
+    now = datetime.now().astimezone()
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if store.dialect == "postgresql":
+            buffer = io.StringIO()
+            for account_id, content, status, at in rows:
+                buffer.write(
+                    f"{account_id}\t{platform}\t{content}\t{at.isoformat()}\t5\t{status}"
+                    f"\t0\t0\t{now.isoformat()}\t{now.isoformat()}\n"
+                )
+            buffer.seek(0)
+            cursor.copy_expert(f"COPY tasks ({', '.join(columns)}) FROM STDIN", buffer)
+            raw.commit()
+        else:
+            stamp = _sqlite_utc(now)
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.executemany(
+                f"INSERT INTO tasks ({', '.join(columns)}) VALUES (?,?,?,?,5,?,0,0,?,?)",
+                ((a, platform, c, _sqlite_utc(at), s, stamp, stamp) for a, c, s, at in rows),
+            )
+            cursor.execute("COMMIT")
+    finally:
+        raw.close()
+    if store.dialect == "postgresql":
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE tasks"))
