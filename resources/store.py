@@ -7,6 +7,7 @@ from pydantic import Field
 
 from scheduling_platform.settings import get_settings
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.vault import Vault
 
 _stores: dict[str, TaskStore] = {}
 _lock = threading.Lock()
@@ -16,7 +17,7 @@ def shared_store(url: str) -> TaskStore:
     """One store (and connection pool) per URL and process; migrated on first use."""
     with _lock:
         if url not in _stores:
-            _stores[url] = TaskStore.from_url(url)
+            _stores[url] = TaskStore.from_url(url, vault=Vault.from_settings(get_settings()))
         return _stores[url]
 
 

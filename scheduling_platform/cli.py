@@ -54,7 +54,7 @@ def user_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def open_store(settings: Settings) -> TaskStore:
-    return TaskStore.from_url(settings.resolved_database_url)
+    return TaskStore.from_settings(settings)
 
 
 @click.group()

@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     demo: bool = True
     webserver_port: int = 3000
     default_timezone: str = DEFAULT_TIMEZONE
+    encryption_key: SecretStr | None = Field(
+        default=None, description="token vault primary key, base64 of 32 bytes (see vault.py)"
+    )
+    encryption_keys: SecretStr | None = Field(
+        default=None, description="older vault keys, comma separated, still accepted for reading"
+    )
+    quota_windows: dict[str, str] = Field(
+        default_factory=lambda: {"weibo": "hour"},
+        description="per platform, when a spent quota renews: 'hour', or 'day' (00:00 "
+        "Asia/Shanghai, the default for platforms not named)",
+    )
 
     @field_validator("home")
     @classmethod

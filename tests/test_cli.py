@@ -36,7 +36,7 @@ def test_account_add_gets_a_sandbox_token_and_hides_it(cli, platform_env: Settin
     assert added["name"] == "brand" and added["timezone"] == "Asia/Shanghai"
     assert "access_token" in added["credential_fields"]
     token = (
-        TaskStore.from_url(platform_env.resolved_database_url)
+        TaskStore.from_settings(platform_env)
         .get_account(added["id"])
         .credentials["access_token"]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.vault import read_plain_credentials
 
 
 class NotFoundError(LookupError):
@@ -27,9 +28,14 @@ class Account:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Account:
+    def from_row(
+        cls,
+        row: Row[Any],
+        open_credentials: Callable[[str | None], dict[str, Any]] | None = None,
+    ) -> Account:
+        """`open_credentials` reads the stored text (the vault's); plain JSON without it."""
         data = dict(row._mapping)
-        data["credentials"] = json.loads(data["credentials"] or "{}")
+        data["credentials"] = (open_credentials or read_plain_credentials)(data["credentials"])
         return cls(**data)
 
     def public_view(self) -> dict[str, Any]:

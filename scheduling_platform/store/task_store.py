@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,13 @@ from scheduling_platform.store.records import Account, NotFoundError, Task
 from scheduling_platform.store.schema import accounts, audit_log, publish_attempts, tasks
 from scheduling_platform.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from scheduling_platform.settings import Settings
+    from scheduling_platform.vault import Vault
+
+
+ACTIVE_ACCOUNT = "active"
+
 
 class DuplicateAccountError(ValueError):
     """An account with that platform and name exists already."""
@@ -29,15 +36,41 @@ class DuplicateAccountError(ValueError):
 class TaskStore:
     """All reads and writes of the OLTP store; safe to share between threads."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, vault: Vault | None = None) -> None:
         self.engine = engine
+        # Without a vault, credentials are written as plain JSON (tests, tools); sealed ones
+        # cannot be read then. The platform's processes open the store with `from_settings`.
+        self.vault = vault
 
     @classmethod
-    def from_url(cls, url: str, *, run_migrations: bool = True) -> TaskStore:
+    def from_url(
+        cls, url: str, *, run_migrations: bool = True, vault: Vault | None = None
+    ) -> TaskStore:
         engine = make_engine(url)
         if run_migrations:
             migrate(engine)
-        return cls(engine)
+        return cls(engine, vault)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, run_migrations: bool = True) -> TaskStore:
+        """The store of these settings, with the token vault their keys open."""
+        from scheduling_platform.vault import Vault
+
+        return cls.from_url(
+            settings.resolved_database_url,
+            run_migrations=run_migrations,
+            vault=Vault.from_settings(settings),
+        )
+
+    def _seal(self, credentials: Mapping[str, Any]) -> str:
+        if self.vault is None:
+            return json.dumps(dict(credentials))
+        return self.vault.seal_credentials(credentials)
+
+    def _account(self, row: Any) -> Account:
+        if self.vault is None:
+            return Account.from_row(row)
+        return Account.from_row(row, self.vault.open_credentials)
 
     @property
     def dialect(self) -> str:
@@ -56,12 +89,12 @@ class TaskStore:
                         platform=platform,
                         name=name,
                         timezone=timezone,
-                        credentials=json.dumps(dict(credentials)),
+                        credentials=self._seal(credentials),
                         created_at=now,
                     )
                     .returning(*accounts.c)
                 ).one()
-                account = Account.from_row(row)
+                account = self._account(row)
                 self._audit(conn, now, "cli", account_id=account.id, detail="account added")
         except IntegrityError as exc:
             raise DuplicateAccountError(
@@ -74,17 +107,17 @@ class TaskStore:
             row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
         if row is None:
             raise NotFoundError(f"no account with id {account_id}")
-        return Account.from_row(row)
+        return self._account(row)
 
     def list_accounts(self) -> list[Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(accounts).order_by(accounts.c.id)).all()
-        return [Account.from_row(r) for r in rows]
+        return [self._account(r) for r in rows]
 
     def accounts_by_id(self, ids: Iterable[int]) -> dict[int, Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(accounts).where(accounts.c.id.in_(set(ids)))).all()
-        return {r.id: Account.from_row(r) for r in rows}
+        return {r.id: self._account(r) for r in rows}
 
     def update_credentials(self, account_id: int, credentials: Mapping[str, Any]) -> None:
         now = utcnow()
@@ -92,11 +125,35 @@ class TaskStore:
             conn.execute(
                 update(accounts)
                 .where(accounts.c.id == account_id)
-                .values(credentials=json.dumps(dict(credentials)))
+                .values(credentials=self._seal(credentials))
             )
             self._audit(
                 conn, now, "publish_job", account_id=account_id, detail="credentials renewed"
             )
+
+    def set_account_status(
+        self, account_id: int, status: str, *, actor: str, detail: str | None = None
+    ) -> bool:
+        """Set an account's status (`active`, `needs_reauth`); False if it was so already.
+
+        Tasks of an account that is not `active` are held: the claim query skips them.
+        """
+        now = utcnow()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.status != status)
+                .values(status=status)
+            ).rowcount
+            if changed:
+                self._audit(
+                    conn,
+                    now,
+                    actor,
+                    account_id=account_id,
+                    detail=f"account {status}" + (f": {detail}" if detail else ""),
+                )
+        return bool(changed)
 
     # ------------------------------------------------------------------- tasks
     def create_task(
@@ -231,6 +288,12 @@ class TaskStore:
             .where(tasks.c.status.in_([s.value for s in CLAIMABLE]))
             .where(tasks.c.scheduled_at <= horizon)
             .where(or_(tasks.c.not_before.is_(None), tasks.c.not_before <= horizon))
+            # Tasks of an account waiting for re-authorisation are held, not sent.
+            .where(
+                tasks.c.account_id.in_(
+                    select(accounts.c.id).where(accounts.c.status == ACTIVE_ACCOUNT)
+                )
+            )
             .order_by(tasks.c.priority.desc(), tasks.c.scheduled_at, tasks.c.id)
             .limit(limit)
         )
