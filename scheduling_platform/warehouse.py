@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from scheduling_platform.store.engine import normalized_url
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Warehouse:
                 con.register("incoming", frame)
                 con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
             return len(frame)
-        engine = create_engine(make_url(self.url))
+        engine = create_engine(normalized_url(self.url))
         with engine.begin() as conn:
             frame.to_sql(name, conn, if_exists="replace", index=False)
         engine.dispose()
@@ -57,7 +58,7 @@ class Warehouse:
             with self._duckdb(write=True) as con:
                 con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {select_sql}')
                 return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
-        engine = create_engine(make_url(self.url))
+        engine = create_engine(normalized_url(self.url))
         with engine.begin() as conn:
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE TABLE "{name}" AS {select_sql}'))
@@ -69,7 +70,7 @@ class Warehouse:
         if self.is_duckdb:
             with self._duckdb(write=False) as con:
                 return con.execute(sql).fetch_df()
-        engine = create_engine(make_url(self.url))
+        engine = create_engine(normalized_url(self.url))
         with engine.connect() as conn:
             frame = pd.read_sql(text(sql), conn)
         engine.dispose()

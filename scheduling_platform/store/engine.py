@@ -9,21 +9,29 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
+
+
+def normalized_url(url: str) -> URL:
+    """Plain postgresql:// means psycopg2 here (SQLAlchemy 2.1 would pick psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
 
 
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     """An engine tuned for many short transactions from several processes at once."""
-    parsed = make_url(url)
+    parsed = normalized_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+        engine = create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60})
         _use_wal_and_immediate_transactions(engine)
         return engine
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
+        parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
     )
 
 
