@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from scheduling_platform.redaction import redact
+
 PLATFORMS = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
 
 
@@ -21,11 +23,22 @@ class ErrorKind(StrEnum):
 class PlatformError(Exception):
     """An error from a platform, classified; the message never carries a credential."""
 
-    def __init__(self, kind: ErrorKind, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        code: str | None = None,
+        unrecognised: bool = False,
+    ) -> None:
+        # Platforms sometimes echo request fields back: mask any secret before it is kept.
+        message = redact(message)
         super().__init__(f"[{code}] {message}" if code else message)
         self.kind = kind
         self.code = code
         self.platform_message = message
+        # A code the client's table does not know: retried, but on a shorter budget.
+        self.unrecognised = unrecognised
 
 
 @dataclass(frozen=True)

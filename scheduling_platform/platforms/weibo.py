@@ -26,6 +26,7 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
     10023: ErrorKind.RETRYABLE,  # user requests out of rate limit
     10024: ErrorKind.RETRYABLE,  # user requests for this API out of rate limit
     20019: ErrorKind.REJECTED,  # repeated content
+    20021: ErrorKind.REJECTED,  # content is illegal
     20016: ErrorKind.QUOTA,  # posting too often today
     21327: ErrorKind.AUTH,  # token expired
     21332: ErrorKind.AUTH,  # invalid access token
@@ -57,7 +58,12 @@ class WeiboClient:
         if isinstance(body, dict) and "error_code" in body:
             code = int(body["error_code"])
             kind = self.error_kinds.get(code, ErrorKind.RETRYABLE)
-            raise PlatformError(kind, str(body.get("error", "unknown error")), code=str(code))
+            raise PlatformError(
+                kind,
+                str(body.get("error", "unknown error")),
+                code=str(code),
+                unrecognised=code not in self.error_kinds,
+            )
         if response.status_code >= 500:
             raise server_error(response, sends_post=sends_post)
         if response.status_code >= 400 or not isinstance(body, dict | list):

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from scheduling_platform.sandbox import weibo
+from scheduling_platform.sandbox.faults import install_faults
 from scheduling_platform.sandbox.state import SandboxState
 
 
@@ -39,6 +40,7 @@ def create_app(state: SandboxState | None = None) -> Starlette:
         ]
     )
     app.state.sandbox = state
+    install_faults(app)
     return app
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scheduling_platform.platforms.rules import weibo_length
@@ -15,10 +15,28 @@ from scheduling_platform.timeutil import utcnow
 
 POSTS_PER_HOUR = 30
 
+# Requests that publish: sandbox faults (sandbox/faults.py) apply to these only.
+PUBLISH_PATHS = frozenset({"/2/statuses/share.json"})
+
+FAULT_BODIES = {
+    "rate_limit": (10023, "User requests out of rate limit!", 403),
+    "token_expired": (21327, "expired_token", 401),
+    "reject": (20021, "content is illegal!", 400),
+}
+
 
 def weibo_error(request: Request, code: int, message: str, status: int = 400) -> JSONResponse:
     return JSONResponse(
         {"request": request.url.path, "error_code": code, "error": message}, status_code=status
+    )
+
+
+def fault_response(mode: str) -> Response:
+    """Weibo's own answer for a fault mode (see sandbox/faults.py)."""
+    code, message, status = FAULT_BODIES[mode]
+    return JSONResponse(
+        {"request": "/2/statuses/share.json", "error_code": code, "error": message},
+        status_code=status,
     )
 
 
