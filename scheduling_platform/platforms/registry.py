@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from scheduling_platform.platforms.base import PLATFORMS, PlatformClient
+from scheduling_platform.platforms.wechat import WeChatClient
 from scheduling_platform.platforms.weibo import WeiboClient
 from scheduling_platform.settings import Settings
 
-CLIENT_CLASSES: dict[str, type] = {"weibo": WeiboClient}
+CLIENT_CLASSES: dict[str, type] = {"weibo": WeiboClient, "wechat": WeChatClient}
 
 
 class UnsupportedPlatformError(ValueError):

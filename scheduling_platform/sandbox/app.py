@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from scheduling_platform.sandbox import weibo
+from scheduling_platform.sandbox import control, wechat, weibo
 from scheduling_platform.sandbox.faults import install_faults
 from scheduling_platform.sandbox.state import SandboxState
 
@@ -36,7 +36,9 @@ def create_app(state: SandboxState | None = None) -> Starlette:
             Route("/_sandbox/posts", list_posts, methods=["GET"]),
             Route("/_sandbox/reset", reset, methods=["POST"]),
             Route("/_sandbox/health", health, methods=["GET"]),
+            Mount("/_sandbox", routes=control.routes(state)),
             Mount("/weibo", routes=weibo.routes(state)),
+            Mount("/wechat", routes=wechat.routes(state)),
         ]
     )
     app.state.sandbox = state

@@ -1,0 +1,60 @@
+"""Helpers for the platform contract tests: steer the sandbox over HTTP, wait for review."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from scheduling_platform.accounts import sandbox_credentials
+from scheduling_platform.settings import Settings
+
+REVIEW_DELAY = 0.2
+
+
+@pytest.fixture
+def sandbox(sandbox_url: str) -> Sandbox:
+    box = Sandbox(sandbox_url)
+    box.configure(review_delay_seconds=REVIEW_DELAY)
+    return box
+
+
+class Sandbox:
+    """The sandbox's control endpoints, as the tests use them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def base(self, platform: str) -> str:
+        return f"{self.url}/{platform}"
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/_sandbox/config", json=config)
+        response.raise_for_status()
+        return response.json()
+
+    def expire_tokens(self, platform: str, account: str | None = None) -> int:
+        body: dict[str, Any] = {"platform": platform}
+        if account:
+            body["account"] = account
+        return httpx.post(f"{self.url}/_sandbox/tokens/expire", json=body).json()["expired"]
+
+    def posts(self, platform: str | None = None) -> list[dict[str, Any]]:
+        posts = httpx.get(f"{self.url}/_sandbox/posts").json()["posts"]
+        return [p for p in posts if platform in (None, p["platform"])]
+
+    def credentials(self, platform: str, name: str) -> dict[str, Any]:
+        return sandbox_credentials(platform, name, Settings(sandbox_url=self.url))
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Call `check` until it returns something truthy (review takes REVIEW_DELAY seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
