@@ -11,7 +11,7 @@ import html
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from scheduling_platform.platforms.base import (
     PublishResult,
     TokenGrant,
 )
+from scheduling_platform.platforms.credentials import token_expires_at
 from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
 from scheduling_platform.timeutil import utcnow
@@ -100,8 +101,9 @@ class WeChatClient:
             kind = self.error_kinds.get(code)
             if kind is None:
                 log.warning("WeChat answered an unknown code %s: %s", code, message)
-                kind = ErrorKind.RETRYABLE
-            raise PlatformError(kind, message, code=str(code))
+            raise PlatformError(
+                kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
+            )
         return body
 
     def _call(
@@ -225,10 +227,9 @@ class WeChatClient:
                 return AccountCheck(False, None, exc.platform_message)
             raise
         quota = body.get("quota", {})
-        expires_at = credentials.get("expires_at")
         return AccountCheck(
             True,
-            _parse_time(expires_at),
+            token_expires_at(credentials),
             f"freepublish quota: {quota.get('remain', '?')} of {quota.get('daily_limit', '?')}",
         )
 
@@ -281,12 +282,3 @@ def _as_html(text: str) -> str:
 
 def _json_bytes(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
-
-
-def _parse_time(value: object) -> datetime | None:
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from scheduling_platform.sandbox import control, wechat, weibo
+from scheduling_platform.sandbox import control, douyin, wechat, weibo
 from scheduling_platform.sandbox.faults import install_faults
 from scheduling_platform.sandbox.state import SandboxState
 
@@ -39,6 +39,7 @@ def create_app(state: SandboxState | None = None) -> Starlette:
             Mount("/_sandbox", routes=control.routes(state)),
             Mount("/weibo", routes=weibo.routes(state)),
             Mount("/wechat", routes=wechat.routes(state)),
+            Mount("/douyin", routes=douyin.routes(state)),
         ]
     )
     app.state.sandbox = state

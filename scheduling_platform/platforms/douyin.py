@@ -1,0 +1,259 @@
+"""Douyin: OAuth with refresh on expiry, `upload_video` then `create_video`, review polling.
+
+Every answer is wrapped: `data.error_code` / `data.description`, `extra.logid`. The platform
+post id is the `item_id`; the video goes into review, so a publish ends `submitted`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from scheduling_platform.platforms.base import (
+    AccountCheck,
+    ErrorKind,
+    PlatformError,
+    Post,
+    PublishResult,
+    TokenGrant,
+)
+from scheduling_platform.platforms.credentials import token_expires_at
+from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.platforms.media import kind_of, read_media
+from scheduling_platform.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# Documented codes (PLATFORMS.md) and, marked, unconfirmed ones; override per deployment.
+DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
+    2100004: ErrorKind.RETRYABLE,  # system busy
+    2100005: ErrorKind.REJECTED,  # bad parameter
+    2100007: ErrorKind.AUTH,  # no permission for the operation
+    2100009: ErrorKind.AUTH,  # the user is banned from the operation
+    2190004: ErrorKind.AUTH,  # the app lacks the capability (scope video.create)
+    2190008: ErrorKind.AUTH,  # access token expired
+    2190015: ErrorKind.AUTH,  # token and open_id do not match
+    10007: ErrorKind.AUTH,  # authorisation code invalid
+    10008: ErrorKind.AUTH,  # access token expired
+    10010: ErrorKind.AUTH,  # refresh token expired: re-authorise
+    28001003: ErrorKind.AUTH,  # access token invalid
+    28001005: ErrorKind.RETRYABLE,  # internal error
+    28001008: ErrorKind.AUTH,  # access token expired
+    28003007: ErrorKind.REJECTED,  # unconfirmed: content refused
+    28003024: ErrorKind.QUOTA,  # unconfirmed: daily publish quota reached
+}
+MAX_SINGLE_UPLOAD_BYTES = 50 * 1024 * 1024  # above this Douyin wants the chunked upload
+REVIEWING, NOT_PUBLIC = 4, 2
+
+
+@dataclass
+class DouyinClient:
+    base_url: str
+    timeout_seconds: float = 10.0
+    client_key: str = ""
+    client_secret: str = ""
+    upload_timeout_seconds: float = 120.0
+    recent_items_to_search: int = 60
+    error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
+    platform: str = "douyin"
+
+    def __post_init__(self) -> None:
+        self._http = make_http_client(self.base_url, self.timeout_seconds)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
+        if response.status_code >= 500:
+            raise server_error(response, sends_post=sends_post)
+        body = json_body(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or response.status_code >= 400:
+            raise PlatformError(
+                ErrorKind.RETRYABLE,
+                f"unexpected answer HTTP {response.status_code}",
+                code=str(response.status_code),
+            )
+        code = int(data.get("error_code", 0) or 0)
+        if code:
+            message = str(data.get("description") or "unknown error")
+            kind = self.error_kinds.get(code)
+            if kind is None:
+                logid = (body.get("extra") or {}).get("logid", "")
+                log.warning(
+                    "Douyin answered an unknown code %s: %s (logid %s)", code, message, logid
+                )
+            raise PlatformError(
+                kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
+            )
+        return data
+
+    def _api(
+        self, method: str, path: str, credentials: dict[str, Any], **kw: Any
+    ) -> dict[str, Any]:
+        sends_post = kw.pop("sends_post", False)
+        params = {"open_id": credentials.get("open_id", ""), **kw.pop("params", {})}
+        headers = {"access-token": str(credentials.get("access_token", ""))}
+        response = send(
+            self._http, method, path, params=params, headers=headers, sends_post=sends_post, **kw
+        )
+        return self._check(response, sends_post=sends_post)
+
+    def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
+        videos = [m for m in post.media if kind_of(m) == "video"]
+        if not videos:
+            raise PlatformError(ErrorKind.REJECTED, "a Douyin post needs a video")
+        name, data = read_media(videos[0], MAX_SINGLE_UPLOAD_BYTES, self.upload_timeout_seconds)
+        uploaded = self._api(
+            "POST",
+            "/api/douyin/v1/video/upload_video/",
+            credentials,
+            files={"video": (name, data, "video/mp4")},
+            timeout=self.upload_timeout_seconds,
+        )
+        video_id = uploaded["video"]["video_id"]
+        created = self._api(
+            "POST",
+            "/api/douyin/v1/video/create_video/",
+            credentials,
+            json={"video_id": video_id, "text": post.text},
+            sends_post=True,
+        )
+        return PublishResult(platform_post_id=str(created["item_id"]), final=False, raw=created)
+
+    def _items(self, credentials: dict[str, Any], item_ids: list[str]) -> list[dict[str, Any]]:
+        data = self._api(
+            "POST", "/api/douyin/v1/video/video_data/", credentials, json={"item_ids": item_ids}
+        )
+        return list(data.get("list") or [])
+
+    def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
+        items = self._items(credentials, [platform_post_id])
+        if not items:
+            raise PlatformError(ErrorKind.REJECTED, "the video is gone (deleted or removed)")
+        item = items[0]
+        status = int(item.get("video_status", REVIEWING))
+        if status == REVIEWING:
+            return PublishResult(platform_post_id=platform_post_id, final=False, raw=item)
+        if status == NOT_PUBLIC:
+            raise PlatformError(
+                ErrorKind.REJECTED,
+                "the video failed review: not suitable to be public (video_status 2)",
+                code="video_status_2",
+            )
+        return PublishResult(
+            platform_post_id=platform_post_id, final=True, url=item.get("share_url"), raw=item
+        )
+
+    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+        """Look for the text among the account's recent videos (in review ones included)."""
+        cursor, seen = 0, 0
+        while seen < self.recent_items_to_search:
+            data = self._api(
+                "GET",
+                "/api/douyin/v1/video/video_list/",
+                credentials,
+                params={"cursor": cursor, "count": 20},
+            )
+            for item in data.get("list") or []:
+                if item.get("title") == post.text:
+                    return str(item["item_id"])
+            seen += len(data.get("list") or [])
+            if not data.get("has_more"):
+                return None
+            cursor = int(data.get("cursor", seen))
+        return None
+
+    def fetch_metrics(
+        self, credentials: dict[str, Any], platform_post_ids: list[str]
+    ) -> dict[str, dict[str, int]]:
+        metrics: dict[str, dict[str, int]] = {}
+        for item_id in platform_post_ids:  # the endpoint takes one item a call
+            data = self._api(
+                "GET",
+                "/data/external/item/base/",
+                credentials,
+                params={"item_id": item_id, "date_type": 7},
+            )
+            result = data.get("result") or {}
+            metrics[item_id] = {
+                "reads": int(result.get("total_play", 0)),
+                "likes": int(result.get("total_like", 0)),
+                "shares": int(result.get("total_share", 0)),
+                "comments": int(result.get("total_comment", 0)),
+            }
+        return metrics
+
+    def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
+        response = send(
+            self._http,
+            "POST",
+            "/oauth/userinfo/",
+            data={
+                "access_token": credentials.get("access_token", ""),
+                "open_id": credentials.get("open_id", ""),
+            },
+        )
+        try:
+            data = self._check(response)
+        except PlatformError as exc:
+            if exc.kind is ErrorKind.AUTH:
+                return AccountCheck(False, None, exc.platform_message)
+            raise
+        return AccountCheck(
+            True,
+            token_expires_at(credentials),
+            f"open_id {data.get('open_id')}, role {data.get('e_account_role', '?')}",
+        )
+
+    def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
+        """Refresh with the refresh token; when it has expired, a held code is the fallback."""
+        refresh = credentials.get("refresh_token")
+        code = credentials.get("authorization_code")
+        if refresh:
+            try:
+                return self._grant(
+                    "/oauth/refresh_token/",
+                    {"grant_type": "refresh_token", "refresh_token": refresh},
+                )
+            except PlatformError as exc:
+                if exc.kind is not ErrorKind.AUTH or not code:
+                    raise
+        if not code:
+            raise PlatformError(ErrorKind.AUTH, "the account must be authorised again on Douyin")
+        return self._grant(
+            "/oauth/access_token/",
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_secret": self.client_secret,
+            },
+        )
+
+    def _grant(self, path: str, form: dict[str, Any]) -> TokenGrant:
+        response = send(self._http, "POST", path, data={"client_key": self.client_key, **form})
+        data = self._check(response)
+        now = utcnow()
+        expires_at = now + timedelta(seconds=int(data.get("expires_in", 0)))
+        refresh_expires = now + timedelta(seconds=int(data.get("refresh_expires_in", 0)))
+        return TokenGrant(
+            access_token=str(data["access_token"]),
+            expires_at=expires_at,
+            refresh_token=data.get("refresh_token"),
+            extra={
+                "open_id": str(data.get("open_id", "")),
+                "expires_at": expires_at.isoformat(),
+                "refresh_expires_at": refresh_expires.isoformat(),
+            },
+        )
+
+    def is_available(self) -> bool:
+        try:
+            response = send(self._http, "GET", "/oauth/userinfo/")
+        except PlatformError:
+            return False
+        return response.status_code < 500
