@@ -18,6 +18,7 @@ from scheduling_platform.settings import Settings, get_settings
 from scheduling_platform.store.records import NotFoundError
 from scheduling_platform.store.task_store import DuplicateAccountError, TaskStore
 from scheduling_platform.timeutil import InvalidTimeError, in_zone
+from scheduling_platform.vault import VaultError
 
 USER_ERRORS = (
     ValueError,  # SchedulingError, ContentRejectedError, InvalidTimeError, DuplicateAccountError
@@ -28,6 +29,7 @@ USER_ERRORS = (
     InvalidTimeError,
     DuplicateAccountError,
     PlatformError,
+    VaultError,  # missing or unknown key, tampered credentials
 )
 
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
@@ -260,6 +262,17 @@ def up() -> None:
 
     sys.exit(run_platform(get_settings()))
 
+
+# Issue 3's commands live in their own module: accounts check / reauthorise, keys.
+from scheduling_platform.cli_accounts_keys import (  # noqa: E402
+    accounts_check,
+    accounts_reauthorise,
+    keys,
+)
+
+accounts.add_command(accounts_check)
+accounts.add_command(accounts_reauthorise)
+main.add_command(keys)
 
 if __name__ == "__main__":
     main()

@@ -82,7 +82,7 @@ def decode_key(text: str, source: str) -> bytes:
     if len(key) != 32:
         raise InvalidKeyError(
             f"{source} is not an AES-256 key: expected base64 of 32 bytes "
-            "(make one with `scheduling-platform keys generate`)"
+            "(see docs/security.md to make one)"
         )
     return key
 
@@ -263,14 +263,17 @@ class Vault:
             return False
         if self.key_file is None or not self.create_missing:
             raise MissingKeyError(
-                "no encryption key: set SCHEDULING_ENCRYPTION_KEY (base64 of 32 bytes, "
-                "`scheduling-platform keys generate` makes one) or start the embedded "
-                "platform once (`make run`) to create "
+                "no encryption key: set SCHEDULING_ENCRYPTION_KEY (base64 of 32 bytes, see "
+                "docs/security.md) or start the embedded platform once (`make run`) to create "
                 + (str(self.key_file.path) if self.key_file else KEY_FILE_NAME)
             )
         created = self.key_file.create(new_key())
         self._reload(force=True)
         return created
+
+    @property
+    def primary_from_environment(self) -> bool:
+        return self._env_primary is not None
 
     @property
     def primary_key_id(self) -> str | None:

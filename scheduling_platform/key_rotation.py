@@ -1,0 +1,83 @@
+"""Key rotation without downtime: a new primary key, then every account re-sealed under it.
+
+Readers keep working throughout: the old key stays in the keyring, and a vault meeting a
+key id it does not know reads the keyring file again. Each re-seal is a conditional UPDATE
+on the old ciphertext, so a token refreshed meanwhile (sealed under the new key by the
+refreshing process) is never overwritten with stale credentials.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from scheduling_platform.store.schema import accounts
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.vault import PREFIX, Vault, VaultError, sealed_key_id
+
+PLAINTEXT = "plaintext"
+MAX_PASSES = 5
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    primary_key_id: str
+    new_key: bool  # False when the primary comes from the environment: re-seal only
+    resealed: int
+    usage: dict[str, int]
+
+
+def key_usage(store: TaskStore) -> dict[str, int]:
+    """How many accounts' credentials each key id seals (`plaintext`: not sealed yet)."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(accounts.c.credentials)).scalars().all()
+    return dict(Counter(sealed_key_id(r or "") or PLAINTEXT for r in rows))
+
+
+def reseal_all(store: TaskStore, vault: Vault, batch_size: int = 200) -> int:
+    """Re-seal every account not under the primary key; returns how many were re-sealed."""
+    primary = vault.primary_key_id
+    if primary is None:
+        vault.ensure_key()
+        primary = vault.primary_key_id
+    current = f"{PREFIX}{primary}:%"
+    resealed = 0
+    for _ in range(MAX_PASSES):
+        with store.engine.connect() as conn:
+            stale = conn.execute(
+                select(accounts.c.id, accounts.c.credentials)
+                .where(accounts.c.credentials.is_not(None))
+                .where(accounts.c.credentials.not_like(current))
+                .order_by(accounts.c.id)
+            ).all()
+        if not stale:
+            return resealed
+        for start in range(0, len(stale), batch_size):
+            with store.engine.begin() as conn:
+                for row in stale[start : start + batch_size]:
+                    sealed = vault.seal_credentials(vault.open_credentials(row.credentials))
+                    resealed += conn.execute(
+                        update(accounts)
+                        .where(accounts.c.id == row.id, accounts.c.credentials == row.credentials)
+                        .values(credentials=sealed)
+                    ).rowcount
+    raise VaultError(f"accounts kept changing during {MAX_PASSES} passes; run `keys rotate` again")
+
+
+def rotate(store: TaskStore, vault: Vault) -> RotationReport:
+    """A new primary key in the keyring file (unless the environment names the primary),
+    then every account re-sealed under the primary."""
+    # With the primary in the environment the operator brought the new key: re-seal only.
+    new_key = not vault.primary_from_environment
+    primary = vault.rotate() if new_key else (vault.primary_key_id or "")
+    resealed = reseal_all(store, vault)
+    return RotationReport(vault.primary_key_id or primary, new_key, resealed, key_usage(store))
+
+
+def prune(store: TaskStore, vault: Vault) -> list[str]:
+    """Drop keyring-file keys that seal nothing any more (never the primary)."""
+    keyring = vault.keyring()
+    used = set(key_usage(store))
+    return vault.drop_keys({k for k in keyring.keys if k not in used and k != keyring.primary})
