@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,10 +20,10 @@ from scheduling_platform.platforms.base import (
     PublishResult,
     TokenGrant,
 )
+from scheduling_platform.platforms.bytedance_oauth import renew_token
 from scheduling_platform.platforms.credentials import token_expires_at
 from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
 from scheduling_platform.platforms.media import kind_of, read_media
-from scheduling_platform.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -212,44 +211,13 @@ class DouyinClient:
 
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
         """Refresh with the refresh token; when it has expired, a held code is the fallback."""
-        refresh = credentials.get("refresh_token")
-        code = credentials.get("authorization_code")
-        if refresh:
-            try:
-                return self._grant(
-                    "/oauth/refresh_token/",
-                    {"grant_type": "refresh_token", "refresh_token": refresh},
-                )
-            except PlatformError as exc:
-                if exc.kind is not ErrorKind.AUTH or not code:
-                    raise
-        if not code:
-            raise PlatformError(ErrorKind.AUTH, "the account must be authorised again on Douyin")
-        return self._grant(
-            "/oauth/access_token/",
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "client_secret": self.client_secret,
-            },
+        return renew_token(
+            credentials, self._post_form, client_secret=self.client_secret, platform="Douyin"
         )
 
-    def _grant(self, path: str, form: dict[str, Any]) -> TokenGrant:
+    def _post_form(self, path: str, form: dict[str, Any]) -> dict[str, Any]:
         response = send(self._http, "POST", path, data={"client_key": self.client_key, **form})
-        data = self._check(response)
-        now = utcnow()
-        expires_at = now + timedelta(seconds=int(data.get("expires_in", 0)))
-        refresh_expires = now + timedelta(seconds=int(data.get("refresh_expires_in", 0)))
-        return TokenGrant(
-            access_token=str(data["access_token"]),
-            expires_at=expires_at,
-            refresh_token=data.get("refresh_token"),
-            extra={
-                "open_id": str(data.get("open_id", "")),
-                "expires_at": expires_at.isoformat(),
-                "refresh_expires_at": refresh_expires.isoformat(),
-            },
-        )
+        return self._check(response)
 
     def is_available(self) -> bool:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scheduling_platform.platforms.base import PLATFORMS, PlatformClient
 from scheduling_platform.platforms.douyin import DouyinClient
+from scheduling_platform.platforms.toutiao import ToutiaoClient
 from scheduling_platform.platforms.wechat import WeChatClient
 from scheduling_platform.platforms.weibo import WeiboClient
 from scheduling_platform.settings import Settings
@@ -12,6 +13,7 @@ CLIENT_CLASSES: dict[str, type] = {
     "weibo": WeiboClient,
     "wechat": WeChatClient,
     "douyin": DouyinClient,
+    "toutiao": ToutiaoClient,
 }
 
 

@@ -13,6 +13,7 @@ def _config_view(state: SandboxState) -> dict[str, object]:
     return {
         "review_delay_seconds": state.review_delay_seconds,
         "review_reject_rate": state.review_reject_rate,
+        "engagement_age_scale": state.engagement_age_scale,
         "daily_quotas": dict(state.daily_quotas),
         "token_lifetimes_seconds": {
             p: int(life.total_seconds()) for p, life in state.token_lifetimes.items()
@@ -35,6 +36,8 @@ def routes(state: SandboxState) -> list[Route]:
                 state.review_delay_seconds = float(body["review_delay_seconds"])
             if "review_reject_rate" in body:
                 state.review_reject_rate = float(body["review_reject_rate"])
+            if "engagement_age_scale" in body:
+                state.engagement_age_scale = float(body["engagement_age_scale"])
             for platform, quota in body.get("daily_quotas", {}).items():
                 state.daily_quotas[platform] = int(quota)
         return JSONResponse(_config_view(state))
@@ -64,6 +67,9 @@ def _check_config(body: object) -> str | None:
     rate = body.get("review_reject_rate", 0)
     if not isinstance(rate, int | float) or not 0 <= rate <= 1:
         return "review_reject_rate must be between 0 and 1"
+    scale = body.get("engagement_age_scale", 1)
+    if not isinstance(scale, int | float) or scale <= 0:
+        return "engagement_age_scale must be a number > 0"
     quotas = body.get("daily_quotas", {})
     if not isinstance(quotas, dict) or not all(
         isinstance(q, int) and q >= 0 for q in quotas.values()

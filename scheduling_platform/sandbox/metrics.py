@@ -1,52 +1,55 @@
-"""Engagement a sandbox post has earned so far: from the engagement profile, else a plain curve."""
+"""Engagement a sandbox post has earned so far, from the engagement profile."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import datetime
+from functools import lru_cache
 
+from scheduling_platform.engagement_profile import EngagementProfile, load_profile
 from scheduling_platform.sandbox.state import AcceptedPost, SandboxState
 from scheduling_platform.timeutil import utcnow
 
-# The built-in curve when no profile is given: reads a post reaches, and the share of them
-# that like, share and comment. Only there so metrics move; `--profile` gives the real shape.
-PLAIN_READS = {"weibo": 800, "wechat": 1500, "douyin": 5000, "toutiao": 2000, "baijiahao": 1200}
+# What each platform's posts are, in the profile's content types, unless the post says.
+CONTENT_TYPES = {
+    "weibo": "text",
+    "wechat": "article",
+    "douyin": "video",
+    "toutiao": "article",
+    "baijiahao": "article",
+}
+ZERO = {"reads": 0, "likes": 0, "shares": 0, "comments": 0}
+
+
+@lru_cache(maxsize=1)
+def default_profile() -> EngagementProfile:
+    return load_profile()
 
 
 def _seed(post: AcceptedPost) -> int:
-    return int(
-        hashlib.sha256(f"{post.platform}:{post.platform_post_id}".encode()).hexdigest()[:8], 16
-    )
+    digest = hashlib.sha256(f"{post.platform}:{post.platform_post_id}".encode()).hexdigest()
+    return int(digest[:8], 16)
 
 
 def engagement(state: SandboxState, post: AcceptedPost) -> dict[str, int]:
-    """reads, likes, shares and comments of `post` now (zero while in review or rejected)."""
+    """reads, likes, shares and comments of `post` now (zero while in review or rejected).
+
+    `state.engagement_age_scale` speeds the clock for demos and tests (3600: a second of
+    real time ages a post by an hour).
+    """
     state.review(post)
     if post.review_status != "published":
-        return {"reads": 0, "likes": 0, "shares": 0, "comments": 0}
+        return dict(ZERO)
     posted_at = datetime.fromisoformat(post.received_at)
-    age_hours = max((utcnow() - posted_at).total_seconds() / 3600, 0.0)
-    if state.profile is not None:
-        expected = state.profile.expected(
-            post.platform,
-            posted_at,
-            content_type=str(
-                post.extra.get("content_type", "video" if post.extra.get("media") else "text")
-            ),
-            text_length=len(post.text),
-            media_count=len(post.extra.get("media", ())),
-            account_followers=int(post.extra.get("followers", 10_000)),
-            age_hours=age_hours,
-            seed=_seed(post),
-        )
-        return {k: int(expected.get(k, 0)) for k in ("reads", "likes", "shares", "comments")}
-    # Saturating growth over about two days, with a per-post factor between 0.5 and 1.5.
-    factor = 0.5 + (_seed(post) % 1000) / 1000
-    reads = PLAIN_READS.get(post.platform, 1000) * factor * (1 - math.exp(-(age_hours + 0.5) / 12))
-    return {
-        "reads": int(reads),
-        "likes": int(reads * 0.05),
-        "shares": int(reads * 0.01),
-        "comments": int(reads * 0.008),
-    }
+    age_hours = (utcnow() - posted_at).total_seconds() / 3600 * state.engagement_age_scale
+    profile = state.profile or default_profile()
+    return profile.expected(
+        post.platform,
+        posted_at,
+        content_type=str(post.extra.get("content_type", CONTENT_TYPES.get(post.platform, "text"))),
+        text_length=len(post.text),
+        media_count=len(post.extra.get("media", ())),
+        account_followers=int(post.extra.get("followers", 10_000)),
+        age_hours=max(age_hours, 0.0),
+        seed=_seed(post),
+    )

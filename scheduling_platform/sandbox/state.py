@@ -64,8 +64,10 @@ class SandboxState:
     daily_quotas: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DAILY_QUOTAS))
     review_delay_seconds: float = 30.0
     review_reject_rate: float = 0.0
-    # An engagement profile (engagement_profile.load_profile), or None for the built-in curve.
+    # An engagement profile (engagement_profile.load_profile); None means the shipped default.
     profile: Any = None
+    # How fast posts age for engagement: 3600 makes a real second count as an hour.
+    engagement_age_scale: float = 1.0
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     refresh_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     posts: list[AcceptedPost] = field(default_factory=list)

@@ -18,7 +18,8 @@ REVIEW_DELAY = 0.2
 @pytest.fixture
 def sandbox(sandbox_url: str) -> Sandbox:
     box = Sandbox(sandbox_url)
-    box.configure(review_delay_seconds=REVIEW_DELAY)
+    # Posts age an hour a millisecond, so metrics are well above zero at once.
+    box.configure(review_delay_seconds=REVIEW_DELAY, engagement_age_scale=3_600_000)
     return box
 
 

@@ -1,0 +1,201 @@
+"""Toutiao: OAuth refreshed like Douyin, `open/new_article_post/`, recent articles, statistics.
+
+The least documented platform: only the publish request's form fields are known (PLATFORMS.md).
+The answer shape, the list and statistics paths and all error codes are configuration here;
+the defaults match the sandbox (ByteDance style `data.error_code` / `data.description`, with
+`err_no` / `err_tips` also understood). Articles publish at once: no review is assumed.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from scheduling_platform.platforms.base import (
+    AccountCheck,
+    ErrorKind,
+    PlatformError,
+    Post,
+    PublishResult,
+    TokenGrant,
+)
+from scheduling_platform.platforms.bytedance_oauth import renew_token
+from scheduling_platform.platforms.credentials import token_expires_at
+from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+
+log = logging.getLogger(__name__)
+
+# All unconfirmed: the ByteDance OAuth codes Douyin documents, and the sandbox's own choices.
+DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
+    10007: ErrorKind.AUTH,  # authorisation code invalid
+    10008: ErrorKind.AUTH,  # access token expired
+    10009: ErrorKind.AUTH,  # access token invalid
+    10010: ErrorKind.AUTH,  # refresh token invalid or expired
+    2100004: ErrorKind.RETRYABLE,  # too many requests
+    2100005: ErrorKind.REJECTED,  # bad parameter (title length, empty content)
+    2100012: ErrorKind.REJECTED,  # content refused
+    2190010: ErrorKind.QUOTA,  # daily quota reached
+}
+
+
+@dataclass
+class ToutiaoClient:
+    base_url: str  # mp.toutiao.com
+    timeout_seconds: float = 10.0
+    auth_base_url: str | None = None  # open.snssdk.com; the base URL when empty (sandbox)
+    client_key: str = ""
+    client_secret: str = ""
+    list_path: str = "/open/article/list/"
+    stat_path: str = "/open/article/stat/"
+    recent_articles_to_search: int = 100
+    error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
+    platform: str = "toutiao"
+
+    def __post_init__(self) -> None:
+        self._http = make_http_client(self.base_url, self.timeout_seconds)
+        self._auth = (
+            make_http_client(self.auth_base_url, self.timeout_seconds)
+            if self.auth_base_url
+            else self._http
+        )
+
+    def close(self) -> None:
+        self._http.close()
+        self._auth.close()
+
+    def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
+        if response.status_code >= 500:
+            raise server_error(response, sends_post=sends_post)
+        body = json_body(response)
+        if not isinstance(body, dict) or response.status_code >= 400:
+            raise PlatformError(
+                ErrorKind.RETRYABLE,
+                f"unexpected answer HTTP {response.status_code}",
+                code=str(response.status_code),
+            )
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        code = int(data.get("error_code") or body.get("err_no") or 0)
+        if code:
+            message = str(data.get("description") or body.get("err_tips") or "unknown error")
+            kind = self.error_kinds.get(code)
+            if kind is None:
+                log.warning("Toutiao answered an unknown code %s: %s", code, message)
+            raise PlatformError(
+                kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
+            )
+        return data
+
+    def _auth_params(self, credentials: dict[str, Any]) -> dict[str, str]:
+        return {
+            "access_token": str(credentials.get("access_token", "")),
+            "client_key": self.client_key,
+        }
+
+    def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
+        text = post.text
+        response = send(
+            self._http,
+            "POST",
+            "/open/new_article_post/",
+            sends_post=True,
+            data={
+                **self._auth_params(credentials),
+                "title": post.title or text[:30],
+                "content": "".join(
+                    f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
+                ),
+                "abstract": text[:100],
+                "save": 1,  # 1 publishes, 0 keeps a draft
+            },
+        )
+        data = self._check(response, sends_post=True)
+        post_id = str(data.get("pgc_id") or data.get("article_id") or "")
+        if not post_id:
+            # Accepted, but no id to follow: reconcile by the recent articles.
+            raise PlatformError(ErrorKind.UNKNOWN_OUTCOME, "Toutiao accepted without an id")
+        return PublishResult(platform_post_id=post_id, final=True, raw=data)
+
+    def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
+        return PublishResult(platform_post_id=platform_post_id, final=True)
+
+    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+        """Look among the recent articles for this post's title (Toutiao has no idempotency key)."""
+        title = post.title or post.text[:30]
+        offset = 0
+        while offset < self.recent_articles_to_search:
+            response = send(
+                self._http,
+                "GET",
+                self.list_path,
+                params={**self._auth_params(credentials), "offset": offset, "count": 50},
+            )
+            data = self._check(response)
+            articles = data.get("list") or []
+            for article in articles:
+                if article.get("title") == title:
+                    return str(article["pgc_id"])
+            if not data.get("has_more") or not articles:
+                return None
+            offset += len(articles)
+        return None
+
+    def fetch_metrics(
+        self, credentials: dict[str, Any], platform_post_ids: list[str]
+    ) -> dict[str, dict[str, int]]:
+        metrics: dict[str, dict[str, int]] = {}
+        for start in range(0, len(platform_post_ids), 50):
+            response = send(
+                self._http,
+                "GET",
+                self.stat_path,
+                params={
+                    **self._auth_params(credentials),
+                    "pgc_ids": ",".join(platform_post_ids[start : start + 50]),
+                },
+            )
+            for row in self._check(response).get("list") or []:
+                metrics[str(row["pgc_id"])] = {
+                    "reads": int(row.get("read_count", 0)),
+                    "likes": int(row.get("digg_count", 0)),
+                    "shares": int(row.get("share_count", 0)),
+                    "comments": int(row.get("comment_count", 0)),
+                }
+        return metrics
+
+    def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
+        response = send(
+            self._auth,
+            "POST",
+            "/oauth/userinfo/",
+            data={
+                "access_token": credentials.get("access_token", ""),
+                "open_id": credentials.get("open_id", ""),
+            },
+        )
+        try:
+            data = self._check(response)
+        except PlatformError as exc:
+            if exc.kind is ErrorKind.AUTH:
+                return AccountCheck(False, None, exc.platform_message)
+            raise
+        return AccountCheck(True, token_expires_at(credentials), f"open_id {data.get('open_id')}")
+
+    def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
+        return renew_token(
+            credentials, self._post_form, client_secret=self.client_secret, platform="Toutiao"
+        )
+
+    def _post_form(self, path: str, form: dict[str, Any]) -> dict[str, Any]:
+        response = send(self._auth, "POST", path, data={"client_key": self.client_key, **form})
+        return self._check(response)
+
+    def is_available(self) -> bool:
+        try:
+            response = send(self._http, "GET", self.list_path)
+        except PlatformError:
+            return False
+        return response.status_code < 500
