@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scheduling_platform.platforms.baijiahao import BaijiahaoClient
 from scheduling_platform.platforms.base import PLATFORMS, PlatformClient
 from scheduling_platform.platforms.douyin import DouyinClient
 from scheduling_platform.platforms.toutiao import ToutiaoClient
@@ -14,6 +15,7 @@ CLIENT_CLASSES: dict[str, type] = {
     "wechat": WeChatClient,
     "douyin": DouyinClient,
     "toutiao": ToutiaoClient,
+    "baijiahao": BaijiahaoClient,
 }
 
 

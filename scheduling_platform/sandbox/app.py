@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from scheduling_platform.sandbox import control, douyin, toutiao, wechat, weibo
+from scheduling_platform.sandbox import baijiahao, control, douyin, toutiao, wechat, weibo
 from scheduling_platform.sandbox.faults import install_faults
 from scheduling_platform.sandbox.state import SandboxState
 
@@ -41,6 +41,7 @@ def create_app(state: SandboxState | None = None) -> Starlette:
             Mount("/wechat", routes=wechat.routes(state)),
             Mount("/douyin", routes=douyin.routes(state)),
             Mount("/toutiao", routes=toutiao.routes(state)),
+            Mount("/baijiahao", routes=baijiahao.routes(state)),
         ]
     )
     app.state.sandbox = state

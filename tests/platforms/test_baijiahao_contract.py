@@ -1,0 +1,78 @@
+"""Baijiahao client against the sandbox over real HTTP: origin_url idempotency, review, stats."""
+
+from __future__ import annotations
+
+import pytest
+
+from scheduling_platform.platforms.baijiahao import BaijiahaoClient
+from scheduling_platform.platforms.base import ErrorKind, PlatformError, Post
+from tests.platforms.conftest import Sandbox, wait_for
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> BaijiahaoClient:
+    return BaijiahaoClient(sandbox.base("baijiahao"), origin_base_url="https://brand.example")
+
+
+def _post(task_id: int = 7) -> Post:
+    return Post(
+        task_id, "正文一\n正文二", title="百家号测试标题", media=("https://img.example/a.jpg",)
+    )
+
+
+def test_publish_review_status_and_statistics(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+    creds = sandbox.credentials("baijiahao", "media")
+    assert creds["app_id"] == "sandbox-media" and creds["access_token"] == creds["app_token"]
+    result = client.publish(creds, _post())
+    assert result.final is False
+    (posted,) = sandbox.posts("baijiahao")
+    assert posted["extra"]["origin_url"] == "https://brand.example/posts/7"
+    assert posted["extra"]["cover_images"] == '[{"src": "https://img.example/a.jpg"}]'
+    assert posted["review_status"] == "reviewing"
+    assert wait_for(lambda: client.publish_status(creds, result.platform_post_id).final)
+    metrics = client.fetch_metrics(creds, [result.platform_post_id])[result.platform_post_id]
+    assert metrics["reads"] > 0
+    check = client.validate_account(creds)
+    assert check.token_valid and check.expires_at is None
+
+
+def test_same_task_twice_is_one_article(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+    creds = sandbox.credentials("baijiahao", "media")
+    first = client.publish(creds, _post())
+    again = client.publish(creds, _post())  # e.g. a retry after a lost answer
+    assert again.platform_post_id == first.platform_post_id
+    assert len(sandbox.posts("baijiahao")) == 1
+    assert client.find_published(creds, _post()) == first.platform_post_id
+    assert client.find_published(creds, _post(task_id=8)) is None
+
+
+def test_review_rejection_carries_the_audit_message(
+    client: BaijiahaoClient, sandbox: Sandbox
+) -> None:
+    sandbox.configure(review_reject_rate=1.0)
+    creds = sandbox.credentials("baijiahao", "media")
+    result = client.publish(creds, _post())
+    with pytest.raises(PlatformError) as caught:
+        wait_for(lambda: client.publish_status(creds, result.platform_post_id).final)
+    assert caught.value.kind is ErrorKind.REJECTED and "review" in str(caught.value)
+
+
+def test_bad_token_title_and_quota(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+    creds = sandbox.credentials("baijiahao", "media")
+    bad = {**creds, "app_token": "wrong", "access_token": "wrong"}
+    assert not client.validate_account(bad).token_valid
+    with pytest.raises(PlatformError) as auth:
+        client.publish(bad, _post())
+    assert auth.value.kind is ErrorKind.AUTH and auth.value.code == "60001001"
+    with pytest.raises(PlatformError) as auth_again:
+        client.acquire_token({"app_id": "sandbox-media", "app_token": "wrong"})
+    assert auth_again.value.kind is ErrorKind.AUTH
+    with pytest.raises(PlatformError) as short:
+        client.publish(creds, Post(1, "x", title="短标题"))
+    assert short.value.kind is ErrorKind.REJECTED
+    sandbox.configure(daily_quotas={"baijiahao": 1})
+    client.publish(creds, _post(1))
+    with pytest.raises(PlatformError) as quota:
+        client.publish(creds, _post(2))
+    assert quota.value.kind is ErrorKind.QUOTA
+    assert len(sandbox.posts("baijiahao")) == 1
