@@ -1,9 +1,16 @@
-"""Each platform's content rules, checked when a task is created, not at publish time."""
+"""Each platform's content rules, checked when a task is created, not at publish time.
+
+Limits PLATFORMS.md gives are enforced as documented; the ones it calls unconfirmed (Douyin's
+text, Toutiao's title and body, Baijiahao's body) are marked and kept generous.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+
+from scheduling_platform.platforms.media import is_url, kind_of
 
 
 class ContentRejectedError(ValueError):
@@ -22,11 +29,14 @@ class ContentRules:
     max_title: int | None = None
     min_title: int | None = None
     title_required: bool = False
+    required_media: str | None = None  # "video": a post needs one
+    media_kinds: frozenset[str] = frozenset()  # kinds a post may carry; empty: no media
+    max_media: int = 0
 
     def text_length(self, text: str) -> int:
         return weibo_length(text) if self.platform == "weibo" else len(text)
 
-    def check(self, text: str, title: str | None = None) -> None:
+    def check(self, text: str, title: str | None = None, media: tuple[str, ...] = ()) -> None:
         if not text or not text.strip():
             raise ContentRejectedError("content is empty")
         length = self.text_length(text)
@@ -45,11 +55,60 @@ class ContentRules:
             raise ContentRejectedError(
                 f"title is {len(title)} characters; {self.platform} needs at least {self.min_title}"
             )
+        self.check_media(media)
+
+    def check_media(self, media: tuple[str, ...]) -> None:
+        if len(media) > self.max_media:
+            allowed = f"at most {self.max_media}" if self.max_media else "no"
+            raise ContentRejectedError(f"{self.platform} takes {allowed} media items")
+        for ref in media:
+            kind = kind_of(ref)
+            if kind not in self.media_kinds:
+                raise ContentRejectedError(
+                    f"{self.platform} does not take {kind} media ({ref.rsplit('/', 1)[-1]}); "
+                    f"allowed: {', '.join(sorted(self.media_kinds))}"
+                )
+            if not is_url(ref) and not Path(ref).is_file():
+                raise ContentRejectedError(f"media file {ref} does not exist")
+        if self.required_media and not any(kind_of(m) == self.required_media for m in media):
+            raise ContentRejectedError(f"a {self.platform} post needs a {self.required_media}")
 
 
 RULES: dict[str, ContentRules] = {
-    # statuses/share.json: at most 140 Chinese characters.
-    "weibo": ContentRules("weibo", max_text=140),
+    # statuses/share.json: at most 140 Chinese characters, one picture.
+    "weibo": ContentRules("weibo", max_text=140, media_kinds=frozenset({"image"}), max_media=1),
+    # draft/add: title <= 32 (taken from the text when absent), content < 20,000 characters.
+    "wechat": ContentRules(
+        "wechat", max_text=19_999, max_title=32, media_kinds=frozenset({"image"}), max_media=1
+    ),
+    # upload_video + create_video: one video; the text limit is unconfirmed.
+    "douyin": ContentRules(
+        "douyin",
+        max_text=1_000,
+        required_media="video",
+        media_kinds=frozenset({"video"}),
+        max_media=1,
+    ),
+    # new_article_post: title and body limits unconfirmed; 5-30 is the commonly cited title.
+    "toutiao": ContentRules(
+        "toutiao",
+        max_text=50_000,
+        min_title=5,
+        max_title=30,
+        title_required=True,
+        media_kinds=frozenset({"image"}),
+        max_media=9,
+    ),
+    # article/publish: title 5-40 (another source says 8-40); body limit unconfirmed.
+    "baijiahao": ContentRules(
+        "baijiahao",
+        max_text=50_000,
+        min_title=5,
+        max_title=40,
+        title_required=True,
+        media_kinds=frozenset({"image"}),
+        max_media=3,
+    ),
 }
 
 
