@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
 from scheduling_platform.platforms.baijiahao import BaijiahaoClient
-from scheduling_platform.platforms.base import PLATFORMS, PlatformClient
+from scheduling_platform.platforms.base import PLATFORMS, ErrorKind, PlatformClient
 from scheduling_platform.platforms.douyin import DouyinClient
 from scheduling_platform.platforms.toutiao import ToutiaoClient
 from scheduling_platform.platforms.wechat import WeChatClient
@@ -37,7 +41,47 @@ def sandbox_base_url(platform: str, settings: Settings) -> str:
     return f"{settings.sandbox_url.rstrip('/')}/{platform}"
 
 
-def make_client(platform: str, base_url: str, timeout_seconds: float = 10.0) -> PlatformClient:
-    return CLIENT_CLASSES[check_platform(platform)](
-        base_url=base_url, timeout_seconds=timeout_seconds
-    )
+# The field each client calls its app's key and secret (Baijiahao's app token is per account).
+APP_FIELDS: dict[str, tuple[str, str] | None] = {
+    "weibo": ("app_key", "app_secret"),
+    "wechat": ("app_id", "app_secret"),
+    "douyin": ("client_key", "client_secret"),
+    "toutiao": ("client_key", "client_secret"),
+    "baijiahao": None,
+}
+
+
+def make_client(
+    platform: str,
+    base_url: str,
+    timeout_seconds: float = 10.0,
+    *,
+    app_key: str | None = None,
+    app_secret: str | None = None,
+    error_kinds: Mapping[str, str] | None = None,
+    **options: Any,
+) -> PlatformClient:
+    """A client; `error_kinds` ({"code": "retryable" | "auth" | ...}) override the defaults.
+
+    `options` are the client's own fields (auth_base_url, origin_base_url, ...); None ones
+    are left at the client's default, a field the client lacks is an error.
+    """
+    cls = CLIENT_CLASSES[check_platform(platform)]
+    known = {f.name for f in fields(cls)}
+    kwargs = {k: v for k, v in options.items() if v is not None}
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise ValueError(f"{platform} has no setting {', '.join(unknown)}")
+    names = APP_FIELDS.get(platform)
+    if names:
+        if app_key:
+            kwargs[names[0]] = app_key
+        if app_secret:
+            kwargs[names[1]] = app_secret
+    client = cls(base_url=base_url, timeout_seconds=timeout_seconds, **kwargs)
+    if error_kinds:
+        try:
+            client.error_kinds.update({int(c): ErrorKind(k) for c, k in error_kinds.items()})
+        except ValueError as exc:
+            raise ValueError(f"{platform} error_kinds: {exc}") from None
+    return client
