@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -248,11 +249,26 @@ def tick(as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8094, show_default=True, type=int)
-def sandbox(host: str, port: int) -> None:
+@click.option(
+    "--profile",
+    type=click.Path(exists=True, dir_okay=False),
+    help="engagement profile JSON (default: the shipped one)",
+)
+@click.option("--review-delay", default=30.0, show_default=True, type=click.FloatRange(min=0))
+@click.option("--reject-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
+@user_errors
+def sandbox(
+    host: str, port: int, profile: str | None, review_delay: float, reject_rate: float
+) -> None:
     """Serve the local platform sandbox (the five platforms' APIs) on loopback."""
+    from scheduling_platform.engagement_profile import load_profile
     from scheduling_platform.sandbox.app import serve
+    from scheduling_platform.sandbox.state import SandboxState
 
-    serve(host, port)
+    state = SandboxState(review_delay_seconds=review_delay, review_reject_rate=reject_rate)
+    if profile:
+        state.profile = load_profile(Path(profile))  # ProfileError is a ValueError
+    serve(host, port, state)
 
 
 @main.command()

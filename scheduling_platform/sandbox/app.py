@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -17,8 +18,11 @@ from scheduling_platform.sandbox.faults import install_faults
 from scheduling_platform.sandbox.state import SandboxState
 
 
-def create_app(state: SandboxState | None = None) -> Starlette:
+def create_app(state: SandboxState | None = None, profile: Any = None) -> Starlette:
+    """The sandbox app; `profile` (engagement_profile.load_profile) drives the metrics."""
     state = state or SandboxState()
+    if profile is not None:
+        state.profile = profile
 
     async def list_posts(_request: Request) -> JSONResponse:
         posts = state.public_posts()
@@ -49,9 +53,9 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8094) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8094, state: SandboxState | None = None) -> None:
     """Serve the sandbox in the foreground until interrupted."""
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(state), host=host, port=port, log_level="warning", access_log=False)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scheduling_platform.platforms.rules import weibo_length
+from scheduling_platform.sandbox.metrics import engagement
 from scheduling_platform.sandbox.state import IssuedToken, SandboxState
 from scheduling_platform.timeutil import utcnow
 
@@ -115,9 +116,14 @@ def routes(state: SandboxState) -> list[Route]:
         ids = [i for i in request.query_params.get("ids", "").split(",") if i]
         return JSONResponse(
             [
-                {"id": int(i), "comments": 0, "reposts": 0, "attitudes": 0}
-                for i in ids
-                if state.post("weibo", i) is not None
+                {
+                    "id": int(post.platform_post_id),
+                    "comments": earned["comments"],
+                    "reposts": earned["shares"],
+                    "attitudes": earned["likes"],
+                }
+                for post in filter(None, (state.post("weibo", i) for i in ids))
+                for earned in (engagement(state, post),)
             ]
         )
 
