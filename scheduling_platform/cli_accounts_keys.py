@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from types import ModuleType
 from typing import Any
@@ -87,27 +88,29 @@ def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool
     """Renew an account's token, check it works, and release the tasks held for it."""
     from scheduling_platform.account_checks import settings_clients
     from scheduling_platform.store.task_store import ACTIVE_ACCOUNT
-    from scheduling_platform.tokens import refresh_credentials
+    from scheduling_platform.tokens import with_grant
 
     settings = get_settings()
     store = _cli().open_store(settings)
     account = store.get_account(account_id)
     client = settings_clients(settings)(account.platform)
-    if credentials is None:
-        renewed = refresh_credentials(store, client, account)
-    else:
+    given: dict[str, Any] = {}
+    if credentials is not None:
         try:
             given = json.loads(credentials)
         except json.JSONDecodeError as exc:
             raise ValueError(f"--credentials is not valid JSON: {exc.msg}") from None
         if not isinstance(given, dict):
             raise ValueError("--credentials must be a JSON object")
-        renewed = {**account.credentials, **given}
+    merged = replace(account, credentials={**account.credentials, **given})
+    if "access_token" in given:
+        renewed = merged.credentials
+    else:  # exchange what the account now holds (a new code, refresh token) for a token
+        renewed = with_grant(merged.credentials, client.acquire_token(merged.credentials))
     check = client.validate_account(renewed)
     if not check.token_valid:
         raise ValueError(f"the platform still refuses the token: {check.detail}")
-    if credentials is not None:
-        store.update_credentials(account.id, renewed)
+    store.update_credentials(account.id, renewed)
     store.set_account_status(account.id, ACTIVE_ACCOUNT, actor="cli", detail="re-authorised")
     view = store.get_account(account.id).public_view()
     _cli().emit(as_json, view, f"account {account.id} re-authorised; its tasks are released")

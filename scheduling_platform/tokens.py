@@ -14,6 +14,7 @@ from scheduling_platform.platforms.base import (
     PlatformError,
     Post,
     PublishResult,
+    TokenGrant,
 )
 from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import ACTIVE_ACCOUNT, TaskStore
@@ -31,14 +32,19 @@ def refresh_credentials(
     store: TaskStore, client: PlatformClient, account: Account
 ) -> dict[str, Any]:
     """Acquire a new access token from what the account holds, store it, return the result."""
-    grant = client.acquire_token(account.credentials)
-    credentials = {**account.credentials, "access_token": grant.access_token}
-    if grant.refresh_token:
-        credentials["refresh_token"] = grant.refresh_token
-    if grant.expires_at is not None:
-        credentials["expires_at"] = grant.expires_at.isoformat()
+    credentials = with_grant(account.credentials, client.acquire_token(account.credentials))
     store.update_credentials(account.id, credentials)
     return credentials
+
+
+def with_grant(credentials: dict[str, Any], grant: TokenGrant) -> dict[str, Any]:
+    """`credentials` holding the new token (and refresh token, expiry) of `grant`."""
+    renewed = {**credentials, "access_token": grant.access_token}
+    if grant.refresh_token:
+        renewed["refresh_token"] = grant.refresh_token
+    if grant.expires_at is not None:
+        renewed["expires_at"] = grant.expires_at.isoformat()
+    return renewed
 
 
 def hold_account(store: TaskStore, account: Account, exc: PlatformError) -> PlatformError:
