@@ -1,0 +1,1 @@
+"""Engagement ingestion, training features and the engagement model (issue 5)."""

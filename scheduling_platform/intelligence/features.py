@@ -1,0 +1,177 @@
+"""Training features: what is known before a post goes out, from its time, content and account.
+
+`FEATURES` documents every feature (name -> group, meaning); `docs/intelligence.md` lists them.
+The same `feature_frame` builds training rows and the 2,016 candidate slots of a task, so the
+model scores slots exactly as it was trained.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from scheduling_platform.intelligence.calendar import calendar_features
+from scheduling_platform.platforms.base import PLATFORMS
+
+# Columns of the warehouse table `engagement_metrics` (one row per post and collection).
+ENGAGEMENT_COLUMNS = (
+    "post_key",  # platform:post id, or import:<source>:<row>; unique per post
+    "source",  # "platform" (pulled from an API) or "import:<mapping name>"
+    "platform",
+    "account_key",  # "account:<id>" for the store's accounts, "import:<source>" otherwise
+    "posted_at",  # UTC
+    "timezone",  # the account's zone: the audience's local time
+    "content_type",  # text | image | video | article
+    "text_length",
+    "media_count",
+    "hashtag_count",
+    "link_count",
+    "followers",
+    "paid",  # 1 when the post was promoted
+    "category",  # a source-specific content category, -1 when none
+    "reads",
+    "likes",
+    "shares",
+    "comments",
+    "collected_at",  # UTC
+    "partition",  # the daily partition (posting day, UTC) the row belongs to
+)
+METRIC_COLUMNS = ("reads", "likes", "shares", "comments")
+CONTENT_TYPES = ("text", "image", "video", "article")
+PLATFORM_CODES = (*PLATFORMS, "other")
+DEFAULT_FOLLOWERS = 10_000
+HISTORY_WINDOW = 20  # the account's last posts its "recent median" is taken over
+
+FEATURES: dict[str, tuple[str, str]] = {
+    "tod_sin": ("time", "sine of the local time of day (minute precision, 24 h period)"),
+    "tod_cos": ("time", "cosine of the local time of day"),
+    "hour_of_day": ("time", "local hour 0-23 (trees split on it directly)"),
+    "minute_of_hour": ("time", "local minute 0-59"),
+    "weekday": ("time", "local weekday, 0 = Monday"),
+    "week_sin": ("time", "sine of the local hour of the week (168 h period)"),
+    "week_cos": ("time", "cosine of the local hour of the week"),
+    "month": ("time", "local month 1-12 (seasonality)"),
+    "is_public_holiday": ("time", "a Chinese statutory holiday (chinese-calendar)"),
+    "is_adjusted_workday": ("time", "a weekend day made a working day (调休)"),
+    "is_day_off": ("time", "holiday, or weekend that is not an adjusted working day"),
+    "days_to_next_holiday": ("time", "days until the next statutory holiday, capped at 60"),
+    "content_type": ("content", "0 text, 1 image, 2 video, 3 article"),
+    "log_text_length": ("content", "log1p of the text length in characters"),
+    "media_count": ("content", "attached images or videos"),
+    "hashtag_count": ("content", "#topics# / #tags in the text"),
+    "link_count": ("content", "URLs in the text"),
+    "paid": ("content", "1 when the post was promoted"),
+    "category": ("content", "source-specific content category, -1 when none"),
+    "log_followers": ("account", "log1p of the account's followers"),
+    "account_recent_median": ("account", "log1p median engagement of its last 20 posts, -1 none"),
+    "account_history_posts": ("account", "how many earlier posts the account has (capped 50)"),
+    "platform": ("platform", "index of the platform in weibo, wechat, douyin, toutiao, baijiahao"),
+}
+FEATURE_NAMES = tuple(FEATURES)
+GROUPS = ("time", "content", "account", "platform")
+
+_HASHTAG = re.compile(r"#[^#\s]{1,40}#|(?<![#\w])#\w+")
+_LINK = re.compile(r"https?://\S+")
+
+
+def text_counts(text: str) -> tuple[int, int, int]:
+    """(length, hashtags, links) of a post's text."""
+    return len(text), len(_HASHTAG.findall(text)), len(_LINK.findall(text))
+
+
+def engagement_total(frame: pd.DataFrame) -> pd.Series:
+    """The training target: reads + likes + shares + comments."""
+    return frame[list(METRIC_COLUMNS)].fillna(0).sum(axis=1).astype(float)
+
+
+def time_features(posted_at: pd.Series, timezones: pd.Series) -> pd.DataFrame:
+    """Local-time features of UTC times, each read in its row's zone."""
+    utc = pd.to_datetime(posted_at, utc=True)
+    parts = []
+    for zone_name, index in timezones.groupby(timezones, sort=False).groups.items():
+        local = utc.loc[index].dt.tz_convert(str(zone_name))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "hour": local.dt.hour,
+                    "minute": local.dt.minute,
+                    "weekday": local.dt.weekday,
+                    "month": local.dt.month,
+                    "date": local.dt.tz_localize(None).dt.normalize(),
+                },
+                index=index,
+            )
+        )
+    local = pd.concat(parts).loc[utc.index]
+    minutes = local["hour"] * 60 + local["minute"]
+    week_hours = local["weekday"] * 24 + minutes / 60
+    out = pd.DataFrame(
+        {
+            "tod_sin": np.sin(2 * np.pi * minutes / 1440),
+            "tod_cos": np.cos(2 * np.pi * minutes / 1440),
+            "hour_of_day": local["hour"],
+            "minute_of_hour": local["minute"],
+            "weekday": local["weekday"],
+            "week_sin": np.sin(2 * np.pi * week_hours / 168),
+            "week_cos": np.cos(2 * np.pi * week_hours / 168),
+            "month": local["month"],
+        },
+        index=utc.index,
+    )
+    holidays = calendar_features(local["date"].to_numpy())
+    holidays.index = utc.index
+    return pd.concat([out, holidays], axis=1)
+
+
+def account_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row: log1p median engagement of the account's previous posts, and their count.
+
+    Only earlier posts count, so a row never sees its own or a later outcome.
+    """
+    ordered = frame.assign(_total=engagement_total(frame)).sort_values(["posted_at", "post_key"])
+    grouped = ordered.groupby("account_key", sort=False)["_total"]
+    median = grouped.transform(lambda s: s.shift(1).rolling(HISTORY_WINDOW, min_periods=1).median())
+    count = grouped.cumcount()
+    return pd.DataFrame(
+        {
+            "account_recent_median": np.log1p(median).fillna(-1.0),
+            "account_history_posts": np.minimum(count, 50),
+        }
+    ).loc[frame.index]
+
+
+def feature_frame(frame: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The model's inputs for rows of the engagement schema, in `FEATURE_NAMES` order.
+
+    `history` gives account_recent_median/account_history_posts when the rows are candidates
+    (not posts with outcomes); otherwise they come from the rows' own earlier posts.
+    """
+    if frame.empty:
+        return pd.DataFrame(columns=list(FEATURE_NAMES), dtype=float)
+    unknown = set(frame["content_type"]) - set(CONTENT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown content types {sorted(unknown)}; use {CONTENT_TYPES}")
+    timing = time_features(frame["posted_at"], frame["timezone"])
+    history = account_history(frame) if history is None else history
+    platform = frame["platform"].map({p: i for i, p in enumerate(PLATFORM_CODES)})
+    content = pd.DataFrame(
+        {
+            "content_type": frame["content_type"].map({c: i for i, c in enumerate(CONTENT_TYPES)}),
+            "log_text_length": np.log1p(frame["text_length"].astype(float)),
+            "media_count": frame["media_count"].astype(float),
+            "hashtag_count": frame["hashtag_count"].astype(float),
+            "link_count": frame["link_count"].astype(float),
+            "paid": frame["paid"].astype(float),
+            "category": frame["category"].astype(float),
+            "log_followers": np.log1p(
+                frame["followers"].astype(float).fillna(DEFAULT_FOLLOWERS).clip(lower=0)
+            ),
+            "account_recent_median": history["account_recent_median"].to_numpy(),
+            "account_history_posts": history["account_history_posts"].to_numpy(),
+            "platform": platform.fillna(len(PLATFORM_CODES) - 1),
+        },
+        index=frame.index,
+    )
+    return pd.concat([timing, content], axis=1)[list(FEATURE_NAMES)].astype(float)

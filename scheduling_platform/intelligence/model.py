@@ -1,0 +1,305 @@
+"""Training the engagement model: candidates, time-ordered holdout, cross-validation, choice.
+
+Every candidate is scored the same way: R² of log1p(engagement) (engagement spans orders of
+magnitude; a log scale keeps a few viral posts from dominating) and MAE in counts. The winner
+on the holdout is refitted on all rows and kept as a `ModelArtifact`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import mean_absolute_error, r2_score
+from sklearn.model_selection import KFold
+
+from scheduling_platform.intelligence.features import (
+    FEATURE_NAMES,
+    FEATURES,
+    GROUPS,
+    PLATFORM_CODES,
+    engagement_total,
+    feature_frame,
+)
+from scheduling_platform.timeutil import utcnow
+
+HOLDOUT_SHARE = 0.2
+CV_FOLDS = 5
+MIN_TRAINING_ROWS = 50
+POOLING_PRIOR_POSTS = 20.0  # an account's own hour effect gets weight n / (n + this)
+CURVE_PRIOR_POSTS = 5.0  # a platform's hour effect is shrunk by n / (n + this)
+_PLATFORM = FEATURE_NAMES.index("platform")
+_HOUR = FEATURE_NAMES.index("hour_of_day")
+
+
+class TrainingError(ValueError):
+    """Too little or unusable data to train on; nothing was changed."""
+
+
+class PlatformCurve(BaseEstimator, RegressorMixin):
+    """Adds each row's platform-wide hour-of-day effect as a feature, then fits `base`.
+
+    Trees share splits across platforms, so five platforms' different peaks blur into one;
+    the platform's own curve (learned from the training rows only, shrunk towards the
+    platform mean) lets them keep their own. It is also the curve a new account falls back to.
+    """
+
+    def __init__(self, base: RegressorMixin, log_target: bool = True) -> None:
+        self.base = base
+        self.log_target = log_target
+
+    def _effect(self, x: np.ndarray) -> np.ndarray:
+        platform = x[:, _PLATFORM].astype(int)
+        hour = x[:, _HOUR].astype(int)
+        return self.effects_[platform.clip(0, self.effects_.shape[0] - 1), hour]
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> PlatformCurve:
+        level = y if self.log_target else np.log1p(np.clip(y, 0, None))
+        platform = x[:, _PLATFORM].astype(int)
+        hour = x[:, _HOUR].astype(int)
+        size = len(PLATFORM_CODES)
+        counts = np.zeros((size, 24))
+        sums = np.zeros((size, 24))
+        np.add.at(counts, (platform, hour), 1)
+        np.add.at(sums, (platform, hour), level)
+        totals = counts.sum(axis=1, keepdims=True)
+        means = np.divide(
+            sums.sum(axis=1, keepdims=True), totals, where=totals > 0, out=np.zeros((size, 1))
+        )
+        self.effects_ = (sums - counts * means) / (counts + CURVE_PRIOR_POSTS)
+        self.model_ = clone(self.base).fit(np.column_stack([x, self._effect(x)]), y)
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.model_.predict(np.column_stack([x, self._effect(x)]))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A model family: how it is built, and whether it learns counts or log1p(counts)."""
+
+    name: str
+    build: Callable[[], RegressorMixin]
+    target: str  # "log1p": fit log1p(y), predict expm1; "counts": fit y (Poisson loss)
+
+    def fit(self, features: pd.DataFrame, y: np.ndarray) -> RegressorMixin:
+        model = self.build()
+        model.fit(features.to_numpy(), np.log1p(y) if self.target == "log1p" else y)
+        return model
+
+    def predict_counts(self, model: RegressorMixin, features: pd.DataFrame) -> np.ndarray:
+        raw = np.asarray(model.predict(features.to_numpy()), dtype=float)
+        return np.expm1(raw).clip(min=0) if self.target == "log1p" else raw.clip(min=0)
+
+
+def default_candidates(seed: int = 0) -> list[Candidate]:
+    """The RandomForest baseline and two gradient-boosting challengers (hyper-parameters fixed
+    in advance, never tuned on the holdout or CV folds)."""
+    return [
+        Candidate(
+            "random_forest",
+            lambda: PlatformCurve(
+                RandomForestRegressor(
+                    n_estimators=60,
+                    min_samples_leaf=3,
+                    max_features=0.5,
+                    n_jobs=2,
+                    random_state=seed,
+                )
+            ),
+            "log1p",
+        ),
+        Candidate(
+            "hist_gb_poisson",
+            lambda: PlatformCurve(
+                HistGradientBoostingRegressor(
+                    loss="poisson",
+                    max_iter=150,
+                    learning_rate=0.1,
+                    min_samples_leaf=10,
+                    l2_regularization=1.0,
+                    early_stopping=False,
+                    random_state=seed,
+                ),
+                log_target=False,
+            ),
+            "counts",
+        ),
+        Candidate(
+            "hist_gb_log",
+            lambda: PlatformCurve(
+                HistGradientBoostingRegressor(
+                    max_iter=150,
+                    learning_rate=0.1,
+                    min_samples_leaf=10,
+                    l2_regularization=1.0,
+                    early_stopping=False,
+                    random_state=seed,
+                )
+            ),
+            "log1p",
+        ),
+    ]
+
+
+def log_r2(y: np.ndarray, predicted: np.ndarray) -> float:
+    return float(r2_score(np.log1p(y), np.log1p(predicted)))
+
+
+@dataclass
+class ModelArtifact:
+    """A trained model with everything needed to score slots and to audit it."""
+
+    version: str
+    trained_at: datetime
+    candidate: str
+    target: str
+    estimator: Any
+    feature_names: tuple[str, ...]
+    metrics: dict[str, float]
+    candidates: dict[str, dict[str, float]]
+    importances: dict[str, float]
+    importance_groups: dict[str, float]
+    rows: int
+    partitions: list[str]
+    residual_sigma: float  # std of holdout residuals of log1p(engagement)
+    account_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    platform_medians: dict[str, float] = field(default_factory=dict)
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Expected engagement (counts) for rows of `feature_frame`."""
+        raw = np.asarray(self.estimator.predict(features[list(self.feature_names)].to_numpy()))
+        return np.expm1(raw).clip(min=0) if self.target == "log1p" else raw.clip(min=0)
+
+    def summary(self) -> dict[str, Any]:
+        """What an auditor reads: no estimator internals."""
+        return {
+            "version": self.version,
+            "trained_at": self.trained_at.isoformat(),
+            "candidate": self.candidate,
+            "rows": self.rows,
+            "partitions": [self.partitions[0], self.partitions[-1]] if self.partitions else [],
+            "partition_count": len(self.partitions),
+            **{k: round(v, 4) for k, v in self.metrics.items()},
+            "importance_groups": {k: round(v, 4) for k, v in self.importance_groups.items()},
+            "candidates": self.candidates,
+        }
+
+
+def _version(trained_at: datetime, frame: pd.DataFrame) -> str:
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame[["post_key", "reads"]], index=False).values.tobytes()
+    ).hexdigest()[:6]
+    return f"{trained_at:%Y%m%dT%H%M%S}-{digest}"
+
+
+def _account_stats(
+    frame: pd.DataFrame, hours: np.ndarray, residuals: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """Per account: recent median (for scoring) and residuals by local hour (for pooling)."""
+    total = engagement_total(frame).to_numpy()
+    stats: dict[str, dict[str, Any]] = {}
+    ordered = np.argsort(frame["posted_at"].to_numpy(), kind="stable")
+    for key in frame["account_key"].unique():
+        members = ordered[(frame["account_key"].to_numpy()[ordered] == key)]
+        recent = total[members][-20:]
+        hour_sum = np.bincount(hours[members], weights=residuals[members], minlength=24)
+        hour_count = np.bincount(hours[members], minlength=24)
+        stats[str(key)] = {
+            "recent_median_log": float(np.log1p(np.median(recent))),
+            "posts": int(len(members)),
+            "hour_residual_sum": hour_sum.tolist(),
+            "hour_count": hour_count.tolist(),
+        }
+    return stats
+
+
+def train_model(
+    frame: pd.DataFrame,
+    *,
+    candidates: list[Candidate] | None = None,
+    seed: int = 0,
+    now: datetime | None = None,
+) -> ModelArtifact:
+    """Train every candidate, compare them on the latest 20% of posts, keep the best."""
+    frame = frame.sort_values(["posted_at", "post_key"], kind="stable").reset_index(drop=True)
+    if len(frame) < MIN_TRAINING_ROWS:
+        raise TrainingError(
+            f"{len(frame)} engagement rows; at least {MIN_TRAINING_ROWS} are needed to train"
+        )
+    candidates = candidates or default_candidates(seed)
+    features = feature_frame(frame)
+    y = engagement_total(frame).to_numpy()
+    cut = int(len(frame) * (1 - HOLDOUT_SHARE))
+    train_x, hold_x, train_y, hold_y = features[:cut], features[cut:], y[:cut], y[cut:]
+    folds = list(KFold(CV_FOLDS, shuffle=True, random_state=seed).split(train_x))
+
+    scores: dict[str, dict[str, float]] = {}
+    residuals: dict[str, np.ndarray] = {}
+    fitted: dict[str, RegressorMixin] = {}
+    for candidate in candidates:
+        cv_r2, out_of_fold = [], np.zeros(cut)
+        for fit_idx, test_idx in folds:
+            model = candidate.fit(train_x.iloc[fit_idx], train_y[fit_idx])
+            out_of_fold[test_idx] = candidate.predict_counts(model, train_x.iloc[test_idx])
+            cv_r2.append(log_r2(train_y[test_idx], out_of_fold[test_idx]))
+        model = candidate.fit(train_x, train_y)
+        predicted = candidate.predict_counts(model, hold_x)
+        scores[candidate.name] = {
+            "holdout_r2": log_r2(hold_y, predicted),
+            "holdout_mae": float(mean_absolute_error(hold_y, predicted)),
+            "cv_r2_mean": float(np.mean(cv_r2)),
+            "cv_r2_spread": float(np.std(cv_r2)),
+        }
+        residuals[candidate.name] = np.log1p(y) - np.log1p(np.concatenate([out_of_fold, predicted]))
+        fitted[candidate.name] = model
+    baseline = np.full(len(hold_y), float(np.mean(train_y)))
+    scores["mean_baseline"] = {
+        "holdout_r2": log_r2(hold_y, baseline),
+        "holdout_mae": float(mean_absolute_error(hold_y, baseline)),
+    }
+    best = max(candidates, key=lambda c: scores[c.name]["holdout_r2"])
+    importances = permutation_importance(
+        fitted[best.name],
+        hold_x.to_numpy(),
+        np.log1p(hold_y) if best.target == "log1p" else hold_y,
+        n_repeats=3,
+        random_state=seed,
+    ).importances_mean
+    per_feature = {n: max(float(v), 0.0) for n, v in zip(FEATURE_NAMES, importances, strict=True)}
+    total = sum(per_feature.values()) or 1.0
+    groups = {
+        g: sum(v for n, v in per_feature.items() if FEATURES[n][0] == g) / total for g in GROUPS
+    }
+    final = best.fit(features, y)  # the winner learns from every row, holdout included
+    trained_at = now or utcnow()
+    hours = features["hour_of_day"].to_numpy().astype(int)
+    resid = residuals[best.name]
+    return ModelArtifact(
+        version=_version(trained_at, frame),
+        trained_at=trained_at,
+        candidate=best.name,
+        target=best.target,
+        estimator=final,
+        feature_names=FEATURE_NAMES,
+        metrics={**scores[best.name], "baseline_holdout_r2": scores["mean_baseline"]["holdout_r2"]},
+        candidates={k: {m: round(v, 4) for m, v in s.items()} for k, s in scores.items()},
+        importances={n: round(v / total, 4) for n, v in per_feature.items()},
+        importance_groups=groups,
+        rows=len(frame),
+        partitions=sorted(frame["partition"].astype(str).unique().tolist()),
+        residual_sigma=float(np.std(resid[cut:])),
+        account_stats=_account_stats(frame, hours, resid),
+        platform_medians={
+            str(p): float(np.log1p(np.median(g)))
+            for p, g in pd.Series(y).groupby(frame["platform"].to_numpy())
+        },
+    )
