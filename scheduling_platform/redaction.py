@@ -26,6 +26,9 @@ _PAIR = re.compile(
     re.I,
 )
 
+# Known secrets by their first MIN_SECRET_LENGTH characters: one dict lookup a position of
+# the text, however many secrets there are (thousands of accounts, each with a few).
+_by_prefix: dict[str, set[str]] = {}
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _installed = False
@@ -49,16 +52,33 @@ def register_secrets(values: Iterable[str]) -> None:
     fresh = {v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH}
     if fresh - _secrets:
         with _lock:
-            _secrets.update(fresh)
+            for secret in fresh - _secrets:
+                _by_prefix.setdefault(secret[:MIN_SECRET_LENGTH], set()).add(secret)
+                _secrets.add(secret)
+
+
+def _mask_known(text: str) -> str:
+    parts: list[str] = []
+    start = i = 0
+    last = len(text) - MIN_SECRET_LENGTH
+    while i <= last:
+        candidates = _by_prefix.get(text[i : i + MIN_SECRET_LENGTH])
+        if candidates:
+            found = [s for s in tuple(candidates) if text.startswith(s, i)]
+            if found:
+                parts += [text[start:i], MASK]
+                i = start = i + max(map(len, found))
+                continue
+        i += 1
+    return "".join(parts) + text[start:] if parts else text
 
 
 def redact(text: str) -> str:
     """`text` with every known secret and every secret-named pair masked."""
     if not text:
         return text
-    for secret in tuple(_secrets):
-        if secret in text:
-            text = text.replace(secret, MASK)
+    if _by_prefix:
+        text = _mask_known(text)
     return _PAIR.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
 
 

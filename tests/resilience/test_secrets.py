@@ -113,3 +113,7 @@ def test_secret_values_are_masked_in_records_and_errors(caplog) -> None:
     error = PlatformError(ErrorKind.AUTH, "bad token tok-must-not-show-123", code="1")
     assert "tok-must-not-show-123" not in str(error)
     assert redact(json.dumps({"app_secret": "abcdefgh12"})) == '{"app_secret": "***"}'
+    # Secrets sharing a beginning: the longest one present is masked whole.
+    register_secrets(["shared-prefix-1", "shared-prefix-1-and-more"])
+    masked = redact("a shared-prefix-1-and-more b shared-prefix-1 c shared-pre")
+    assert masked == "a *** b *** c shared-pre"
