@@ -37,7 +37,9 @@ class AccountReport:
 
     @property
     def ok(self) -> bool:
-        return self.platform_available and self.token_valid is True and self.status == ACTIVE_ACCOUNT
+        return (
+            self.platform_available and self.token_valid is True and self.status == ACTIVE_ACCOUNT
+        )
 
     def view(self) -> dict[str, Any]:
         return {

@@ -36,9 +36,7 @@ def test_account_add_gets_a_sandbox_token_and_hides_it(cli, platform_env: Settin
     assert added["name"] == "brand" and added["timezone"] == "Asia/Shanghai"
     assert "access_token" in added["credential_fields"]
     token = (
-        TaskStore.from_settings(platform_env)
-        .get_account(added["id"])
-        .credentials["access_token"]
+        TaskStore.from_settings(platform_env).get_account(added["id"]).credentials["access_token"]
     )
     listed = cli("accounts", "list", "--json")
     assert token not in listed.output and token not in json.dumps(added)
