@@ -14,7 +14,7 @@ import httpx
 from scheduling_platform.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
-from scheduling_platform.vault import Vault
+from scheduling_platform.vault import prepare_vault
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -46,13 +46,7 @@ def run_platform(settings: Settings) -> int:
     """Start everything, wait until interrupted or a part dies, then stop everything."""
     settings.home.mkdir(parents=True, exist_ok=True)
     dagster_home = ensure_dagster_home(settings)
-    vault = Vault.from_settings(settings, create_missing=True)
-    if vault.ensure_key() and vault.key_file is not None:
-        print(
-            f"vault: generated an encryption key in {vault.key_file.path} (mode 0600); "
-            "back it up with the database: without it the stored tokens are lost",
-            flush=True,
-        )
+    vault = prepare_vault(settings, say=lambda line: print(line, flush=True))
     store = TaskStore.from_url(settings.resolved_database_url, vault=vault)
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "SCHEDULING_HOME": str(settings.home)}
     children: list[tuple[subprocess.Popen[bytes], int, float]] = []

@@ -24,7 +24,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +96,19 @@ def sealed_key_id(value: str) -> str | None:
     if not is_sealed(value):
         return None
     return value[len(PREFIX) :].split(":", 1)[0]
+
+
+def prepare_vault(settings: Settings, say: Callable[[str], None]) -> Vault:
+    """The vault for `scheduling-platform up`: generates the key in the home when there is
+    none anywhere, and says so (the daemon, its runs and the CLI then find it there)."""
+    vault = Vault.from_settings(settings, create_missing=True)
+    if vault.ensure_key() and vault.key_file is not None:
+        say(
+            f"vault: no encryption key was set, so one was generated in {vault.key_file.path} "
+            "(mode 0600); back it up apart from the database: without it the stored tokens "
+            "are lost"
+        )
+    return vault
 
 
 def read_plain_credentials(raw: str | None) -> dict[str, Any]:

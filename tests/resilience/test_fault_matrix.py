@@ -241,3 +241,22 @@ def test_seeded_faults_repeat_exactly(sandbox_url: str) -> None:
 def test_matrix_covers_all_five_platforms() -> None:
     assert set(MATRIX_PLATFORMS) == set(PLATFORMS), "clients missing from the registry"
     assert set(fault_capable_modules()) == set(PLATFORMS), "sandboxes without fault support"
+
+
+def test_accepted_then_silent_is_not_sent_again(vault_store: TaskStore, sandbox_url: str) -> None:
+    """The post goes live but the answer never comes: the worst case for double posting."""
+    store = vault_store
+    account = _account(store, sandbox_url, "weibo", "silent")
+    task = _task(store, account, 1)
+    _fault(
+        sandbox_url,
+        platform="weibo",
+        mode="accept_then_error",
+        after="timeout",
+        delay_seconds=HANG,
+    )
+    _publish(store, sandbox_url, "weibo", "first")
+    assert store.get_task(task.id).status is TaskStatus.NEEDS_ATTENTION
+    httpx.delete(f"{sandbox_url}/_sandbox/faults")
+    assert _publish(store, sandbox_url, "weibo", "second") == []
+    assert _sent_count(_posts(sandbox_url), task) == 1

@@ -191,3 +191,21 @@ def test_keys_cli(platform_env: Settings) -> None:
     for output in (status, rotated, pruned):
         assert SECRET["access_token"] not in json.dumps(output)
     assert store.list_accounts()[0].credentials == SECRET
+
+
+def test_up_generates_a_key_once_and_says_so(tmp_path: Path) -> None:
+    from scheduling_platform.vault import prepare_vault
+
+    settings = Settings(home=tmp_path / "home", database_url="postgresql://elsewhere/db")
+    said: list[str] = []
+    vault = prepare_vault(settings, said.append)
+    path = tmp_path / "home" / "encryption_keys.json"
+    assert len(said) == 1 and str(path) in said[0] and "generated" in said[0]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    # Every later process finds that key; nothing new is generated or said.
+    again = prepare_vault(settings, said.append)
+    assert len(said) == 1 and again.primary_key_id == vault.primary_key_id
+    assert Vault.from_settings(settings).primary_key_id == vault.primary_key_id
+    # Without `up`, a setup with its own database refuses to invent a key of its own.
+    with pytest.raises(MissingKeyError, match="SCHEDULING_ENCRYPTION_KEY"):
+        Vault.from_settings(Settings(home=tmp_path / "other", database_url="x")).seal("x")
