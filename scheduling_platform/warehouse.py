@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from scheduling_platform.store.engine import normalized_url
 
@@ -65,6 +65,46 @@ class Warehouse:
             count = conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
         engine.dispose()
         return int(count)
+
+    def replace_rows(self, name: str, frame: pd.DataFrame, key: str, values: list[str]) -> int:
+        """Delete rows of `name` whose `key` is in `values`, then append `frame` (one
+        transaction); creates the table from `frame` the first time. Returns rows written."""
+        if self.is_duckdb:
+            with self._duckdb(write=True) as con:
+                con.register("incoming", frame)
+                con.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming WHERE false'
+                )
+                con.execute("BEGIN")
+                con.execute(f'DELETE FROM "{name}" WHERE "{key}" IN (SELECT unnest(?))', [values])
+                con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
+                con.execute("COMMIT")
+            return len(frame)
+        engine = create_engine(normalized_url(self.url))
+        with engine.begin() as conn:
+            if inspect(conn).has_table(name):
+                conn.execute(
+                    text(f'DELETE FROM "{name}" WHERE "{key}" = ANY(:values)'),
+                    {"values": list(values)},
+                )
+            frame.to_sql(name, conn, if_exists="append", index=False)
+        engine.dispose()
+        return len(frame)
+
+    def has_table(self, name: str) -> bool:
+        if self.is_duckdb:
+            if not self.duckdb_path.exists():
+                return False
+            with self._duckdb(write=False) as con:
+                found = con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+                ).fetchone()
+            return bool(found and found[0])
+        engine = create_engine(normalized_url(self.url))
+        with engine.connect() as conn:
+            found = inspect(conn).has_table(name)
+        engine.dispose()
+        return found
 
     def query(self, sql: str) -> pd.DataFrame:
         if self.is_duckdb:

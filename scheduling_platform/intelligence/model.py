@@ -56,13 +56,8 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         self.base = base
         self.log_target = log_target
 
-    def _effect(self, x: np.ndarray) -> np.ndarray:
-        platform = x[:, _PLATFORM].astype(int)
-        hour = x[:, _HOUR].astype(int)
-        return self.effects_[platform.clip(0, self.effects_.shape[0] - 1), hour]
-
-    def fit(self, x: np.ndarray, y: np.ndarray) -> PlatformCurve:
-        level = y if self.log_target else np.log1p(np.clip(y, 0, None))
+    @staticmethod
+    def _effects(x: np.ndarray, level: np.ndarray) -> np.ndarray:
         platform = x[:, _PLATFORM].astype(int)
         hour = x[:, _HOUR].astype(int)
         size = len(PLATFORM_CODES)
@@ -74,12 +69,26 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         means = np.divide(
             sums.sum(axis=1, keepdims=True), totals, where=totals > 0, out=np.zeros((size, 1))
         )
-        self.effects_ = (sums - counts * means) / (counts + CURVE_PRIOR_POSTS)
-        self.model_ = clone(self.base).fit(np.column_stack([x, self._effect(x)]), y)
+        return (sums - counts * means) / (counts + CURVE_PRIOR_POSTS)
+
+    @staticmethod
+    def _lookup(effects: np.ndarray, x: np.ndarray) -> np.ndarray:
+        platform = x[:, _PLATFORM].astype(int).clip(0, effects.shape[0] - 1)
+        return effects[platform, x[:, _HOUR].astype(int)]
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> PlatformCurve:
+        level = y if self.log_target else np.log1p(np.clip(y, 0, None))
+        # Cross-fitted: each training row sees a curve learned without it, or the base model
+        # would learn to trust a feature that contains its own target.
+        own = np.zeros(len(x))
+        for fit_idx, other_idx in KFold(5, shuffle=True, random_state=0).split(x):
+            own[other_idx] = self._lookup(self._effects(x[fit_idx], level[fit_idx]), x[other_idx])
+        self.effects_ = self._effects(x, level)
+        self.model_ = clone(self.base).fit(np.column_stack([x, own]), y)
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.model_.predict(np.column_stack([x, self._effect(x)]))
+        return self.model_.predict(np.column_stack([x, self._lookup(self.effects_, x)]))
 
 
 @dataclass(frozen=True)

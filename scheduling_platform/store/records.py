@@ -72,6 +72,8 @@ class Task:
     not_before: datetime | None
     created_at: datetime
     updated_at: datetime
+    predicted_engagement: float | None = None
+    prediction_uncertainty: float | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Task:

@@ -9,9 +9,11 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -82,6 +84,9 @@ tasks = Table(
     Column("not_before", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Set when the engagement model chose the time (migration 0002).
+    Column("predicted_engagement", Float, nullable=True),
+    Column("prediction_uncertainty", Float, nullable=True),
     Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_tasks_claim_batch", "claim_batch"),
     Index("ix_tasks_account_scheduled_at", "account_id", "scheduled_at"),
@@ -113,4 +118,19 @@ audit_log = Table(
     Column("from_status", String(24), nullable=True),
     Column("to_status", String(24), nullable=True),
     Column("detail", Text, nullable=True),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # candidate | promoted | rejected
+    Column("candidate", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("summary", Text, nullable=False),  # JSON: ModelArtifact.summary()
+    Column("artifact", LargeBinary, nullable=False),  # the pickled ModelArtifact
+    Column("promoted_at", UTCDateTime, nullable=True),
+    Column("detail", Text, nullable=True),
+    Index("ix_models_status_promoted_at", "status", "promoted_at"),
 )
