@@ -245,7 +245,9 @@ def train_model(
             f"{len(frame)} engagement rows; at least {MIN_TRAINING_ROWS} are needed to train"
         )
     candidates = candidates or default_candidates(seed)
-    features = feature_frame(frame)
+    # Rows from the training_features asset carry their features; raw engagement rows do not.
+    has_features = set(FEATURE_NAMES) <= set(frame.columns)
+    features = frame[list(FEATURE_NAMES)].astype(float) if has_features else feature_frame(frame)
     y = engagement_total(frame).to_numpy()
     cut = int(len(frame) * (1 - HOLDOUT_SHARE))
     train_x, hold_x, train_y, hold_y = features[:cut], features[cut:], y[:cut], y[cut:]

@@ -1,0 +1,70 @@
+"""Scheduling a task at the model's best slot, with the model's version and prediction kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduling_platform.intelligence.features import CONTENT_TYPES
+from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
+from scheduling_platform.intelligence.scoring import PostDraft, SlotChoice, best_slot
+from scheduling_platform.platforms.rules import rules_for
+from scheduling_platform.scheduling import SchedulingError, schedule_task
+from scheduling_platform.store.records import Account, Task
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import utcnow
+
+
+def draft_for(account: Account, content: str, content_type: str, media_count: int) -> PostDraft:
+    return PostDraft(
+        platform=account.platform,
+        account_key=f"account:{account.id}",
+        timezone=account.timezone,
+        text=content,
+        content_type=content_type,
+        media_count=media_count,
+    )
+
+
+def schedule_at_best_slot(
+    store: TaskStore,
+    account_id: int,
+    content: str,
+    *,
+    title: str | None = None,
+    content_type: str = "text",
+    media_count: int = 0,
+    within_days: float = 7.0,
+    priority: int = 5,
+    now: datetime | None = None,
+    actor: str = "cli",
+) -> tuple[Task, SlotChoice]:
+    """Validate, score the coming slots with the model in use, create the task there."""
+    if content_type not in CONTENT_TYPES:
+        raise SchedulingError(f"content type must be one of {CONTENT_TYPES}, not {content_type!r}")
+    account = store.get_account(account_id)
+    rules_for(account.platform).check(content, title)  # refuse before any scoring
+    registry = ModelRegistry(store)
+    artifact = registry.current()
+    if artifact is None:
+        raise RegistryError("no model is in use yet; run `scheduling-platform model retrain`")
+    now = now or utcnow()
+    choice = best_slot(
+        artifact,
+        draft_for(account, content, content_type, media_count),
+        now,
+        within_days=within_days,
+    )
+    task = schedule_task(
+        store,
+        account_id,
+        content,
+        choice.slot,
+        priority=priority,
+        title=title,
+        now=now,
+        actor=actor,
+    )
+    task = registry.record_prediction(
+        task, artifact.version, choice.predicted, choice.uncertainty, actor=actor
+    )
+    return task, choice

@@ -1,0 +1,154 @@
+"""Engagement of published posts: pulled through the platform clients into the warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import select
+
+from scheduling_platform.intelligence.features import (
+    DEFAULT_FOLLOWERS,
+    ENGAGEMENT_COLUMNS,
+    METRIC_COLUMNS,
+    text_counts,
+)
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.platforms.base import PlatformClient, PlatformError
+from scheduling_platform.store.records import Task
+from scheduling_platform.store.schema import tasks
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import as_utc, utcnow
+from scheduling_platform.warehouse import Warehouse
+
+TABLE = "engagement_metrics"
+FEATURES_TABLE = "training_features"
+
+
+@dataclass
+class Collection:
+    """What one ingestion pass brought back, and what it could not."""
+
+    rows: pd.DataFrame
+    posts_asked: int = 0
+    errors: dict[str, str] = field(default_factory=dict)  # "platform/account id" -> message
+
+
+def published_tasks(store: TaskStore, start: datetime, end: datetime) -> list[Task]:
+    """Tasks published in [start, end) that have a platform post id to ask about."""
+    published = tasks.c.published_at
+    query = (
+        select(tasks)
+        .where(tasks.c.status == TaskStatus.PUBLISHED.value)
+        .where(tasks.c.platform_post_id.is_not(None))
+        .where(published >= start, published < end)
+        .order_by(published, tasks.c.id)
+    )
+    with store.engine.connect() as conn:
+        return [Task.from_row(r) for r in conn.execute(query)]
+
+
+def _row(task: Task, timezone: str, metrics: dict[str, int], now: datetime) -> dict:
+    length, hashtags, links = text_counts(task.content)
+    posted_at = as_utc(task.published_at or task.scheduled_at)
+    return {
+        "post_key": f"{task.platform}:{task.platform_post_id}",
+        "source": "platform",
+        "platform": task.platform,
+        "account_key": f"account:{task.account_id}",
+        "posted_at": posted_at,
+        "timezone": timezone,
+        # Tasks carry text (and a title for article platforms); media is not stored yet.
+        "content_type": "article" if task.title else "text",
+        "text_length": length,
+        "media_count": 0,
+        "hashtag_count": hashtags,
+        "link_count": links,
+        "followers": float(DEFAULT_FOLLOWERS),
+        "paid": 0,
+        "category": -1,
+        **{k: int(metrics.get(k, 0)) for k in METRIC_COLUMNS},
+        "collected_at": now,
+        "partition": posted_at.date().isoformat(),
+    }
+
+
+def collect_engagement(
+    store: TaskStore,
+    client_for: Callable[[str], PlatformClient],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+) -> Collection:
+    """Ask each platform for the metrics of posts published in [start, end), per account.
+
+    One account's failure (expired token, platform down) is recorded and the others go on.
+    """
+    now = now or utcnow()
+    found = published_tasks(store, start, end)
+    accounts = store.accounts_by_id({t.account_id for t in found})
+    collection = Collection(rows=pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS)))
+    collection.posts_asked = len(found)
+    rows = []
+    by_account: dict[int, list[Task]] = {}
+    for task in found:
+        by_account.setdefault(task.account_id, []).append(task)
+    for account_id, posts in by_account.items():
+        account = accounts[account_id]
+        try:
+            client = client_for(account.platform)
+            metrics = client.fetch_metrics(
+                account.credentials, [str(t.platform_post_id) for t in posts]
+            )
+        except (PlatformError, KeyError, AttributeError, NotImplementedError) as exc:
+            collection.errors[f"{account.platform}/{account_id}"] = str(exc)
+            continue
+        for task in posts:
+            if str(task.platform_post_id) in metrics:
+                rows.append(_row(task, account.timezone, metrics[str(task.platform_post_id)], now))
+    if rows:
+        collection.rows = normalise(pd.DataFrame(rows, columns=list(ENGAGEMENT_COLUMNS)))
+    return collection
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """The engagement schema's dtypes, whatever engine the rows came back from."""
+    frame = frame[list(ENGAGEMENT_COLUMNS)].copy()
+    for column in ("posted_at", "collected_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    for column in (*METRIC_COLUMNS, "text_length", "media_count", "hashtag_count"):
+        frame[column] = frame[column].astype("int64")
+    for column in ("link_count", "paid", "category"):
+        frame[column] = frame[column].astype("int64")
+    frame["followers"] = frame["followers"].astype(float)
+    for column in ("post_key", "source", "platform", "account_key", "timezone", "content_type"):
+        frame[column] = frame[column].astype(str)
+    frame["partition"] = frame["partition"].astype(str)
+    return frame
+
+
+def store_rows(warehouse: Warehouse, frame: pd.DataFrame) -> int:
+    """Write rows, replacing earlier collections of the same posts (metrics only grow)."""
+    if frame.empty:
+        return 0
+    frame = normalise(frame)
+    return warehouse.replace_rows(TABLE, frame, "post_key", frame["post_key"].tolist())
+
+
+def load_engagement(warehouse: Warehouse) -> pd.DataFrame:
+    """Every engagement row in the warehouse (empty frame when there is none yet)."""
+    if not warehouse.has_table(TABLE):
+        return pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS))
+    return normalise(warehouse.query(f'SELECT * FROM "{TABLE}"'))
+
+
+def rows_collected_since(warehouse: Warehouse, since: datetime | None) -> int:
+    """How many engagement rows arrived after `since` (all rows when None)."""
+    if not warehouse.has_table(TABLE):
+        return 0
+    where = f"WHERE collected_at > '{as_utc(since).isoformat()}'" if since else ""
+    result = warehouse.query(f'SELECT count(*) AS n FROM "{TABLE}" {where}')
+    return int(result["n"].iloc[0])

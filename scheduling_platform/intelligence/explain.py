@@ -1,0 +1,66 @@
+"""`model explain`: which model chose a task's time, from what data, and why that slot won."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from scheduling_platform.intelligence.choose import draft_for
+from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
+from scheduling_platform.intelligence.scoring import score_slots, week_slots
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import in_zone
+
+
+def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
+    task = store.get_task(task_id)
+    if task.model_version is None:
+        raise RegistryError(f"task {task_id} was scheduled by hand, not by the model")
+    registry = ModelRegistry(store)
+    entry = registry.entry(task.model_version)
+    artifact = registry.load(task.model_version)
+    account = store.get_account(task.account_id)
+    # Re-score the week the model saw when it chose (from the task's creation).
+    draft = draft_for(account, task.content, "article" if task.title else "text", 0)
+    scores = score_slots(artifact, draft, week_slots(task.created_at))
+    chosen = scores.loc[scores["slot"] == pd.Timestamp(task.scheduled_at)]
+    ranked = scores.sort_values("predicted", ascending=False)
+    rank = (
+        int((scores["predicted"] > float(chosen["predicted"].iloc[0])).sum()) + 1
+        if len(chosen)
+        else None
+    )
+    zone_name = account.timezone
+    runners_up = [
+        {"slot": in_zone(r.slot.to_pydatetime(), zone_name).isoformat(), "predicted": r.predicted}
+        for r in ranked.iloc[1:4].itertuples()
+    ]
+    why = {
+        "slot": in_zone(task.scheduled_at, zone_name).isoformat(),
+        "rank_among_slots": rank,
+        "slots_scored": len(scores),
+        "predicted": task.predicted_engagement,
+        "uncertainty": task.prediction_uncertainty,
+        "median_slot": float(scores["predicted"].median()),
+        "platform_curve": float(chosen["platform_curve"].iloc[0]) if len(chosen) else None,
+        "account_weight": float(chosen["account_weight"].iloc[0]) if len(chosen) else None,
+        "runners_up": runners_up,
+    }
+    summary = entry.summary
+    groups = ", ".join(f"{k} {v:.0%}" for k, v in summary["importance_groups"].items())
+    text = "\n".join(
+        [
+            f"task {task.id}: {why['slot']} chosen by model {entry.version} "
+            f"({entry.candidate}, now {entry.status})",
+            f"trained on {summary['rows']} posts from partitions "
+            f"{' .. '.join(summary['partitions'])} ({summary['partition_count']} days); "
+            f"holdout R² {summary['holdout_r2']}, MAE {summary['holdout_mae']}",
+            f"why: expected {task.predicted_engagement:.0f} ± {task.prediction_uncertainty:.0f}, "
+            f"best {rank} of {len(scores)} slots (median slot {why['median_slot']:.0f}); "
+            f"the account's own history weighs {why['account_weight'] or 0:.0%} at that hour, "
+            f"the platform-wide curve the rest",
+            f"what drives the model: {groups}",
+        ]
+    )
+    return {"task_id": task.id, "model": summary, "why": why, "text": text}
