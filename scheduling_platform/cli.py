@@ -136,15 +136,24 @@ def _task_line(store: TaskStore, task_view: dict[str, Any], zone_name: str) -> s
 @click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
 @click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
 @click.option("--title")
+@click.option("--media", multiple=True, help="a path or URL; repeat for several (Douyin: a video)")
 @json_option
 @user_errors
 def tasks_create(
-    account_id: int, content: str, at: str, priority: int, title: str | None, as_json: bool
+    account_id: int,
+    content: str,
+    at: str,
+    priority: int,
+    title: str | None,
+    media: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     from scheduling_platform.scheduling import schedule_task
 
     store = open_store(get_settings())
-    task = schedule_task(store, account_id, content, at, priority=priority, title=title)
+    task = schedule_task(
+        store, account_id, content, at, priority=priority, title=title, media=media
+    )
     zone_name = store.get_account(account_id).timezone
     emit(
         as_json,
@@ -289,6 +298,13 @@ from scheduling_platform.cli_accounts_keys import (  # noqa: E402
 accounts.add_command(accounts_check)
 accounts.add_command(accounts_reauthorise)
 main.add_command(keys)
+
+# Issue 5's commands: engagement import, the model group, tasks create-best.
+from scheduling_platform.cli_intelligence import engagement, model, tasks_create_best  # noqa: E402
+
+tasks.add_command(tasks_create_best)
+main.add_command(engagement)
+main.add_command(model)
 
 if __name__ == "__main__":
     main()

@@ -57,17 +57,20 @@ FEATURES: dict[str, tuple[str, str]] = {
     "is_adjusted_workday": ("time", "a weekend day made a working day (调休)"),
     "is_day_off": ("time", "holiday, or weekend that is not an adjusted working day"),
     "days_to_next_holiday": ("time", "days until the next statutory holiday, capped at 60"),
-    "content_type": ("content", "0 text, 1 image, 2 video, 3 article"),
+    "content_type_code": ("content", "0 text, 1 image, 2 video, 3 article"),
     "log_text_length": ("content", "log1p of the text length in characters"),
-    "media_count": ("content", "attached images or videos"),
-    "hashtag_count": ("content", "#topics# / #tags in the text"),
-    "link_count": ("content", "URLs in the text"),
-    "paid": ("content", "1 when the post was promoted"),
-    "category": ("content", "source-specific content category, -1 when none"),
+    "media_items": ("content", "attached images or videos"),
+    "hashtags": ("content", "#topics# / #tags in the text"),
+    "links": ("content", "URLs in the text"),
+    "is_paid": ("content", "1 when the post was promoted"),
+    "category_code": ("content", "source-specific content category, -1 when none"),
     "log_followers": ("account", "log1p of the account's followers"),
     "account_recent_median": ("account", "log1p median engagement of its last 20 posts, -1 none"),
     "account_history_posts": ("account", "how many earlier posts the account has (capped 50)"),
-    "platform": ("platform", "index of the platform in weibo, wechat, douyin, toutiao, baijiahao"),
+    "platform_code": (
+        "platform",
+        "index of the platform in weibo, wechat, douyin, toutiao, baijiahao",
+    ),
 }
 FEATURE_NAMES = tuple(FEATURES)
 GROUPS = ("time", "content", "account", "platform")
@@ -158,19 +161,21 @@ def feature_frame(frame: pd.DataFrame, history: pd.DataFrame | None = None) -> p
     platform = frame["platform"].map({p: i for i, p in enumerate(PLATFORM_CODES)})
     content = pd.DataFrame(
         {
-            "content_type": frame["content_type"].map({c: i for i, c in enumerate(CONTENT_TYPES)}),
+            "content_type_code": frame["content_type"].map(
+                {c: i for i, c in enumerate(CONTENT_TYPES)}
+            ),
             "log_text_length": np.log1p(frame["text_length"].astype(float)),
-            "media_count": frame["media_count"].astype(float),
-            "hashtag_count": frame["hashtag_count"].astype(float),
-            "link_count": frame["link_count"].astype(float),
-            "paid": frame["paid"].astype(float),
-            "category": frame["category"].astype(float),
+            "media_items": frame["media_count"].astype(float),
+            "hashtags": frame["hashtag_count"].astype(float),
+            "links": frame["link_count"].astype(float),
+            "is_paid": frame["paid"].astype(float),
+            "category_code": frame["category"].astype(float),
             "log_followers": np.log1p(
                 frame["followers"].astype(float).fillna(DEFAULT_FOLLOWERS).clip(lower=0)
             ),
             "account_recent_median": history["account_recent_median"].to_numpy(),
             "account_history_posts": history["account_history_posts"].to_numpy(),
-            "platform": platform.fillna(len(PLATFORM_CODES) - 1),
+            "platform_code": platform.fillna(len(PLATFORM_CODES) - 1),
         },
         index=frame.index,
     )

@@ -36,7 +36,7 @@ CV_FOLDS = 5
 MIN_TRAINING_ROWS = 50
 POOLING_PRIOR_POSTS = 20.0  # an account's own hour effect gets weight n / (n + this)
 CURVE_PRIOR_POSTS = 5.0  # a platform's hour effect is shrunk by n / (n + this)
-_PLATFORM = FEATURE_NAMES.index("platform")
+_PLATFORM = FEATURE_NAMES.index("platform_code")
 _HOUR = FEATURE_NAMES.index("hour_of_day")
 
 
