@@ -1,0 +1,138 @@
+"""training_features -> engagement_model (+ blocking checks) -> promoted_engagement_model.
+
+The model travels between these assets through the IO manager; the promoted version reaches
+the scheduler through the model registry, which only `promoted_engagement_model` writes to.
+"""
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    MetadataValue,
+    Output,
+    asset,
+    asset_check,
+)
+
+from assets.engagement import engagement_metrics
+from resources.model_policy import ModelPolicyResource
+from resources.store import TaskStoreResource
+from resources.warehouse import WarehouseResource
+from scheduling_platform.intelligence.features import FEATURES
+from scheduling_platform.intelligence.model import ModelArtifact, train_model
+from scheduling_platform.intelligence.registry import ModelRegistry
+from scheduling_platform.intelligence.training import (
+    CheckResult,
+    build_training_features,
+    check_model,
+    conclude,
+)
+
+
+@asset(deps=[engagement_metrics], group_name="intelligence", pool="warehouse_writer")
+def training_features(warehouse: WarehouseResource) -> Output[pd.DataFrame]:
+    """Every engagement row with its features (also the warehouse table training_features)."""
+    frame = build_training_features(warehouse.get_warehouse())
+    return Output(
+        frame,
+        metadata={
+            "rows": len(frame),
+            "partitions": int(frame["partition"].nunique()) if len(frame) else 0,
+            "features": MetadataValue.md(
+                "\n".join(f"- `{n}` ({g}): {d}" for n, (g, d) in FEATURES.items())
+            ),
+        },
+    )
+
+
+@asset(group_name="intelligence")
+def engagement_model(
+    context: AssetExecutionContext, training_features: pd.DataFrame, task_store: TaskStoreResource
+) -> Output[ModelArtifact]:
+    """RandomForest baseline vs gradient-boosting candidates; the best on the holdout wins."""
+    artifact = train_model(training_features)
+    ModelRegistry(task_store.get_store()).register(artifact, detail=f"run {context.run_id}")
+    summary = artifact.summary()
+    return Output(
+        artifact,
+        metadata={
+            "version": artifact.version,
+            "candidate": artifact.candidate,
+            "training_rows": artifact.rows,
+            "partitions": MetadataValue.json(
+                {
+                    "first": summary["partitions"][0],
+                    "last": summary["partitions"][-1],
+                    "count": summary["partition_count"],
+                }
+            ),
+            "holdout_r2": artifact.metrics["holdout_r2"],
+            "holdout_mae": artifact.metrics["holdout_mae"],
+            "cv_r2_mean": artifact.metrics["cv_r2_mean"],
+            "cv_r2_spread": artifact.metrics["cv_r2_spread"],
+            "importance_groups": MetadataValue.json(summary["importance_groups"]),
+            "candidates": MetadataValue.json(artifact.candidates),
+        },
+    )
+
+
+def _result(
+    check: CheckResult, artifact: ModelArtifact, store: TaskStoreResource
+) -> AssetCheckResult:
+    if not check.passed:
+        # Rejected on record; the blocking check keeps promoted_engagement_model from running.
+        ModelRegistry(store.get_store()).reject(artifact.version, check.description)
+    return AssetCheckResult(
+        passed=check.passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=check.description,
+        metadata={"value": check.value, "threshold": check.threshold, "version": artifact.version},
+    )
+
+
+@asset_check(asset=engagement_model, blocking=True)
+def holdout_r2_above_threshold(
+    engagement_model: ModelArtifact,
+    model_policy: ModelPolicyResource,
+    task_store: TaskStoreResource,
+) -> AssetCheckResult:
+    """Holdout R² of log1p(engagement) above `model_policy.min_holdout_r2`."""
+    check = check_model(engagement_model, model_policy.thresholds())[0]
+    return _result(check, engagement_model, task_store)
+
+
+@asset_check(asset=engagement_model, blocking=True)
+def cv_spread_below_threshold(
+    engagement_model: ModelArtifact,
+    model_policy: ModelPolicyResource,
+    task_store: TaskStoreResource,
+) -> AssetCheckResult:
+    """Standard deviation of the CV folds' R² below `model_policy.max_cv_spread`."""
+    check = check_model(engagement_model, model_policy.thresholds())[1]
+    return _result(check, engagement_model, task_store)
+
+
+@asset(group_name="intelligence")
+def promoted_engagement_model(
+    engagement_model: ModelArtifact,
+    model_policy: ModelPolicyResource,
+    task_store: TaskStoreResource,
+) -> Output[str]:
+    """The model in use: runs only when both checks passed, then puts the new version in use."""
+    registry = ModelRegistry(task_store.get_store())
+    previous = registry.current_version()
+    outcome = conclude(
+        registry,
+        engagement_model,
+        check_model(engagement_model, model_policy.thresholds()),
+        actor="dagster",
+    )
+    return Output(
+        outcome.in_use or "",
+        metadata={
+            "in_use": outcome.in_use or "",
+            "previous": previous or "none",
+            "promoted": outcome.promoted,
+        },
+    )
