@@ -41,6 +41,7 @@ def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
         "rank_among_slots": rank,
         "slots_scored": len(scores),
         "predicted": task.predicted_engagement,
+        "rescored": float(chosen["predicted"].iloc[0]) if len(chosen) else None,
         "uncertainty": task.prediction_uncertainty,
         "median_slot": float(scores["predicted"].median()),
         "platform_curve": float(chosen["platform_curve"].iloc[0]) if len(chosen) else None,
