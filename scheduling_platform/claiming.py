@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from scheduling_platform.store.leases import hold_missed_posts, release_expired_leases
 from scheduling_platform.store.task_store import TaskStore
 
 
@@ -30,10 +31,17 @@ def claim_due_batches(
     now: datetime,
     lookahead_seconds: int,
     lease_seconds: int,
+    max_lateness_seconds: int | None = None,
     limit: int = 20_000,
 ) -> list[ClaimedBatch]:
-    """Return expired claims to the schedule, then claim what is due by now + lookahead."""
-    store.release_expired_claims(now)
+    """Give back expired leases, hold posts too late to send, claim what is due by the horizon.
+
+    Overdue posts still within `max_lateness_seconds` are claimed like any other: a sensor
+    that was down, or a daemon restart, delays them but does not drop them.
+    """
+    release_expired_leases(store, now)
+    if max_lateness_seconds is not None:
+        hold_missed_posts(store, now - timedelta(seconds=max_lateness_seconds), now)
     window_end = now + timedelta(seconds=lookahead_seconds)
     claimed = store.claim_due_tasks(
         horizon=window_end,

@@ -9,7 +9,8 @@
   re-authorised;
 - rejected: `failed`, with the platform's own message on the task;
 - quota: `retrying` from the platform's next window (next hour, or 00:00 Asia/Shanghai);
-- unknown outcome (the post may be live): `needs_attention`, never a blind retry.
+- unknown outcome (the post may be live): `retrying`, and the next attempt first asks the
+  platform whether the post exists (publishing.py); `needs_attention` once the budget is spent.
 """
 
 from __future__ import annotations
@@ -62,7 +63,10 @@ class ErrorPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ErrorPolicy:
-        return cls(quota_windows=dict(settings.quota_windows))
+        return cls(
+            quota_windows=dict(settings.quota_windows),
+            base_delay_seconds=settings.retry_base_seconds,
+        )
 
     def retry_delay(self, attempt: int) -> timedelta:
         """Exponential backoff (30 s, 60 s, 120 s, ... capped at 30 min), with jitter."""
@@ -87,8 +91,11 @@ class ErrorPolicy:
         `task` is the task as it was during the attempt (its `attempt_count` counts it).
         """
         if exc.kind is ErrorKind.UNKNOWN_OUTCOME:
-            # The post may be live: a person or the reconciler decides, never a blind retry.
-            return TaskStatus.NEEDS_ATTENTION, {}
+            # The post may be live. It is tried again only after the platform says it is not
+            # there (publishing.py verifies first); spent budget leaves it to a person.
+            if task.attempt_count >= self.max_attempts:
+                return TaskStatus.NEEDS_ATTENTION, {}
+            return TaskStatus.RETRYING, {"not_before": now + self.retry_delay(1)}
         if exc.kind is ErrorKind.REJECTED:
             return TaskStatus.FAILED, {}
         if exc.kind is ErrorKind.QUOTA:

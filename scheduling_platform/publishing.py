@@ -6,22 +6,28 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from scheduling_platform.error_policy import decide_after_error
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.base import (
+    ErrorKind,
     PlatformClient,
     PlatformError,
     Post,
 )
+from scheduling_platform.rate_limit import TokenBucket
+from scheduling_platform.store.leases import needs_verification
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from scheduling_platform.tokens import publish_with_token_refresh
 
 log = logging.getLogger(__name__)
+
+DEFAULT_RATE_PER_SECOND = 50.0
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,10 @@ class BatchPublisher:
     run_id: str | None = None
     concurrency: int = 16
     lease_seconds: int = 300
+    rate_per_second: Mapping[str, float] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
+    _limiters: dict[str, TokenBucket] = field(default_factory=dict, init=False)
+    _verify: set[int] = field(default_factory=set, init=False)
 
     def publish_batch(self, claim_batch: str) -> list[PublishOutcome]:
         """Publish every task still claimed under `claim_batch`; returns one outcome each."""
@@ -52,6 +61,11 @@ class BatchPublisher:
         if not batch:
             return []
         accounts = self.store.accounts_by_id({t.account_id for t in batch})
+        self._verify = needs_verification(self.store, (t.id for t in batch))
+        self._limiters = {
+            platform: TokenBucket(self.rate_per_second.get(platform, DEFAULT_RATE_PER_SECOND))
+            for platform in {t.platform for t in batch}
+        }
         last_of_account: dict[int, Future[PublishOutcome]] = {}
         futures: list[Future[PublishOutcome]] = []
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="publish") as pool:
@@ -97,14 +111,19 @@ class BatchPublisher:
             # Cancelled, moved or re-claimed since the claim: not ours to send.
             return PublishOutcome(task.id, task.platform, task.status, None, None, error=str(exc))
         client = self.clients[task.platform]
-        post = Post(task_id=task.id, text=task.content, title=task.title)
+        post = Post(task_id=task.id, text=task.content, title=task.title, media=task.media)
+        if task.id in self._verify:
+            verified = self._verify_earlier_attempt(started, client, account, post)
+            if verified is not None:
+                return verified
+        self._limiters[task.platform].acquire()
         sent_at = utcnow()
         lateness = (sent_at - task.scheduled_at).total_seconds()
         try:
             result = publish_with_token_refresh(self.store, client, account, post)
         except PlatformError as exc:
             target, values = decide_after_error(started, exc, utcnow())
-            self.store.finish_attempt(
+            self._finish(
                 started,
                 target,
                 outcome="error",
@@ -114,9 +133,49 @@ class BatchPublisher:
             )
             return PublishOutcome(task.id, task.platform, target, sent_at, lateness, error=str(exc))
         target = TaskStatus.PUBLISHED if result.final else TaskStatus.SUBMITTED
-        self.store.finish_attempt(
-            started, target, outcome=str(target), platform_post_id=result.platform_post_id
-        )
+        self._finish(started, target, outcome=str(target), platform_post_id=result.platform_post_id)
         return PublishOutcome(
             task.id, task.platform, target, sent_at, lateness, result.platform_post_id
         )
+
+    def _verify_earlier_attempt(
+        self, started: Task, client: PlatformClient, account: Account, post: Post
+    ) -> PublishOutcome | None:
+        """Ask the platform whether an earlier attempt went out; None means "send it now"."""
+        try:
+            found = client.find_published(account.credentials, post)
+        except PlatformError as exc:
+            # Still unknown: ask again later while the budget lasts (recorded as an unknown
+            # outcome, so the next attempt verifies too), then leave it to a person.
+            error = f"an earlier attempt may have gone out and the platform cannot tell: {exc}"
+            unknown = PlatformError(ErrorKind.UNKNOWN_OUTCOME, error)
+            target, values = decide_after_error(started, unknown, utcnow())
+            self._finish(
+                started,
+                target,
+                outcome="unverified",
+                error_kind=str(ErrorKind.UNKNOWN_OUTCOME),
+                error=error,
+                values=values,
+            )
+            return PublishOutcome(started.id, started.platform, target, None, None, error=error)
+        if found is None:
+            return None
+        try:
+            final = client.publish_status(account.credentials, found).final
+        except PlatformError:
+            final = False  # the review path will follow it up
+        target = TaskStatus.PUBLISHED if final else TaskStatus.SUBMITTED
+        log.info(
+            "task %s was already on %s as %s: not sent again", started.id, started.platform, found
+        )
+        self._finish(started, target, outcome="found_published", platform_post_id=found)
+        return PublishOutcome(started.id, started.platform, target, None, None, found)
+
+    def _finish(self, started: Task, target: TaskStatus, **kwargs: Any) -> None:
+        try:
+            self.store.finish_attempt(started, target, **kwargs)
+        except InvalidTransitionError:
+            # A retried write whose first COMMIT had landed, or a lease given back meanwhile:
+            # the task has moved on and will be verified before any resend.
+            log.warning("task %s moved on before its attempt was recorded", started.id)

@@ -32,6 +32,7 @@ def schedule_task(
     *,
     priority: int = 5,
     title: str | None = None,
+    media: tuple[str, ...] = (),
     now: datetime | None = None,
     actor: str = "cli",
 ) -> Task:
@@ -39,9 +40,11 @@ def schedule_task(
     if not 1 <= priority <= 10:
         raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
     account = store.get_account(account_id)
-    rules_for(account.platform).check(content, title)
+    rules_for(account.platform).check(content, title, media)
     when = _future_time(at, account.timezone, now or utcnow())
-    return store.create_task(account, content, when, priority=priority, title=title, actor=actor)
+    return store.create_task(
+        account, content, when, priority=priority, title=title, media=media, actor=actor
+    )
 
 
 def cancel_task(store: TaskStore, task_id: int, actor: str = "cli") -> Task:

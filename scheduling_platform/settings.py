@@ -28,7 +28,25 @@ class Settings(BaseSettings):
         default=120, ge=1, description="claim tasks due this far ahead: interval plus launch time"
     )
     lease_seconds: int = Field(
-        default=600, ge=30, description="a claim not finished this long after the due time expires"
+        default=300,
+        ge=5,
+        description="a claim whose run has not started this long after its window, or an "
+        "attempt not finished this long after it began, is given back (and verified)",
+    )
+    retry_base_seconds: float = Field(
+        default=30.0, gt=0, description="first retry delay; doubles each attempt, with jitter"
+    )
+    max_lateness_seconds: int = Field(
+        default=3 * 3600,
+        ge=60,
+        description="a post not sent this long after its time is held for a person, not sent",
+    )
+    platform_rate_per_second: dict[str, float] = Field(
+        default_factory=dict,
+        description="requests per second a publish run sends to a platform (default 50)",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None, description="POSTed a JSON summary when a publish run fails"
     )
     publish_concurrency: int = Field(default=16, ge=1, le=256)
     demo: bool = True

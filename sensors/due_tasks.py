@@ -31,6 +31,7 @@ def due_tasks_sensor(
         now=now,
         lookahead_seconds=settings.claim_lookahead_seconds,
         lease_seconds=settings.lease_seconds,
+        max_lateness_seconds=settings.max_lateness_seconds,
     )
     cursor = now.isoformat()
     if not batches:

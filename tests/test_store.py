@@ -8,6 +8,7 @@ import pytest
 
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.store.engine import migrate
+from scheduling_platform.store.leases import release_expired_leases
 from scheduling_platform.store.records import NotFoundError
 from scheduling_platform.store.task_store import DuplicateAccountError, TaskStore
 from scheduling_platform.timeutil import utcnow
@@ -120,7 +121,7 @@ def test_expired_claims_return_and_old_lease_cannot_publish(store: TaskStore) ->
     (claimed,) = store.claim_due_tasks(
         horizon=now + timedelta(minutes=1), claim_batch_prefix="w", lease_until=now
     )
-    assert store.release_expired_claims(now + timedelta(seconds=1)) == 1
+    assert release_expired_leases(store, now + timedelta(seconds=1)) == 1
     returned = store.get_task(claimed.id)
     assert returned.status is TaskStatus.SCHEDULED and returned.claim_batch is None
     # A late run holding the expired claim cannot start the attempt.

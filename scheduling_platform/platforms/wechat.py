@@ -169,7 +169,9 @@ class WeChatClient:
     def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
         """Look among the recent published articles for this task's content_source_url.
 
-        A publish still in review is not listed: it reads as not found until review ends.
+        A publish still in review is not listed, and no API lists publishes in review, so
+        "not listed" cannot mean "not sent": it is reported as "cannot tell yet" and the
+        publisher asks again later (then a person decides), never resends blind.
         """
         wanted = origin_url(self.origin_base_url, post.task_id)
         body = self._call(
@@ -181,7 +183,10 @@ class WeChatClient:
             for news in (item.get("content") or {}).get("news_item", []):
                 if news.get("content_source_url") == wanted:
                     return f"article:{item['article_id']}"
-        return None
+        raise PlatformError(
+            ErrorKind.RETRYABLE,
+            "not among the published articles; one still in review is not listed yet",
+        )
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def normalized_url(url: str) -> URL:
@@ -52,6 +57,27 @@ def _use_wal_and_immediate_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_connection_problem(exc: BaseException) -> bool:
+    """A lost or refused database connection, or a busy SQLite file: worth trying again."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def retry_on_connection_problems(seconds: float = 120.0) -> Callable[[F], F]:
+    """Retry a store write while the database is unreachable (a restart, a failover).
+
+    A write whose COMMIT went through but whose answer was lost fails its retry as an
+    `InvalidTransitionError` (the row moved on); callers treat that as "someone did it".
+    """
+    return retry(  # type: ignore[return-value]
+        retry=retry_if_exception(is_connection_problem),
+        stop=stop_after_delay(seconds),
+        wait=wait_exponential(multiplier=0.2, max=5.0),
+        reraise=True,
+    )
 
 
 def migrate(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,11 +75,13 @@ class Task:
     updated_at: datetime
     predicted_engagement: float | None = None
     prediction_uncertainty: float | None = None
+    media: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Task:
         data = dict(row._mapping)
         data["status"] = TaskStatus(data["status"])
+        data["media"] = tuple(json.loads(data.get("media") or "[]"))
         return cls(**data)
 
     def public_view(self) -> dict[str, Any]:

@@ -87,6 +87,7 @@ tasks = Table(
     # Set when the engagement model chose the time (migration 0002).
     Column("predicted_engagement", Float, nullable=True),
     Column("prediction_uncertainty", Float, nullable=True),
+    Column("media", Text, nullable=True),
     Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_tasks_claim_batch", "claim_batch"),
     Index("ix_tasks_account_scheduled_at", "account_id", "scheduled_at"),

@@ -16,7 +16,7 @@ from scheduling_platform.lifecycle import (
     TaskStatus,
     check_transition,
 )
-from scheduling_platform.store.engine import make_engine, migrate
+from scheduling_platform.store.engine import make_engine, migrate, retry_on_connection_problems
 from scheduling_platform.store.records import Account, NotFoundError, Task
 from scheduling_platform.store.schema import accounts, audit_log, publish_attempts, tasks
 from scheduling_platform.timeutil import utcnow
@@ -164,6 +164,7 @@ class TaskStore:
         *,
         priority: int = 5,
         title: str | None = None,
+        media: tuple[str, ...] = (),
         actor: str = "cli",
     ) -> Task:
         now = utcnow()
@@ -174,6 +175,7 @@ class TaskStore:
                     account_id=account.id,
                     platform=account.platform,
                     title=title,
+                    media=json.dumps(list(media)) if media else None,
                     content=content,
                     scheduled_at=scheduled_at,
                     priority=priority,
@@ -336,40 +338,8 @@ class TaskStore:
             )
         return sorted(claimed, key=lambda t: (t.scheduled_at, t.id))
 
-    def release_expired_claims(self, now: datetime, actor: str = "due_tasks_sensor") -> int:
-        """Return claims whose run never started to the schedule, so they are claimed again."""
-        with self.engine.begin() as conn:
-            rows = conn.execute(
-                update(tasks)
-                .where(tasks.c.status == TaskStatus.CLAIMED.value)
-                .where(tasks.c.lease_expires_at < now)
-                .values(
-                    status=TaskStatus.SCHEDULED.value,
-                    claim_batch=None,
-                    lease_expires_at=None,
-                    lease_version=tasks.c.lease_version + 1,
-                    updated_at=now,
-                )
-                .returning(tasks.c.id, tasks.c.account_id)
-            ).all()
-            self._audit_many(
-                conn,
-                [
-                    self._audit_values(
-                        now,
-                        actor,
-                        task_id=r.id,
-                        account_id=r.account_id,
-                        from_status=TaskStatus.CLAIMED,
-                        to_status=TaskStatus.SCHEDULED,
-                        detail="claim expired before its run started",
-                    )
-                    for r in rows
-                ],
-            )
-        return len(rows)
-
     # ---------------------------------------------------------------- attempts
+    @retry_on_connection_problems()
     def begin_attempt(self, task: Task, run_id: str | None, lease_until: datetime) -> Task:
         """claimed -> publishing, with an attempt row, before any request leaves."""
         now = utcnow()
@@ -395,6 +365,7 @@ class TaskStore:
             )
         return started
 
+    @retry_on_connection_problems()
     def finish_attempt(
         self,
         task: Task,

@@ -1,14 +1,11 @@
-"""Tasks for the platforms scheduled through the CLI go out by the sensor path, each once.
-
-Douyin is here only for its refusal: a Douyin post needs a video, and the task store has no
-media column yet (see docs/platforms.md), so a Douyin task cannot be scheduled by the CLI.
-"""
+"""Tasks for all five platforms scheduled through the CLI go out by the sensor path, each once."""
 
 from __future__ import annotations
 
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from click.testing import CliRunner
 from dagster import instance_for_test
@@ -26,6 +23,7 @@ TITLES = {
     "wechat": "公众号的标题",
     "toutiao": "头条号的标题",
     "baijiahao": "百家号的标题",
+    "douyin": None,
 }
 
 
@@ -36,24 +34,27 @@ def _cli(*args: str, ok: bool = True) -> dict:
 
 
 def test_cli_tasks_are_published_by_the_sensor_path_once(
-    platform_env: Settings, sandbox: Sandbox
+    platform_env: Settings, sandbox: Sandbox, tmp_path: Path
 ) -> None:
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2048))
     at = (utcnow() + timedelta(seconds=2)).isoformat()
-    task_ids = {}
-    for platform, title in TITLES.items():
-        account = _cli("accounts", "add", "--platform", platform, "--name", f"{platform}-brand")
-        extra = ["--title", title] if title else []
-        task = _cli(
-            "tasks", "create", "--account", str(account["id"]), "--content", f"{platform} 正文",
-            "--at", at, *extra,
-        )  # fmt: skip
-        task_ids[platform] = task["id"]
     douyin = _cli("accounts", "add", "--platform", "douyin", "--name", "studio")
     refused = _cli(
         "tasks", "create", "--account", str(douyin["id"]), "--content", "x", "--at", at, ok=False
     )
     assert "needs a video" in refused["error"]
-
+    task_ids = {}
+    for platform, title in TITLES.items():
+        account = _cli("accounts", "add", "--platform", platform, "--name", f"{platform}-brand")
+        extra = ["--title", title] if title else []
+        if platform == "douyin":
+            extra = ["--media", str(video)]
+        task = _cli(
+            "tasks", "create", "--account", str(account["id"]), "--content", f"{platform} 正文",
+            "--at", at, *extra,
+        )  # fmt: skip
+        task_ids[platform] = task["id"]
     store = TaskStore.from_settings(platform_env)
     with instance_for_test() as instance:
         runs = run_one_tick(instance)
@@ -65,10 +66,11 @@ def test_cli_tasks_are_published_by_the_sensor_path_once(
             "toutiao": "published",
             "wechat": "submitted",
             "baijiahao": "submitted",
+            "douyin": "submitted",
         }
         time.sleep(REVIEW_DELAY + 0.2)
         (counts,) = run_review_tick(instance)
-        assert counts == {"published": 2}
+        assert counts == {"published": 3}
         assert run_review_tick(instance) == []  # nothing waits any more
         assert run_one_tick(instance) == []
     assert {store.get_task(i).status.value for i in task_ids.values()} == {"published"}

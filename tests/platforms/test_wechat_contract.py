@@ -95,7 +95,10 @@ def test_find_published_by_content_source_url(client: WeChatClient, sandbox: San
     found = client.find_published(creds, _post(task_id=41))
     assert found and found.startswith("article:")
     assert client.publish_status(creds, found).final
-    assert client.find_published(creds, _post(task_id=42)) is None
+    # Not listed may be "in review": WeChat cannot tell, so the client says so.
+    with pytest.raises(PlatformError, match="not among the published") as raised:
+        client.find_published(creds, _post(task_id=42))
+    assert raised.value.kind is ErrorKind.RETRYABLE
 
 
 def test_unreachable_platform(sandbox: Sandbox) -> None:

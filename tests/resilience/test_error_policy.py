@@ -47,10 +47,19 @@ def _policy(**kwargs: object) -> ErrorPolicy:
     return ErrorPolicy(rng=random.Random(1), **kwargs)
 
 
+def test_unknown_outcome_goes_to_a_person_once_the_budget_is_spent() -> None:
+    policy = _policy()
+    status, _ = policy.decide(
+        _task(attempts=policy.max_attempts), PlatformError(ErrorKind.UNKNOWN_OUTCOME, "m"), NOW
+    )
+    assert status is TaskStatus.NEEDS_ATTENTION
+
+
 def test_each_kind_has_its_status() -> None:
     policy = _policy()
     cases = {
-        ErrorKind.UNKNOWN_OUTCOME: TaskStatus.NEEDS_ATTENTION,
+        # Tried again only after the platform says the post is not there (publishing.py).
+        ErrorKind.UNKNOWN_OUTCOME: TaskStatus.RETRYING,
         ErrorKind.REJECTED: TaskStatus.FAILED,
         ErrorKind.RETRYABLE: TaskStatus.RETRYING,
         ErrorKind.AUTH: TaskStatus.RETRYING,
