@@ -45,6 +45,7 @@ def publish_claimed_batch(
         run_id=context.run_id,
         concurrency=settings.publish_concurrency,
         lease_seconds=settings.lease_seconds,
+        rate_per_second=settings.platform_rate_per_second,
     )
     outcomes = publisher.publish_batch(config.claim_batch)
     for outcome in outcomes:

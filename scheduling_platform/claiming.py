@@ -17,6 +17,7 @@ class ClaimedBatch:
     claim_batch: str
     platform: str
     task_ids: tuple[int, ...]
+    account_ids: tuple[int, ...]
     first_due: datetime
     last_due: datetime
 
@@ -57,6 +58,7 @@ def claim_due_batches(
             claim_batch=str(batch),
             platform=platform,
             task_ids=tuple(t.id for t in group),
+            account_ids=tuple(sorted({t.account_id for t in group})),
             first_due=min(t.scheduled_at for t in group),
             last_due=max(t.scheduled_at for t in group),
         )

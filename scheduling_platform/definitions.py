@@ -26,6 +26,7 @@ from sensors.retrain import (
     weekly_retrain_schedule,
 )
 from sensors.review import review_sensor
+from sensors.run_failures import publish_run_failure_sensor
 
 defs = Definitions(
     assets=[
@@ -39,7 +40,12 @@ defs = Definitions(
     asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
     jobs=[publish_job, review_job, retrain_job, engagement_job],
     schedules=[weekly_retrain_schedule, daily_engagement_schedule],
-    sensors=[due_tasks_sensor, review_sensor, retrain_on_new_engagement],
+    sensors=[
+        due_tasks_sensor,
+        publish_run_failure_sensor,
+        review_sensor,
+        retrain_on_new_engagement,
+    ],
     resources={
         "task_store": TaskStoreResource(),
         "platforms": PlatformsResource(

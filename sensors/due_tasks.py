@@ -10,9 +10,23 @@ from dagster import (
 
 from jobs.publish import publish_job
 from resources.store import TaskStoreResource
-from scheduling_platform.claiming import claim_due_batches
+from scheduling_platform.claiming import ClaimedBatch, claim_due_batches
 from scheduling_platform.settings import get_settings
 from scheduling_platform.timeutil import utcnow
+
+
+def batch_tags(batch: ClaimedBatch) -> dict[str, str]:
+    """Tags the run queue's concurrency limits key on (see deploy/dagster.postgres.yaml)."""
+    tags = {
+        "platform": batch.platform,
+        "task_count": str(len(batch.task_ids)),
+        "claim_batch": batch.claim_batch,
+    }
+    if len(batch.account_ids) == 1:
+        tags["account"] = str(batch.account_ids[0])
+    else:
+        tags["account_count"] = str(len(batch.account_ids))
+    return tags
 
 
 @sensor(
@@ -46,11 +60,7 @@ def due_tasks_sensor(
                     }
                 }
             },
-            tags={
-                "platform": batch.platform,
-                "task_count": str(len(batch.task_ids)),
-                "claim_batch": batch.claim_batch,
-            },
+            tags=batch_tags(batch),
         )
         for batch in batches
     ]
