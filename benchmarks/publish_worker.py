@@ -1,11 +1,11 @@
-"""A publisher process for the chaos tests: the due-task sensor's tick, in a loop, for real.
+"""A publisher process for the chaos tests and the benchmark: the due-task sensor's tick, looped.
 
 Each loop is `sensors.tick.run_one_tick`, what `scheduling-platform tick` runs: the sensor claims
 what is due, and each publish run it asks for executes here, on this process's Dagster instance.
 
-    python tests/chaos/worker.py [--until-done]
+    python benchmarks/publish_worker.py [--until-done]
         tick until killed; with --until-done, stop once no task is left to publish.
-    python tests/chaos/worker.py --zygote
+    python benchmarks/publish_worker.py --zygote
         import everything once, then fork one publisher per stdin line ("run LOG" or
         "finish LOG") and print "pid N" for each, so a test can kill -9 publishers and start
         new ones without paying Dagster's 4 s of imports every time. Children are reaped here.
@@ -26,6 +26,7 @@ from scheduling_platform.dagster_home import ensure_dagster_home
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.settings import get_settings
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import utcnow
 from sensors.tick import run_one_tick
 
 # Statuses with work still to do; the rest are where a task ends (or waits for a person).
@@ -42,7 +43,7 @@ def publish_loop(until_done: bool) -> int:
     settings = get_settings()
     ensure_dagster_home(settings)
     store = TaskStore.from_url(settings.resolved_database_url, run_migrations=False)
-    print(f"ready {os.getpid()}", flush=True)
+    print(f"{utcnow():%H:%M:%S.%f} ready {os.getpid()}", flush=True)
     with DagsterInstance.get() as instance:
         while True:
             try:
@@ -53,7 +54,8 @@ def publish_loop(until_done: bool) -> int:
                 continue
             for run in runs:
                 print(
-                    f"run {run['run_id']} {run['platform']} success={run['success']} "
+                    f"{utcnow():%H:%M:%S.%f} run {run['run_id']} {run['platform']} "
+                    f"success={run['success']} "
                     f"published={len(run['published_task_ids'])}",
                     flush=True,
                 )

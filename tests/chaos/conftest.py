@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from benchmarks.stores import bulk_load_tasks
 from scheduling_platform.accounts import add_account
@@ -28,12 +29,13 @@ from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.sandbox.app import running_sandbox
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account, Task
+from scheduling_platform.store.schema import publish_attempts
 from scheduling_platform.store.task_store import TaskStore
 
 REPO = Path(__file__).resolve().parents[2]
 # Development only: CHAOS_SCALE=0.1 runs a tenth of each test's posts (the default is the issue's).
 SCALE = float(os.environ.get("CHAOS_SCALE", "1"))
-WORKER = Path(__file__).with_name("worker.py")
+WORKER = REPO / "benchmarks" / "publish_worker.py"
 # Short leases and backoffs so a killed publisher's tasks come back within seconds.
 FAST_SETTINGS = {
     "SCHEDULING_LEASE_SECONDS": "5",
@@ -146,6 +148,16 @@ class ChaosPlatform:
         assert code == 0, self.log_tail(name)
 
     # --------------------------------------------------------------- verdict
+    def attempts_started(self) -> int:
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(publish_attempts)).scalar_one()
+
+    def attempt_outcomes(self) -> dict[str | None, int]:
+        """Attempts by outcome; None: cut off (the process died before recording an answer)."""
+        outcome = publish_attempts.c.outcome
+        with self.store.engine.connect() as conn:
+            return dict(conn.execute(select(outcome, func.count()).group_by(outcome)).all())
+
     def all_tasks(self) -> list[Task]:
         return self.store.list_tasks(limit=1_000_000)
 
@@ -186,7 +198,7 @@ class ChaosPlatform:
 
 @dataclass
 class Zygote:
-    """A process that forks publishers on demand (see worker.py); the test kills them."""
+    """Forks publishers on demand (benchmarks/publish_worker.py) for the test to kill."""
 
     process: subprocess.Popen[str]
     folder: Path

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.chaos, pytest.mark.postgres]
 KILLS = 20
 TOUTIAO_POSTS, TOUTIAO_ACCOUNTS = scaled(1000), 20  # 50 an account: find_published sees 100
 WEIBO_POSTS, WEIBO_ACCOUNTS = scaled(1000), 40  # 25 an account: under Weibo's 30 an hour
-SPREAD_SECONDS = 40
+SPREAD_SECONDS = 60
 
 
 def test_killed_publishers_leave_every_post_published_exactly_once(chaos: ChaosPlatform) -> None:
@@ -42,11 +42,18 @@ def test_killed_publishers_leave_every_post_published_exactly_once(chaos: ChaosP
     chaos.load_tasks("toutiao", plan(toutiao, TOUTIAO_POSTS))
     chaos.load_tasks("weibo", plan(weibo, WEIBO_POSTS))
 
-    for _ in range(KILLS):
+    for n in range(KILLS):
+        before = attempts_started(chaos)
         pid, name = zygote.spawn()
         zygote.wait_ready(name)
-        # Anywhere: claiming, waiting for a due time, between a request and its record.
-        time.sleep(rng.uniform(0.2, 3.0))
+        if n % 4:
+            # Mid-run: once this publisher has begun sending, anywhere in the next 2.5 s
+            # (a request in flight, an answer not yet recorded, a post waiting for its time).
+            wait_for_new_attempts(chaos, before, timeout=10)
+            time.sleep(rng.uniform(0, 2.5))
+        else:
+            # Anywhere from start-up: claiming, the run starting, releasing expired leases.
+            time.sleep(rng.uniform(0, 3))
         zygote.kill(pid)
 
     final = chaos.start_worker("final", until_done=True)
@@ -63,5 +70,23 @@ def test_killed_publishers_leave_every_post_published_exactly_once(chaos: ChaosP
             .where(publish_attempts.c.finished_at.is_(None))
         ).scalar_one()
     # The kills struck mid-attempt: those attempts were verified with the platform afterwards.
-    print(f"{abandoned} attempts were cut off by a kill")
+    print(f"{abandoned} attempts were cut off by a kill; outcomes: {attempt_outcomes(chaos)}")
     assert abandoned > 0
+
+
+def attempts_started(chaos: ChaosPlatform) -> int:
+    with chaos.store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(publish_attempts)).scalar_one()
+
+
+def wait_for_new_attempts(chaos: ChaosPlatform, before: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while attempts_started(chaos) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def attempt_outcomes(chaos: ChaosPlatform) -> dict[str | None, int]:
+    with chaos.store.engine.connect() as conn:
+        outcome = publish_attempts.c.outcome
+        query = select(outcome, func.count()).group_by(outcome)
+        return dict(conn.execute(query).all())
