@@ -283,9 +283,12 @@ def sandbox(
 @main.command()
 def up() -> None:
     """Start the sandbox, the Dagster webserver and the daemon (sensor running). Ctrl-C stops."""
-    from scheduling_platform.launcher import run_platform
+    from scheduling_platform.launcher import PortInUseError, run_platform
 
-    sys.exit(run_platform(get_settings()))
+    try:
+        sys.exit(run_platform(get_settings()))
+    except PortInUseError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # Issue 3's commands live in their own module: accounts check / reauthorise, keys.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,18 +34,54 @@ def wait_for_http(url: str, timeout_seconds: float = 30.0) -> None:
 
 
 def _stop(process: subprocess.Popen[bytes], first_signal: int, grace_seconds: float) -> None:
-    if process.poll() is not None:
+    """Signal the child's whole process group, as Ctrl-C in a terminal would, then kill it.
+
+    `dagster dev` starts the webserver, the daemon and code servers; signalling only it can
+    leave them running if it dies first.
+    """
+    try:
+        os.killpg(process.pid, first_signal)
+    except ProcessLookupError:
         return
-    process.send_signal(first_signal)
     try:
         process.wait(grace_seconds)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _refuse_busy_port(host: str, port: int, what: str, variable: str) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PortInUseError(
+                f"{host}:{port} is already in use, so the {what} cannot start there "
+                f"(is another platform running?); stop it or set {variable}"
+            ) from None
+
+
+class PortInUseError(RuntimeError):
+    """A port the platform needs is taken."""
+
+
+def _interrupt(*_args: object) -> None:
+    # SIGTERM (a service manager's stop) takes the same path as Ctrl-C.
+    raise KeyboardInterrupt
 
 
 def run_platform(settings: Settings) -> int:
     """Start everything, wait until interrupted or a part dies, then stop everything."""
+    sandbox = urlparse(settings.sandbox_url)
+    if sandbox.hostname in LOOPBACK:
+        _refuse_busy_port(
+            sandbox.hostname or "127.0.0.1", sandbox.port or 80, "sandbox", "SCHEDULING_SANDBOX_URL"
+        )
+    _refuse_busy_port(
+        "127.0.0.1", settings.webserver_port, "Dagster webserver", "SCHEDULING_WEBSERVER_PORT"
+    )
     settings.home.mkdir(parents=True, exist_ok=True)
     dagster_home = ensure_dagster_home(settings)
     vault = prepare_vault(settings, say=lambda line: print(line, flush=True))
@@ -55,9 +93,8 @@ def run_platform(settings: Settings) -> int:
         for process, first_signal, grace in reversed(children):
             _stop(process, first_signal, grace)
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        sandbox = urlparse(settings.sandbox_url)
         if sandbox.hostname in LOOPBACK:
             process = subprocess.Popen(
                 [
@@ -71,6 +108,7 @@ def run_platform(settings: Settings) -> int:
                     str(sandbox.port or 80),
                 ],
                 env=env,
+                start_new_session=True,
             )
             children.append((process, signal.SIGTERM, 10.0))
             wait_for_http(f"{settings.sandbox_url.rstrip('/')}/_sandbox/health")
@@ -99,11 +137,13 @@ def run_platform(settings: Settings) -> int:
                 str(settings.webserver_port),
             ],
             env=env,
+            start_new_session=True,
         )
         children.append((dagster, signal.SIGINT, 30.0))
         print(f"Dagster UI: http://127.0.0.1:{settings.webserver_port}  (Ctrl-C stops)", flush=True)
         while all(p.poll() is None for p, _, _ in children):
             time.sleep(0.5)
+        print("a part of the platform stopped; stopping the rest", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -148,3 +148,6 @@ def test_up_publishes_every_post_once_and_on_time(tmp_path: Path) -> None:
             pytest.fail("`up` did not stop on Ctrl-C within 60 s")
     assert not _answers(f"http://127.0.0.1:{sandbox_port}/_sandbox/health"), "sandbox left running"
     assert not _answers(f"http://127.0.0.1:{web_port}/server_info"), "webserver left running"
+    # The daemon and code servers have no port: look for any process still using the home.
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "home")], capture_output=True, text=True)
+    assert left.stdout.strip() == "", f"processes left running: {left.stdout}"
