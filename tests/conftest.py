@@ -45,7 +45,8 @@ def postgres_admin_url() -> str:
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A URL whose connections live in a fresh schema of their own, dropped afterwards."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    # pre_ping: a test may restart Postgres (tests/chaos), which ends the pooled connection.
+    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.engine.make_url(postgres_admin_url).update_query_dict(
