@@ -2,7 +2,15 @@
 
 import statistics
 
-from dagster import Config, MetadataValue, OpExecutionContext, Output, job, op
+from dagster import (
+    Config,
+    MetadataValue,
+    OpExecutionContext,
+    Output,
+    in_process_executor,
+    job,
+    op,
+)
 
 from resources.platforms import PlatformsResource
 from resources.store import TaskStoreResource
@@ -58,6 +66,11 @@ def publish_claimed_batch(
     return Output(published, metadata=outcome_metadata(outcomes))
 
 
-@job(description="Publishes the tasks of one claimed batch at their exact due times.")
+# One op: running it in the run's own process saves a step subprocess start (seconds of
+# lateness on a 2-core machine).
+@job(
+    description="Publishes the tasks of one claimed batch at their exact due times.",
+    executor_def=in_process_executor,
+)
 def publish_job() -> None:
     publish_claimed_batch()

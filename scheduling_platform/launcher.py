@@ -68,7 +68,7 @@ class PortInUseError(RuntimeError):
 
 
 def _interrupt(*_args: object) -> None:
-    # SIGTERM (a service manager's stop) takes the same path as Ctrl-C.
+    # Ctrl-C and SIGTERM (a service manager's stop) take the same path.
     raise KeyboardInterrupt
 
 
@@ -93,6 +93,8 @@ def run_platform(settings: Settings) -> int:
         for process, first_signal, grace in reversed(children):
             _stop(process, first_signal, grace)
 
+    # Set both explicitly: a shell that starts `up` in the background ignores SIGINT for it.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if sandbox.hostname in LOOPBACK:
