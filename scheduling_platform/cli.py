@@ -4,60 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
-from scheduling_platform.platforms.base import PLATFORMS, PlatformError
-from scheduling_platform.platforms.registry import UnsupportedPlatformError
-from scheduling_platform.platforms.rules import ContentRejectedError
-from scheduling_platform.settings import Settings, get_settings
-from scheduling_platform.store.records import NotFoundError
-from scheduling_platform.store.task_store import DuplicateAccountError, TaskStore
-from scheduling_platform.timeutil import InvalidTimeError, in_zone
-from scheduling_platform.vault import VaultError
-
-USER_ERRORS = (
-    ValueError,  # SchedulingError, ContentRejectedError, InvalidTimeError, DuplicateAccountError
-    NotFoundError,
-    InvalidTransitionError,
-    UnsupportedPlatformError,
-    ContentRejectedError,
-    InvalidTimeError,
-    DuplicateAccountError,
-    PlatformError,
-    VaultError,  # missing or unknown key, tampered credentials
-)
-
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
-
-
-def emit(as_json: bool, data: Any, text: str) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2) if as_json else text)
-
-
-def user_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """Turn refusals into a clear message and exit code 1, nothing stored, no traceback."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            command(*args, **kwargs)
-        except USER_ERRORS as exc:
-            if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-def open_store(settings: Settings) -> TaskStore:
-    return TaskStore.from_settings(settings)
+from scheduling_platform.cli_support import emit, json_option, open_store, user_errors
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.settings import get_settings
+from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import in_zone
 
 
 @click.group()

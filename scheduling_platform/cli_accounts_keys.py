@@ -1,41 +1,19 @@
 """CLI commands of issue 3: `accounts check`, `accounts reauthorise` and the `keys` group.
 
-cli.py imports this module at its bottom and registers the commands; its helpers (`emit`,
-`open_store`, `user_errors`) are looked up when a command runs, so neither module needs the
-other half-loaded.
+cli.py imports this module at its bottom and registers the commands.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import replace
-from functools import wraps
-from types import ModuleType
 from typing import Any
 
 import click
 
+from scheduling_platform.cli_support import emit, json_option, open_store, user_errors
 from scheduling_platform.settings import get_settings
-
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
-
-
-def _cli() -> ModuleType:
-    from scheduling_platform import cli
-
-    return cli
-
-
-def user_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """cli.user_errors, resolved at call time."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        _cli().user_errors(command)(*args, **kwargs)
-
-    return wrapper
 
 
 # ------------------------------------------------------------------------ accounts
@@ -68,9 +46,9 @@ def accounts_check(as_json: bool) -> None:
     from scheduling_platform.account_checks import check_accounts, settings_clients
 
     settings = get_settings()
-    reports = check_accounts(_cli().open_store(settings), settings_clients(settings))
+    reports = check_accounts(open_store(settings), settings_clients(settings))
     views = [r.view() for r in reports]
-    _cli().emit(as_json, views, "\n".join(_check_line(v) for v in views) or "no accounts")
+    emit(as_json, views, "\n".join(_check_line(v) for v in views) or "no accounts")
     if not all(r.ok for r in reports):
         sys.exit(1)
 
@@ -91,7 +69,7 @@ def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool
     from scheduling_platform.tokens import with_grant
 
     settings = get_settings()
-    store = _cli().open_store(settings)
+    store = open_store(settings)
     account = store.get_account(account_id)
     client = settings_clients(settings)(account.platform)
     given: dict[str, Any] = {}
@@ -113,7 +91,7 @@ def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool
     store.update_credentials(account.id, renewed)
     store.set_account_status(account.id, ACTIVE_ACCOUNT, actor="cli", detail="re-authorised")
     view = store.get_account(account.id).public_view()
-    _cli().emit(as_json, view, f"account {account.id} re-authorised; its tasks are released")
+    emit(as_json, view, f"account {account.id} re-authorised; its tasks are released")
 
 
 # ---------------------------------------------------------------------------- keys
@@ -158,7 +136,7 @@ def keys_status(as_json: bool) -> None:
     lines.append(f"not encrypted yet: {data['unsealed_accounts']} accounts")
     if data["unknown_keys"]:
         lines.append(f"sealed with keys this process lacks: {', '.join(data['unknown_keys'])}")
-    _cli().emit(as_json, data, "\n".join(lines))
+    emit(as_json, data, "\n".join(lines))
 
 
 @keys.command("rotate")
@@ -180,7 +158,7 @@ def keys_rotate(as_json: bool) -> None:
         "resealed": report.resealed,
         "usage": report.usage,
     }
-    _cli().emit(
+    emit(
         as_json,
         data,
         f"primary key {report.primary_key_id}"
@@ -199,7 +177,7 @@ def keys_prune(as_json: bool) -> None:
 
     vault, store = _open(get_settings())
     dropped = prune(store, vault)
-    _cli().emit(
+    emit(
         as_json,
         {"dropped": dropped},
         f"removed {', '.join(dropped)}" if dropped else "no unused key to remove",
