@@ -44,18 +44,25 @@ def test_import_reads_the_real_csv_into_the_warehouse(
     assert refused.exit_code == 1 and "lacks columns ['When']" in refused.output
 
 
+def _printed_scores(output: str) -> dict[str, tuple[float, float]]:
+    """model -> (R² log1p mean, MAE mean) from the table `model evaluate` prints."""
+    rows = {}
+    for line in output.splitlines()[2:]:
+        name, r2_mean, _, mae_mean, _ = line.split()
+        rows[name] = (float(r2_mean), float(mae_mean))
+    return rows
+
+
 def test_evaluate_prints_repeated_cv_beside_a_mean_baseline(platform_env: Settings) -> None:
+    # Two repeats rather than the default three: the same 5-fold scores, a third less time.
     args = ["model", "evaluate", "--csv", str(UCI_CSV), "--target", "Lifetime Engaged Users"]
-    printed = [*args, "--repeats", "1", "--folds", "3"]  # the table's shape; scores below
-    result = CliRunner().invoke(main, printed, catch_exceptions=False)
+    result = CliRunner().invoke(main, [*args, "--repeats", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "1x repeated 3-fold CV" in result.output and "mean_baseline" in result.output
-    scores = json.loads(CliRunner().invoke(main, [*args, "--repeats", "2", "--json"]).stdout)[
-        "scores"
-    ]
-    best = max(s["r2_log1p_mean"] for n, s in scores.items() if n != "mean_baseline")
-    assert best > 0.2 > scores["mean_baseline"]["r2_log1p_mean"]
-    assert scores["random_forest"]["mae_mean"] < scores["mean_baseline"]["mae_mean"]
+    assert "2x repeated 5-fold CV" in result.output
+    scores = _printed_scores(result.output)
+    best = max(r2 for name, (r2, _) in scores.items() if name != "mean_baseline")
+    assert best > 0.2 > scores["mean_baseline"][0]
+    assert scores["random_forest"][1] < scores["mean_baseline"][1]
     missing = CliRunner().invoke(
         main, ["model", "evaluate", "--csv", str(UCI_CSV), "--target", "Nope"]
     )
