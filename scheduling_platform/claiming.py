@@ -23,7 +23,8 @@ class ClaimedBatch:
 
 
 def window_name(window_end: datetime) -> str:
-    return window_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Milliseconds: publishers claiming in the same second must not share a batch name.
+    return f"{window_end:%Y-%m-%dT%H:%M:%S}.{window_end.microsecond // 1000:03d}Z"
 
 
 def claim_due_batches(

@@ -103,14 +103,17 @@ class BatchPublisher:
             )
 
     def publish_one(self, task: Task, account: Account) -> PublishOutcome:
+        client = self.clients[task.platform]
+        # The lease must outlast the attempt's requests (publish, token refresh, publish
+        # again), or another publisher could verify too early, not find the post, and resend.
+        lease = max(self.lease_seconds, 3 * getattr(client, "timeout_seconds", 10.0) + 5)
         try:
             started = self.store.begin_attempt(
-                task, self.run_id, lease_until=utcnow() + timedelta(seconds=self.lease_seconds)
+                task, self.run_id, lease_until=utcnow() + timedelta(seconds=lease)
             )
         except InvalidTransitionError as exc:
             # Cancelled, moved or re-claimed since the claim: not ours to send.
             return PublishOutcome(task.id, task.platform, task.status, None, None, error=str(exc))
-        client = self.clients[task.platform]
         post = Post(task_id=task.id, text=task.content, title=task.title, media=task.media)
         if task.id in self._verify:
             verified = self._verify_earlier_attempt(started, client, account, post)

@@ -71,6 +71,10 @@ class SandboxState:
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     refresh_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     posts: list[AcceptedPost] = field(default_factory=list)
+    # Indexes over `posts`: a load test holds tens of thousands, and each publish looks up
+    # its account's history (quotas, repeats) and each status query one post.
+    _by_account: dict[tuple[str, str], list[AcceptedPost]] = field(default_factory=dict, repr=False)
+    _by_id: dict[tuple[str, str], AcceptedPost] = field(default_factory=dict, repr=False)
     _next_post_id: int = 4_000_000_000_000_000
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _random: random.Random = field(default_factory=random.Random, repr=False)
@@ -79,6 +83,8 @@ class SandboxState:
         self.tokens.clear()
         self.refresh_tokens.clear()
         self.posts.clear()
+        self._by_account.clear()
+        self._by_id.clear()
 
     # ------------------------------------------------------------------ tokens
     @staticmethod
@@ -148,6 +154,8 @@ class SandboxState:
             ).isoformat()
             post._will_reject = self._random.random() < self.review_reject_rate
         self.posts.append(post)
+        self._by_account.setdefault((platform, account), []).append(post)
+        self._by_id[(platform, post.platform_post_id)] = post
         return post
 
     def review(self, post: AcceptedPost) -> AcceptedPost:
@@ -161,9 +169,7 @@ class SandboxState:
         return post
 
     def posts_of(self, platform: str, account: str) -> list[AcceptedPost]:
-        return [
-            self.review(p) for p in self.posts if p.platform == platform and p.account == account
-        ]
+        return [self.review(p) for p in self._by_account.get((platform, account), [])]
 
     def posts_today(self, platform: str, account: str) -> int:
         today = utcnow().date().isoformat()
@@ -174,10 +180,8 @@ class SandboxState:
         return quota is not None and self.posts_today(platform, account) >= quota
 
     def post(self, platform: str, platform_post_id: str) -> AcceptedPost | None:
-        for post in self.posts:
-            if post.platform == platform and post.platform_post_id == platform_post_id:
-                return self.review(post)
-        return None
+        post = self._by_id.get((platform, platform_post_id))
+        return self.review(post) if post is not None else None
 
     def public_posts(self) -> list[dict[str, Any]]:
         return [
