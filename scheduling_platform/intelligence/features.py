@@ -100,7 +100,7 @@ def time_features(posted_at: pd.Series, timezones: pd.Series) -> pd.DataFrame:
                 {
                     "hour": local.dt.hour,
                     "minute": local.dt.minute,
-                    "weekday": local.dt.weekday,
+                    "weekday": local.dt.day_of_week,
                     "month": local.dt.month,
                     "date": local.dt.tz_localize(None).dt.normalize(),
                 },
@@ -153,7 +153,7 @@ def feature_frame(frame: pd.DataFrame, history: pd.DataFrame | None = None) -> p
     """
     if frame.empty:
         return pd.DataFrame(columns=list(FEATURE_NAMES), dtype=float)
-    unknown = set(frame["content_type"]) - set(CONTENT_TYPES)
+    unknown = set(frame["content_type"].unique()) - set(CONTENT_TYPES)
     if unknown:
         raise ValueError(f"unknown content types {sorted(unknown)}; use {CONTENT_TYPES}")
     timing = time_features(frame["posted_at"], frame["timezone"])

@@ -28,7 +28,9 @@ Trained = tuple[EngagementProfile, pd.DataFrame, ModelArtifact]
 @pytest.fixture(scope="module")
 def trained() -> Trained:
     profile = load_profile()
-    history = simulate_history(profile, end=END, weeks=8, accounts_per_platform=5, seed=11)
+    # Seed 2 is a history the model once got wrong (3 of 5: WeChat's best hour came out as
+    # 21:00) before time and account features were kept apart; seeds 1, 3, 4, 11 give 5 of 5.
+    history = simulate_history(profile, end=END, weeks=8, accounts_per_platform=5, seed=2)
     return profile, history, train_model(history, seed=0)
 
 
