@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +20,7 @@ from scheduling_platform.platforms.base import (
     Post,
 )
 from scheduling_platform.rate_limit import TokenBucket
-from scheduling_platform.store.leases import needs_verification
+from scheduling_platform.store.leases import extend_claims, needs_verification
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
@@ -66,6 +67,33 @@ class BatchPublisher:
             platform: TokenBucket(self.rate_per_second.get(platform, DEFAULT_RATE_PER_SECOND))
             for platform in {t.platform for t in batch}
         }
+        stop = threading.Event()
+        heartbeat = threading.Thread(
+            target=self._keep_claims, args=(claim_batch, stop), name="claims", daemon=True
+        )
+        heartbeat.start()
+        try:
+            futures = self._send_in_order(batch, accounts)
+        finally:
+            stop.set()
+            heartbeat.join()
+        return [f.result() for f in futures]
+
+    def _keep_claims(self, claim_batch: str, stop: threading.Event) -> None:
+        """While this run lives, its waiting claims do not expire; if it dies, they do."""
+        interval = max(1.0, self.lease_seconds / 3)
+        while not stop.wait(interval):
+            try:
+                extend_claims(
+                    self.store, claim_batch, utcnow() + timedelta(seconds=self.lease_seconds)
+                )
+            except Exception:  # the lease then runs out as if the run had died: safe
+                log.warning("could not extend the claims of %s", claim_batch, exc_info=True)
+
+    def _send_in_order(
+        self, batch: list[Task], accounts: Mapping[int, Account]
+    ) -> list[Future[PublishOutcome]]:
+        """Hand each task to the pool at its due time; returns when all are done."""
         last_of_account: dict[int, Future[PublishOutcome]] = {}
         futures: list[Future[PublishOutcome]] = []
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="publish") as pool:
@@ -77,7 +105,7 @@ class BatchPublisher:
                 future = pool.submit(self._publish_after, before, task, accounts[task.account_id])
                 last_of_account[task.account_id] = future
                 futures.append(future)
-        return [f.result() for f in futures]
+        return futures
 
     def _wait_until(self, due: datetime) -> None:
         delay = (due - utcnow()).total_seconds()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -120,3 +121,34 @@ def test_token_bucket_spaces_requests_after_the_burst() -> None:
     clock[0] += 1.0  # a quiet second refills the burst, no more
     assert [bucket.acquire() for _ in range(2)] == [0.0, 0.0]
     assert bucket.acquire() > 0
+
+
+def test_a_live_run_keeps_its_waiting_claims(store: TaskStore, sandbox_url: str) -> None:
+    """The heartbeat: claims of a run still waiting for their time do not expire under it."""
+    credentials = sandbox_credentials("weibo", "brand", Settings(sandbox_url=sandbox_url))
+    account = store.add_account("weibo", "brand", "Asia/Shanghai", credentials)
+    later = store.create_task(account, "due in 5 s", utcnow() + timedelta(seconds=5))
+    now = utcnow()
+    store.claim_due_tasks(
+        horizon=now + timedelta(minutes=1),
+        claim_batch_prefix="w",
+        lease_until=now + timedelta(seconds=3),  # would expire before the task is due
+    )
+    releases: list[int] = []
+
+    def sleep_and_sweep(seconds: float) -> None:
+        # Another publisher's tick sweeps expired leases while this run waits.
+        for _ in range(int(seconds / 0.5) + 1):
+            time.sleep(0.5)
+            releases.append(release_expired_leases(store, utcnow()))
+
+    publisher = BatchPublisher(
+        store,
+        {"weibo": WeiboClient(f"{sandbox_url}/weibo")},
+        lease_seconds=3,
+        sleep=sleep_and_sweep,
+    )
+    (outcome,) = publisher.publish_batch("w:weibo")
+    assert outcome.status is TaskStatus.PUBLISHED
+    assert sum(releases) == 0, "a claim of the live run was given back"
+    assert store.get_task(later.id).lease_version == 1

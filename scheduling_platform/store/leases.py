@@ -76,6 +76,22 @@ def release_expired_leases(store: TaskStore, now: datetime, actor: str = "due_ta
 
 
 @retry_on_connection_problems(seconds=30)
+def extend_claims(store: TaskStore, claim_batch: str, until: datetime) -> int:
+    """Keep a live run's waiting claims from expiring (its heartbeat); returns how many."""
+    with store.engine.begin() as conn:
+        result = conn.execute(
+            update(tasks)
+            .where(
+                tasks.c.claim_batch == claim_batch,
+                tasks.c.status == TaskStatus.CLAIMED.value,
+                tasks.c.lease_expires_at < until,
+            )
+            .values(lease_expires_at=until)
+        )
+    return result.rowcount
+
+
+@retry_on_connection_problems(seconds=30)
 def release_batch(store: TaskStore, claim_batch: str, now: datetime, actor: str) -> int:
     """Give back what a failed run still held of its batch, without waiting for the lease."""
     with store.engine.begin() as conn:
