@@ -185,11 +185,12 @@ def model_evaluate(
     result = evaluate_csv(Path(csv_path), Path(mapping_path), target, folds=folds, repeats=repeats)
     lines = [
         f"{result['rows']} rows, target {target!r}, {repeats}x repeated {folds}-fold CV",
-        f"{'model':<16} {'R2(log1p) mean':>14} {'± std':>7} {'MAE mean':>10} {'± std':>8}",
+        f"features: {', '.join(result['features'])}",
+        f"{'model':<20} {'R2(log1p) mean':>14} {'± std':>7} {'MAE mean':>10} {'± std':>8}",
     ]
     for name, s in result["scores"].items():
         lines.append(
-            f"{name:<16} {s['r2_log1p_mean']:>14.3f} {s['r2_log1p_std']:>7.3f} "
+            f"{name:<20} {s['r2_log1p_mean']:>14.3f} {s['r2_log1p_std']:>7.3f} "
             f"{s['mae_mean']:>10.1f} {s['mae_std']:>8.1f}"
         )
     _emit(as_json, result, "\n".join(lines))

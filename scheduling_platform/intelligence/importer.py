@@ -10,7 +10,9 @@ A mapping (JSON) says how the CSV's columns become rows of the engagement schema
   the field's own column (e.g. media_count derived from the post type);
 - `posted_at`: either `{"column": NAME}` (an ISO time; naive read in the `timezone` constant),
   or `{"year": Y, "month": COL, "weekday": COL, "hour": COL, "weekday_first": "sunday"|"monday"}`
-  for sources that give only the parts (the day becomes the month's first such weekday).
+  for sources that give only the parts (the day becomes the month's first such weekday);
+- `features` (optional): the model features the source really provides; `model evaluate`
+  uses only these (importing and training use every feature).
 Empty metric cells count as 0, an empty `paid` as 0; every other gap is an error.
 """
 
@@ -83,7 +85,7 @@ def _posted_at(raw: pd.DataFrame, spec: dict[str, Any], timezone: str) -> pd.Ser
     offset = 6 if spec.get("weekday_first", "monday") == "sunday" else 0
     python_weekday = (weekday - 1 + offset) % 7
     first = pd.to_datetime({"year": year, "month": month, "day": 1})
-    day = 1 + (python_weekday - first.dt.weekday) % 7
+    day = 1 + (python_weekday - first.dt.day_of_week) % 7
     local = pd.to_datetime({"year": year, "month": month, "day": day, "hour": hour})
     return local.dt.tz_localize(zone(timezone)).dt.tz_convert(UTC)
 

@@ -47,7 +47,7 @@ def test_import_reads_the_real_csv_into_the_warehouse(
 def _printed_scores(output: str) -> dict[str, tuple[float, float]]:
     """model -> (R² log1p mean, MAE mean) from the table `model evaluate` prints."""
     rows = {}
-    for line in output.splitlines()[2:]:
+    for line in output.splitlines()[3:]:
         name, r2_mean, _, mae_mean, _ = line.split()
         rows[name] = (float(r2_mean), float(mae_mean))
     return rows
@@ -58,12 +58,31 @@ def test_evaluate_prints_repeated_cv_beside_a_mean_baseline(platform_env: Settin
     args = ["model", "evaluate", "--csv", str(UCI_CSV), "--target", "Lifetime Engaged Users"]
     result = CliRunner().invoke(main, [*args, "--repeats", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "2x repeated 5-fold CV" in result.output
+    assert "2x repeated 5-fold CV" in result.output and "features: log_followers" in result.output
     scores = _printed_scores(result.output)
+    assert set(scores) == {
+        "mean_baseline",
+        "random_forest",
+        "hist_gb_poisson",
+        "hist_gb_log",
+        "random_forest_tuned",
+    }
     best = max(r2 for name, (r2, _) in scores.items() if name != "mean_baseline")
     assert best > 0.2 > scores["mean_baseline"][0]
     assert scores["random_forest"][1] < scores["mean_baseline"][1]
+    assert scores["random_forest_tuned"][0] > 0.2
     missing = CliRunner().invoke(
         main, ["model", "evaluate", "--csv", str(UCI_CSV), "--target", "Nope"]
     )
     assert missing.exit_code == 1 and "no column 'Nope'" in missing.output
+
+
+def test_evaluate_uses_the_features_the_mapping_names(tmp_path: Path) -> None:
+    mapping = json.loads(UCI_MAPPING.read_text())
+    # The seven pre-publication features of the UCI set, not guesses such as holidays.
+    assert len(mapping["features"]) == 7 and "is_public_holiday" not in mapping["features"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**mapping, "features": ["hour_of_day", "mood"]}))
+    args = ["model", "evaluate", "--csv", str(UCI_CSV), "--target", "Lifetime Engaged Users"]
+    refused = CliRunner().invoke(main, [*args, "--mapping", str(bad)])
+    assert refused.exit_code == 1 and "unknown: ['mood']" in refused.output
