@@ -1,42 +1,19 @@
 """CLI commands of issue 5: `engagement import`, the `model` group and `tasks create-best`.
 
-cli.py imports this module at its bottom and registers the commands; its helpers (`emit`,
-`open_store`, `user_errors`) are looked up when a command runs, so neither module needs the
-other half-loaded.
+cli.py imports this module at its bottom and registers the commands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
 
+from scheduling_platform.cli_support import emit, json_option, open_store, user_errors
 from scheduling_platform.settings import get_settings
 
 UCI_MAPPING = Path(__file__).parent / "intelligence" / "mappings" / "uci_facebook.json"
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
-
-
-def _cli() -> ModuleType:
-    from scheduling_platform import cli
-
-    return cli
-
-
-def user_errors(command: Callable[..., None]) -> Callable[..., None]:
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        _cli().user_errors(command)(*args, **kwargs)
-
-    return wrapper
-
-
-def _emit(as_json: bool, data: Any, text: str) -> None:
-    _cli().emit(as_json, data, text)
 
 
 def _warehouse() -> Any:
@@ -64,7 +41,7 @@ def engagement_import(csv_path: str, mapping_path: str, as_json: bool) -> None:
     rows = import_csv(Path(csv_path), Path(mapping_path))
     written = store_rows(_warehouse(), rows)
     span = f"{rows['posted_at'].min():%Y-%m-%d} .. {rows['posted_at'].max():%Y-%m-%d}"
-    _emit(
+    emit(
         as_json,
         {"rows": written, "source": rows["source"].iloc[0], "posted": span},
         f"imported {written} posts ({span}) from {csv_path}",
@@ -80,7 +57,7 @@ def model() -> None:
 def _registry() -> Any:
     from scheduling_platform.intelligence.registry import ModelRegistry
 
-    return ModelRegistry(_cli().open_store(get_settings()))
+    return ModelRegistry(open_store(get_settings()))
 
 
 @model.command("retrain")
@@ -94,7 +71,7 @@ def model_retrain(min_r2: float, max_spread: float, no_promote: bool, as_json: b
     from scheduling_platform.intelligence.training import Thresholds, retrain
 
     outcome = retrain(
-        _cli().open_store(get_settings()),
+        open_store(get_settings()),
         _warehouse(),
         Thresholds(min_r2, max_spread),
         promote=not no_promote,
@@ -109,7 +86,7 @@ def model_retrain(min_r2: float, max_spread: float, no_promote: bool, as_json: b
         if outcome.promoted
         else f"not promoted; in use: {outcome.in_use or 'none'}"
     )
-    _emit(
+    emit(
         as_json,
         {
             "model": outcome.artifact.summary(),
@@ -132,7 +109,7 @@ def model_list(as_json: bool) -> None:
         f"R²={e.summary.get('holdout_r2')}  spread={e.summary.get('cv_r2_spread')}"
         for e in entries
     ]
-    _emit(as_json, [e.public_view() for e in entries], "\n".join(lines) or "no models yet")
+    emit(as_json, [e.public_view() for e in entries], "\n".join(lines) or "no models yet")
 
 
 @model.command("promote")
@@ -142,7 +119,7 @@ def model_list(as_json: bool) -> None:
 def model_promote(version: str, as_json: bool) -> None:
     """Put VERSION in use (the one in use now is retired; rollback brings it back)."""
     entry = _registry().promote(version)
-    _emit(as_json, entry.public_view(), f"model {entry.version} is in use")
+    emit(as_json, entry.public_view(), f"model {entry.version} is in use")
 
 
 @model.command("rollback")
@@ -151,7 +128,7 @@ def model_promote(version: str, as_json: bool) -> None:
 def model_rollback(as_json: bool) -> None:
     """Go back to the model that was in use before the current one."""
     entry = _registry().rollback()
-    _emit(as_json, entry.public_view(), f"rolled back; model {entry.version} is in use")
+    emit(as_json, entry.public_view(), f"rolled back; model {entry.version} is in use")
 
 
 @model.command("explain")
@@ -162,8 +139,8 @@ def model_explain(task_id: int, as_json: bool) -> None:
     """Which model chose TASK_ID's time, what it was trained on, and why that slot won."""
     from scheduling_platform.intelligence.explain import explain_task
 
-    report = explain_task(_cli().open_store(get_settings()), task_id)
-    _emit(as_json, report, report["text"])
+    report = explain_task(open_store(get_settings()), task_id)
+    emit(as_json, report, report["text"])
 
 
 @model.command("evaluate")
@@ -193,7 +170,7 @@ def model_evaluate(
             f"{name:<20} {s['r2_log1p_mean']:>14.3f} {s['r2_log1p_std']:>7.3f} "
             f"{s['mae_mean']:>10.1f} {s['mae_std']:>8.1f}"
         )
-    _emit(as_json, result, "\n".join(lines))
+    emit(as_json, result, "\n".join(lines))
 
 
 # ----------------------------------------------------------------------- tasks
@@ -221,7 +198,7 @@ def tasks_create_best(
     from scheduling_platform.intelligence.choose import schedule_at_best_slot
     from scheduling_platform.timeutil import in_zone
 
-    store = _cli().open_store(get_settings())
+    store = open_store(get_settings())
     task, choice = schedule_at_best_slot(
         store,
         account_id,
@@ -233,7 +210,7 @@ def tasks_create_best(
         priority=priority,
     )
     zone_name = store.get_account(account_id).timezone
-    _emit(
+    emit(
         as_json,
         task.public_view(),
         f"task {task.id} scheduled for {in_zone(task.scheduled_at, zone_name).isoformat()} by "
