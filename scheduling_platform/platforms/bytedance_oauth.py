@@ -1,5 +1,6 @@
-"""OAuth token renewal shared by Douyin and Toutiao (both ByteDance): refresh token first,
-then a held authorisation code, else the account must be authorised again."""
+"""OAuth shared by Douyin and Toutiao (both ByteDance): token renewal (refresh token first,
+then a held authorisation code, else the account must be authorised again) and the account
+check through `oauth/userinfo/`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from scheduling_platform.platforms.base import ErrorKind, PlatformError, TokenGrant
+from scheduling_platform.platforms.base import AccountCheck, ErrorKind, PlatformError, TokenGrant
+from scheduling_platform.platforms.credentials import token_expires_at
 from scheduling_platform.timeutil import utcnow
 
 # (path, form) -> the `data` object of the answer, errors already raised as PlatformError.
@@ -54,3 +56,22 @@ def token_grant(data: dict[str, Any]) -> TokenGrant:
             "refresh_expires_at": refresh_expires.isoformat(),
         },
     )
+
+
+def check_account(credentials: dict[str, Any], post_form: PostForm) -> AccountCheck:
+    """Does the token work, and whose is it (`oauth/userinfo/`)."""
+    try:
+        data = post_form(
+            "/oauth/userinfo/",
+            {
+                "access_token": credentials.get("access_token", ""),
+                "open_id": credentials.get("open_id", ""),
+            },
+        )
+    except PlatformError as exc:
+        if exc.kind is ErrorKind.AUTH:
+            return AccountCheck(False, None, exc.platform_message)
+        raise
+    role = data.get("e_account_role")
+    detail = f"open_id {data.get('open_id')}" + (f", role {role}" if role else "")
+    return AccountCheck(True, token_expires_at(credentials), detail)

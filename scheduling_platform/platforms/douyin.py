@@ -20,8 +20,7 @@ from scheduling_platform.platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from scheduling_platform.platforms.bytedance_oauth import renew_token
-from scheduling_platform.platforms.credentials import token_expires_at
+from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
 from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
 from scheduling_platform.platforms.media import kind_of, read_media
 
@@ -188,26 +187,7 @@ class DouyinClient:
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
-        response = send(
-            self._http,
-            "POST",
-            "/oauth/userinfo/",
-            data={
-                "access_token": credentials.get("access_token", ""),
-                "open_id": credentials.get("open_id", ""),
-            },
-        )
-        try:
-            data = self._check(response)
-        except PlatformError as exc:
-            if exc.kind is ErrorKind.AUTH:
-                return AccountCheck(False, None, exc.platform_message)
-            raise
-        return AccountCheck(
-            True,
-            token_expires_at(credentials),
-            f"open_id {data.get('open_id')}, role {data.get('e_account_role', '?')}",
-        )
+        return check_account(credentials, self._post_form)
 
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
         """Refresh with the refresh token; when it has expired, a held code is the fallback."""

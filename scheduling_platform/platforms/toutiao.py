@@ -23,8 +23,7 @@ from scheduling_platform.platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from scheduling_platform.platforms.bytedance_oauth import renew_token
-from scheduling_platform.platforms.credentials import token_expires_at
+from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
 from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
 
 log = logging.getLogger(__name__)
@@ -167,22 +166,7 @@ class ToutiaoClient:
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
-        response = send(
-            self._auth,
-            "POST",
-            "/oauth/userinfo/",
-            data={
-                "access_token": credentials.get("access_token", ""),
-                "open_id": credentials.get("open_id", ""),
-            },
-        )
-        try:
-            data = self._check(response)
-        except PlatformError as exc:
-            if exc.kind is ErrorKind.AUTH:
-                return AccountCheck(False, None, exc.platform_message)
-            raise
-        return AccountCheck(True, token_expires_at(credentials), f"open_id {data.get('open_id')}")
+        return check_account(credentials, self._post_form)
 
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
         return renew_token(
