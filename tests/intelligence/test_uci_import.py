@@ -65,12 +65,14 @@ def test_evaluate_prints_repeated_cv_beside_a_mean_baseline(platform_env: Settin
         "random_forest",
         "hist_gb_poisson",
         "hist_gb_log",
-        "random_forest_tuned",
+        "ensemble",
     }
     best = max(r2 for name, (r2, _) in scores.items() if name != "mean_baseline")
     assert best > 0.2 > scores["mean_baseline"][0]
     assert scores["random_forest"][1] < scores["mean_baseline"][1]
-    assert scores["random_forest_tuned"][0] > 0.2
+    # The reference for this data set is a tuned forest at about 0.27 (R² of log1p).
+    assert scores["ensemble"][0] > 0.265 and scores["ensemble"][0] > scores["random_forest"][0]
+    assert scores["ensemble"][1] < scores["random_forest"][1]
     missing = CliRunner().invoke(
         main, ["model", "evaluate", "--csv", str(UCI_CSV), "--target", "Nope"]
     )
