@@ -18,12 +18,13 @@ from typing import Any
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    PlatformClientBase,
     PlatformError,
     Post,
     PublishResult,
     TokenGrant,
 )
-from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.platforms.http import json_body, send, server_error
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
 from scheduling_platform.platforms.media import is_url, kind_of
 
@@ -41,9 +42,7 @@ PREFIX = "/builderinner/open/resource"
 
 
 @dataclass
-class BaijiahaoClient:
-    base_url: str
-    timeout_seconds: float = 10.0
+class BaijiahaoClient(PlatformClientBase):
     origin_base_url: str = DEFAULT_ORIGIN_BASE_URL
     status_path: str = f"{PREFIX}/query/status"
     list_path: str = f"{PREFIX}/article/list"
@@ -51,12 +50,6 @@ class BaijiahaoClient:
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     duplicate_codes: frozenset[int] = DEFAULT_DUPLICATE_CODES
     platform: str = "baijiahao"
-
-    def __post_init__(self) -> None:
-        self._http = make_http_client(self.base_url, self.timeout_seconds)
-
-    def close(self) -> None:
-        self._http.close()
 
     def _call(
         self, path: str, credentials: dict[str, Any], fields: dict[str, Any], **kw: Any

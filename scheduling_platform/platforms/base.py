@@ -1,11 +1,14 @@
-"""One interface for the five platforms' clients, and the error kinds the publisher acts on."""
+"""One interface for the five platforms' clients, the base class they share, and the error
+kinds the publisher acts on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
+
+import httpx
 
 from scheduling_platform.redaction import redact
 
@@ -104,3 +107,44 @@ class PlatformClient(Protocol):
         ...
 
     def is_available(self) -> bool: ...
+
+
+# Here rather than in http.py, which imports this module's errors: the base class needs it.
+def make_http_client(base_url: str, timeout_seconds: float) -> httpx.Client:
+    """A pooled HTTP client for one platform host."""
+    return httpx.Client(
+        base_url=base_url.rstrip("/"),
+        timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0)),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+    )
+
+
+@dataclass
+class PlatformClientBase:
+    """What the five clients share: endpoint, timeout and their HTTP clients' lifecycle.
+
+    Usable as a context manager, which closes the HTTP clients on exit.
+    """
+
+    base_url: str
+    timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        self._opened: list[httpx.Client] = []
+        self._http = self._open(self.base_url)
+
+    def _open(self, base_url: str) -> httpx.Client:
+        """An HTTP client for `base_url` that `close` closes with the others."""
+        client = make_http_client(base_url, self.timeout_seconds)
+        self._opened.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._opened:
+            client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -15,13 +15,14 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    PlatformClientBase,
     PlatformError,
     Post,
     PublishResult,
     TokenGrant,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
-from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.platforms.http import json_body, send, server_error
 from scheduling_platform.platforms.media import kind_of, read_media
 
 log = logging.getLogger(__name__)
@@ -49,21 +50,13 @@ REVIEWING, NOT_PUBLIC = 4, 2
 
 
 @dataclass
-class DouyinClient:
-    base_url: str
-    timeout_seconds: float = 10.0
+class DouyinClient(PlatformClientBase):
     client_key: str = ""
     client_secret: str = ""
     upload_timeout_seconds: float = 120.0
     recent_items_to_search: int = 60
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "douyin"
-
-    def __post_init__(self) -> None:
-        self._http = make_http_client(self.base_url, self.timeout_seconds)
-
-    def close(self) -> None:
-        self._http.close()
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
         if response.status_code >= 500:

@@ -9,14 +9,6 @@ import httpx
 from scheduling_platform.platforms.base import ErrorKind, PlatformError
 
 
-def make_http_client(base_url: str, timeout_seconds: float) -> httpx.Client:
-    return httpx.Client(
-        base_url=base_url.rstrip("/"),
-        timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0)),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-    )
-
-
 def send(
     client: httpx.Client, method: str, path: str, *, sends_post: bool = False, **kwargs: Any
 ) -> httpx.Response:

@@ -18,13 +18,14 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    PlatformClientBase,
     PlatformError,
     Post,
     PublishResult,
     TokenGrant,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
-from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.platforms.http import json_body, send, server_error
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,9 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
 
 
 @dataclass
-class ToutiaoClient:
-    base_url: str  # mp.toutiao.com
-    timeout_seconds: float = 10.0
+class ToutiaoClient(PlatformClientBase):
+    """`base_url` is mp.toutiao.com."""
+
     auth_base_url: str | None = None  # open.snssdk.com; the base URL when empty (sandbox)
     client_key: str = ""
     client_secret: str = ""
@@ -55,16 +56,8 @@ class ToutiaoClient:
     platform: str = "toutiao"
 
     def __post_init__(self) -> None:
-        self._http = make_http_client(self.base_url, self.timeout_seconds)
-        self._auth = (
-            make_http_client(self.auth_base_url, self.timeout_seconds)
-            if self.auth_base_url
-            else self._http
-        )
-
-    def close(self) -> None:
-        self._http.close()
-        self._auth.close()
+        super().__post_init__()
+        self._auth = self._open(self.auth_base_url) if self.auth_base_url else self._http
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
         if response.status_code >= 500:

@@ -19,13 +19,14 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    PlatformClientBase,
     PlatformError,
     Post,
     PublishResult,
     TokenGrant,
 )
 from scheduling_platform.platforms.credentials import token_expires_at
-from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.platforms.http import json_body, send, server_error
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
 from scheduling_platform.timeutil import utcnow
 
@@ -65,9 +66,7 @@ FAILED_STATUSES = {
 
 
 @dataclass
-class WeChatClient:
-    base_url: str
-    timeout_seconds: float = 10.0
+class WeChatClient(PlatformClientBase):
     app_id: str = ""
     app_secret: str = ""
     # stable_token does not end tokens other processes hold; a plain `token` call does.
@@ -78,12 +77,6 @@ class WeChatClient:
     metrics_window_days: int = 30
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "wechat"
-
-    def __post_init__(self) -> None:
-        self._http = make_http_client(self.base_url, self.timeout_seconds)
-
-    def close(self) -> None:
-        self._http.close()
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
         if response.status_code >= 500:

@@ -11,12 +11,13 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    PlatformClientBase,
     PlatformError,
     Post,
     PublishResult,
     TokenGrant,
 )
-from scheduling_platform.platforms.http import json_body, make_http_client, send, server_error
+from scheduling_platform.platforms.http import json_body, send, server_error
 from scheduling_platform.timeutil import utcnow
 
 # Weibo documents the error body but not these codes; they are the commonly cited ones and
@@ -39,19 +40,11 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
 
 
 @dataclass
-class WeiboClient:
-    base_url: str
-    timeout_seconds: float = 10.0
+class WeiboClient(PlatformClientBase):
     app_key: str = ""
     app_secret: str = ""
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "weibo"
-
-    def __post_init__(self) -> None:
-        self._http = make_http_client(self.base_url, self.timeout_seconds)
-
-    def close(self) -> None:
-        self._http.close()
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
         body = json_body(response)

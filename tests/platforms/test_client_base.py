@@ -1,0 +1,34 @@
+"""The lifecycle the five clients inherit from PlatformClientBase (no server needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scheduling_platform.platforms.base import PlatformClientBase
+from scheduling_platform.platforms.registry import CLIENT_CLASSES
+from scheduling_platform.platforms.toutiao import ToutiaoClient
+
+DEAD = "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize("platform", sorted(CLIENT_CLASSES))
+def test_every_client_keeps_its_signature_and_closes_on_exit(platform: str) -> None:
+    cls = CLIENT_CLASSES[platform]
+    assert issubclass(cls, PlatformClientBase)
+    with cls(f"{DEAD}/{platform}", 3.0) as client:  # base_url, timeout_seconds positionally
+        assert (client.platform, client.timeout_seconds) == (platform, 3.0)
+        assert str(client._http.base_url) == f"{DEAD}/{platform}/"
+        assert not client._http.is_closed
+    assert client._http.is_closed
+
+
+def test_toutiao_closes_its_separate_auth_client() -> None:
+    client = ToutiaoClient(f"{DEAD}/mp", auth_base_url=f"{DEAD}/open")
+    assert client._auth is not client._http
+    client.close()
+    assert client._http.is_closed and client._auth.is_closed
+
+
+def test_toutiao_without_auth_host_uses_one_client() -> None:
+    with ToutiaoClient(f"{DEAD}/mp") as client:
+        assert client._auth is client._http
