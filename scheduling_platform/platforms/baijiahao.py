@@ -43,6 +43,13 @@ PREFIX = "/builderinner/open/resource"
 
 @dataclass
 class BaijiahaoClient(PlatformClientBase):
+    METRIC_FIELDS = {
+        "reads": "view_count",
+        "likes": "likes_count",
+        "shares": "share_count",
+        "comments": "comment_count",
+    }
+
     origin_base_url: str = DEFAULT_ORIGIN_BASE_URL
     status_path: str = f"{PREFIX}/query/status"
     list_path: str = f"{PREFIX}/article/list"
@@ -139,12 +146,7 @@ class BaijiahaoClient(PlatformClientBase):
             data = self._call(
                 f"{PREFIX}/query/articleStatistics", credentials, {"article_id": article_id}
             )
-            metrics[article_id] = {
-                "reads": int(data.get("view_count", 0)),
-                "likes": int(data.get("likes_count", 0)),
-                "shares": int(data.get("share_count", 0)),
-                "comments": int(data.get("comment_count", 0)),
-            }
+            metrics[article_id] = self._engagement(data)
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:

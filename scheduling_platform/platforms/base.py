@@ -3,10 +3,11 @@ kinds the publisher acts on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self
 
 import httpx
 
@@ -121,10 +122,14 @@ def make_http_client(base_url: str, timeout_seconds: float) -> httpx.Client:
 
 @dataclass
 class PlatformClientBase:
-    """What the five clients share: endpoint, timeout and their HTTP clients' lifecycle.
+    """What the five clients share: endpoint, timeout, their HTTP clients' lifecycle and the
+    reading of engagement metrics.
 
     Usable as a context manager, which closes the HTTP clients on exit.
     """
+
+    # Our engagement metric -> the platform's name for it in a statistics row.
+    METRIC_FIELDS: ClassVar[Mapping[str, str]] = {}
 
     base_url: str
     timeout_seconds: float = 10.0
@@ -148,3 +153,7 @@ class PlatformClientBase:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _engagement(self, row: Mapping[str, Any]) -> dict[str, int]:
+        """Our metrics from one statistics row, by `METRIC_FIELDS`; a missing field counts 0."""
+        return {ours: int(row.get(theirs, 0)) for ours, theirs in self.METRIC_FIELDS.items()}

@@ -51,6 +51,13 @@ REVIEWING, NOT_PUBLIC = 4, 2
 
 @dataclass
 class DouyinClient(PlatformClientBase):
+    METRIC_FIELDS = {
+        "reads": "total_play",
+        "likes": "total_like",
+        "shares": "total_share",
+        "comments": "total_comment",
+    }
+
     client_key: str = ""
     client_secret: str = ""
     upload_timeout_seconds: float = 120.0
@@ -170,13 +177,7 @@ class DouyinClient(PlatformClientBase):
                 credentials,
                 params={"item_id": item_id, "date_type": 7},
             )
-            result = data.get("result") or {}
-            metrics[item_id] = {
-                "reads": int(result.get("total_play", 0)),
-                "likes": int(result.get("total_like", 0)),
-                "shares": int(result.get("total_share", 0)),
-                "comments": int(result.get("total_comment", 0)),
-            }
+            metrics[item_id] = self._engagement(data.get("result") or {})
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:

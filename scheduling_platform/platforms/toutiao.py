@@ -46,6 +46,13 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
 class ToutiaoClient(PlatformClientBase):
     """`base_url` is mp.toutiao.com."""
 
+    METRIC_FIELDS = {
+        "reads": "read_count",
+        "likes": "digg_count",
+        "shares": "share_count",
+        "comments": "comment_count",
+    }
+
     auth_base_url: str | None = None  # open.snssdk.com; the base URL when empty (sandbox)
     client_key: str = ""
     client_secret: str = ""
@@ -150,12 +157,7 @@ class ToutiaoClient(PlatformClientBase):
                 },
             )
             for row in self._check(response).get("list") or []:
-                metrics[str(row["pgc_id"])] = {
-                    "reads": int(row.get("read_count", 0)),
-                    "likes": int(row.get("digg_count", 0)),
-                    "shares": int(row.get("share_count", 0)),
-                    "comments": int(row.get("comment_count", 0)),
-                }
+                metrics[str(row["pgc_id"])] = self._engagement(row)
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:

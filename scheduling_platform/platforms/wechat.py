@@ -67,6 +67,13 @@ FAILED_STATUSES = {
 
 @dataclass
 class WeChatClient(PlatformClientBase):
+    METRIC_FIELDS = {
+        "reads": "read_user",
+        "likes": "like_user",
+        "shares": "share_user",
+        "comments": "comment_count",
+    }
+
     app_id: str = ""
     app_secret: str = ""
     # stable_token does not end tokens other processes hold; a plain `token` call does.
@@ -204,12 +211,7 @@ class WeChatClient(PlatformClientBase):
             if pid is None or not row.get("details"):
                 continue
             latest = row["details"][-1]  # cumulative; the last day has the totals
-            metrics[pid] = {
-                "reads": int(latest.get("read_user", 0)),
-                "likes": int(latest.get("like_user", 0)),
-                "shares": int(latest.get("share_user", 0)),
-                "comments": int(latest.get("comment_count", 0)),
-            }
+            metrics[pid] = self._engagement(latest)
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:

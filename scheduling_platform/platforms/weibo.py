@@ -41,6 +41,13 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
 
 @dataclass
 class WeiboClient(PlatformClientBase):
+    METRIC_FIELDS = {
+        "comments": "comments",
+        "shares": "reposts",
+        "likes": "attitudes",
+        "reads": "reads",
+    }
+
     app_key: str = ""
     app_secret: str = ""
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
@@ -109,12 +116,7 @@ class WeiboClient(PlatformClientBase):
                 params={"access_token": credentials.get("access_token", ""), "ids": ",".join(ids)},
             )
             for item in self._check(response):  # type: ignore[union-attr]
-                metrics[str(item["id"])] = {
-                    "comments": int(item.get("comments", 0)),
-                    "shares": int(item.get("reposts", 0)),
-                    "likes": int(item.get("attitudes", 0)),
-                    "reads": int(item.get("reads", 0)),
-                }
+                metrics[str(item["id"])] = self._engagement(item)
         return metrics
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scheduling_platform.intelligence.features import METRIC_COLUMNS
 from scheduling_platform.platforms.base import PlatformClientBase
 from scheduling_platform.platforms.registry import CLIENT_CLASSES
 from scheduling_platform.platforms.toutiao import ToutiaoClient
@@ -32,3 +33,16 @@ def test_toutiao_closes_its_separate_auth_client() -> None:
 def test_toutiao_without_auth_host_uses_one_client() -> None:
     with ToutiaoClient(f"{DEAD}/mp") as client:
         assert client._auth is client._http
+
+
+@pytest.mark.parametrize("platform", sorted(CLIENT_CLASSES))
+def test_every_client_maps_the_four_engagement_metrics(platform: str) -> None:
+    fields = CLIENT_CLASSES[platform].METRIC_FIELDS
+    assert sorted(fields) == sorted(METRIC_COLUMNS)
+
+
+def test_engagement_reads_the_platform_fields_and_counts_missing_as_zero() -> None:
+    client = ToutiaoClient(f"{DEAD}/mp")
+    row = {"read_count": "7", "digg_count": 2, "share_count": 1, "other": 5}
+    assert client._engagement(row) == {"reads": 7, "likes": 2, "shares": 1, "comments": 0}
+    client.close()
