@@ -82,6 +82,11 @@ class Warehouse:
             return len(frame)
         engine = create_engine(normalized_url(self.url))
         with engine.begin() as conn:
+            # Writers of a table queue, as on DuckDB's lock file: two at once would each
+            # delete only the old rows, miss the other's new ones, and both sets would stay.
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(8094002, hashtext(:name))"), {"name": name}
+            )
             if inspect(conn).has_table(name):
                 conn.execute(
                     text(f'DELETE FROM "{name}" WHERE "{key}" = ANY(:values)'),
