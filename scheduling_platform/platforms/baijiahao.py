@@ -24,7 +24,7 @@ from scheduling_platform.platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from scheduling_platform.platforms.http import json_body, send, server_error
+from scheduling_platform.platforms.http import code_error, json_object, send
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
 from scheduling_platform.platforms.media import is_url, kind_of
 
@@ -67,26 +67,16 @@ class BaijiahaoClient(PlatformClientBase):
             "app_token": credentials.get("app_token") or credentials.get("access_token", ""),
         }
         response = send(self._http, "POST", path, data={**auth, **fields}, **kw)
-        if response.status_code >= 500:
-            raise server_error(response, sends_post=sends_post)
-        body = json_body(response)
-        if not isinstance(body, dict) or response.status_code >= 400:
-            raise PlatformError(
-                ErrorKind.RETRYABLE,
-                f"unexpected answer HTTP {response.status_code}",
-                code=str(response.status_code),
-            )
+        body = json_object(response, sends_post=sends_post)
         errno = int(body.get("errno", 0) or 0)
         if errno:
             message = str(body.get("errmsg") or "unknown error")
             if errno in self.duplicate_codes:
                 raise _Duplicate(message)
-            kind = self.error_kinds.get(errno)
-            if kind is None:
+            error = code_error(self.error_kinds, errno, message)
+            if error.unrecognised:
                 log.warning("Baijiahao answered an unknown code %s: %s", errno, message)
-            raise PlatformError(
-                kind or ErrorKind.RETRYABLE, message, code=str(errno), unrecognised=kind is None
-            )
+            raise error
         return body.get("data") or {}
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:

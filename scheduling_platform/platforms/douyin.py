@@ -22,7 +22,12 @@ from scheduling_platform.platforms.base import (
     TokenGrant,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
-from scheduling_platform.platforms.http import json_body, send, server_error
+from scheduling_platform.platforms.http import (
+    code_error,
+    json_object,
+    send,
+    unexpected_answer,
+)
 from scheduling_platform.platforms.media import kind_of, read_media
 
 log = logging.getLogger(__name__)
@@ -66,28 +71,20 @@ class DouyinClient(PlatformClientBase):
     platform: str = "douyin"
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
-        if response.status_code >= 500:
-            raise server_error(response, sends_post=sends_post)
-        body = json_body(response)
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or response.status_code >= 400:
-            raise PlatformError(
-                ErrorKind.RETRYABLE,
-                f"unexpected answer HTTP {response.status_code}",
-                code=str(response.status_code),
-            )
+        body = json_object(response, sends_post=sends_post)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise unexpected_answer(response)
         code = int(data.get("error_code", 0) or 0)
         if code:
             message = str(data.get("description") or "unknown error")
-            kind = self.error_kinds.get(code)
-            if kind is None:
+            error = code_error(self.error_kinds, code, message)
+            if error.unrecognised:
                 logid = (body.get("extra") or {}).get("logid", "")
                 log.warning(
                     "Douyin answered an unknown code %s: %s (logid %s)", code, message, logid
                 )
-            raise PlatformError(
-                kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
-            )
+            raise error
         return data
 
     def _api(

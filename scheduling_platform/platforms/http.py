@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -41,4 +42,31 @@ def server_error(response: httpx.Response, *, sends_post: bool) -> PlatformError
     kind = ErrorKind.UNKNOWN_OUTCOME if sends_post else ErrorKind.RETRYABLE
     return PlatformError(
         kind, f"platform answered HTTP {response.status_code}", code=str(response.status_code)
+    )
+
+
+def unexpected_answer(response: httpx.Response) -> PlatformError:
+    """An answer of no shape the client knows (a 4xx, not JSON): retried, its status the code."""
+    return PlatformError(
+        ErrorKind.RETRYABLE,
+        f"unexpected answer HTTP {response.status_code}",
+        code=str(response.status_code),
+    )
+
+
+def json_object(response: httpx.Response, *, sends_post: bool) -> dict[str, Any]:
+    """The JSON object a platform answered; a 5xx, a 4xx or anything but an object raises."""
+    if response.status_code >= 500:
+        raise server_error(response, sends_post=sends_post)
+    body = json_body(response)
+    if not isinstance(body, dict) or response.status_code >= 400:
+        raise unexpected_answer(response)
+    return body
+
+
+def code_error(error_kinds: Mapping[int, ErrorKind], code: int, message: str) -> PlatformError:
+    """The error a platform's error code means; a code the table lacks is retried, unrecognised."""
+    kind = error_kinds.get(code)
+    return PlatformError(
+        kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
     )

@@ -25,7 +25,7 @@ from scheduling_platform.platforms.base import (
     TokenGrant,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
-from scheduling_platform.platforms.http import json_body, send, server_error
+from scheduling_platform.platforms.http import code_error, json_object, send
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +67,15 @@ class ToutiaoClient(PlatformClientBase):
         self._auth = self._open(self.auth_base_url) if self.auth_base_url else self._http
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
-        if response.status_code >= 500:
-            raise server_error(response, sends_post=sends_post)
-        body = json_body(response)
-        if not isinstance(body, dict) or response.status_code >= 400:
-            raise PlatformError(
-                ErrorKind.RETRYABLE,
-                f"unexpected answer HTTP {response.status_code}",
-                code=str(response.status_code),
-            )
+        body = json_object(response, sends_post=sends_post)
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         code = int(data.get("error_code") or body.get("err_no") or 0)
         if code:
             message = str(data.get("description") or body.get("err_tips") or "unknown error")
-            kind = self.error_kinds.get(code)
-            if kind is None:
+            error = code_error(self.error_kinds, code, message)
+            if error.unrecognised:
                 log.warning("Toutiao answered an unknown code %s: %s", code, message)
-            raise PlatformError(
-                kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
-            )
+            raise error
         return data
 
     def _auth_params(self, credentials: dict[str, Any]) -> dict[str, str]:

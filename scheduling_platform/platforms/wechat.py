@@ -26,7 +26,7 @@ from scheduling_platform.platforms.base import (
     TokenGrant,
 )
 from scheduling_platform.platforms.credentials import token_expires_at
-from scheduling_platform.platforms.http import json_body, send, server_error
+from scheduling_platform.platforms.http import code_error, json_object, send
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
 from scheduling_platform.timeutil import utcnow
 
@@ -86,24 +86,14 @@ class WeChatClient(PlatformClientBase):
     platform: str = "wechat"
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
-        if response.status_code >= 500:
-            raise server_error(response, sends_post=sends_post)
-        body = json_body(response)
-        if not isinstance(body, dict) or response.status_code >= 400:
-            raise PlatformError(
-                ErrorKind.RETRYABLE,
-                f"unexpected answer HTTP {response.status_code}",
-                code=str(response.status_code),
-            )
+        body = json_object(response, sends_post=sends_post)
         code = int(body.get("errcode", 0) or 0)
         if code:
             message = str(body.get("errmsg", "unknown error"))
-            kind = self.error_kinds.get(code)
-            if kind is None:
+            error = code_error(self.error_kinds, code, message)
+            if error.unrecognised:
                 log.warning("WeChat answered an unknown code %s: %s", code, message)
-            raise PlatformError(
-                kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
-            )
+            raise error
         return body
 
     def _call(

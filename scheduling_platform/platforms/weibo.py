@@ -17,7 +17,13 @@ from scheduling_platform.platforms.base import (
     PublishResult,
     TokenGrant,
 )
-from scheduling_platform.platforms.http import json_body, send, server_error
+from scheduling_platform.platforms.http import (
+    code_error,
+    json_body,
+    send,
+    server_error,
+    unexpected_answer,
+)
 from scheduling_platform.timeutil import utcnow
 
 # Weibo documents the error body but not these codes; they are the commonly cited ones and
@@ -56,22 +62,12 @@ class WeiboClient(PlatformClientBase):
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
         body = json_body(response)
         if isinstance(body, dict) and "error_code" in body:
-            code = int(body["error_code"])
-            kind = self.error_kinds.get(code, ErrorKind.RETRYABLE)
-            raise PlatformError(
-                kind,
-                str(body.get("error", "unknown error")),
-                code=str(code),
-                unrecognised=code not in self.error_kinds,
-            )
+            message = str(body.get("error", "unknown error"))
+            raise code_error(self.error_kinds, int(body["error_code"]), message)
         if response.status_code >= 500:
             raise server_error(response, sends_post=sends_post)
         if response.status_code >= 400 or not isinstance(body, dict | list):
-            raise PlatformError(
-                ErrorKind.RETRYABLE,
-                f"unexpected answer HTTP {response.status_code}",
-                code=str(response.status_code),
-            )
+            raise unexpected_answer(response)
         return body  # type: ignore[return-value]
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
