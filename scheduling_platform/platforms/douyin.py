@@ -64,7 +64,7 @@ class DouyinClient(PlatformClientBase):
     }
 
     client_key: str = ""
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)  # never in a printed client
     upload_timeout_seconds: float = 120.0
     recent_items_to_search: int = 60
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))

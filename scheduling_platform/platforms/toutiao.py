@@ -55,7 +55,7 @@ class ToutiaoClient(PlatformClientBase):
 
     auth_base_url: str | None = None  # open.snssdk.com; the base URL when empty (sandbox)
     client_key: str = ""
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)  # never in a printed client
     list_path: str = "/open/article/list/"
     stat_path: str = "/open/article/stat/"
     recent_articles_to_search: int = 100

@@ -75,7 +75,7 @@ class WeChatClient(PlatformClientBase):
     }
 
     app_id: str = ""
-    app_secret: str = ""
+    app_secret: str = field(default="", repr=False)  # never in a printed client
     # stable_token does not end tokens other processes hold; a plain `token` call does.
     use_stable_token: bool = True
     origin_base_url: str = DEFAULT_ORIGIN_BASE_URL

@@ -55,7 +55,7 @@ class WeiboClient(PlatformClientBase):
     }
 
     app_key: str = ""
-    app_secret: str = ""
+    app_secret: str = field(default="", repr=False)  # never in a printed client
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "weibo"
 

@@ -6,7 +6,7 @@ import pytest
 
 from scheduling_platform.intelligence.features import METRIC_COLUMNS
 from scheduling_platform.platforms.base import PlatformClientBase
-from scheduling_platform.platforms.registry import CLIENT_CLASSES
+from scheduling_platform.platforms.registry import CLIENT_CLASSES, make_client
 from scheduling_platform.platforms.toutiao import ToutiaoClient
 
 DEAD = "http://127.0.0.1:9"
@@ -46,3 +46,10 @@ def test_engagement_reads_the_platform_fields_and_counts_missing_as_zero() -> No
     row = {"read_count": "7", "digg_count": 2, "share_count": 1, "other": 5}
     assert client._engagement(row) == {"reads": 7, "likes": 2, "shares": 1, "comments": 0}
     client.close()
+
+
+@pytest.mark.parametrize("platform", ["weibo", "wechat", "douyin", "toutiao"])
+def test_a_printed_client_hides_its_app_secret(platform: str) -> None:
+    with make_client(platform, DEAD, app_key="key-1", app_secret="s3cret-value") as client:
+        assert "s3cret-value" not in repr(client) and "s3cret-value" not in str(client)
+        assert "key-1" in repr(client)  # the public key still helps operators tell apps apart
