@@ -56,13 +56,17 @@ def publish_claimed_batch(
         rate_per_second=settings.platform_rate_per_second,
     )
     outcomes = publisher.publish_batch(config.claim_batch)
-    for outcome in outcomes:
-        context.log.info(
-            f"task {outcome.task_id}: {outcome.status}"
-            + (f" as {outcome.platform_post_id}" if outcome.platform_post_id else "")
-            + (f" ({outcome.error})" if outcome.error else "")
-        )
     published = [o.task_id for o in outcomes if o.platform_post_id]
+    # One line for what went out, one per task that did not: every log line is a row in the
+    # instance's event log, and a line per published post cost a fifth of a publisher's time
+    # on 2,000-post batches. The audit log keeps every task's post id.
+    context.log.info(f"published {len(published)} of {len(outcomes)} tasks")
+    for outcome in outcomes:
+        if not outcome.platform_post_id:
+            context.log.warning(
+                f"task {outcome.task_id}: {outcome.status}"
+                + (f" ({outcome.error})" if outcome.error else "")
+            )
     return Output(published, metadata=outcome_metadata(outcomes))
 
 

@@ -72,10 +72,42 @@ def test_sensor_request_runs_publish_job_on_a_real_instance(
         assert result.success
         assert sorted(result.output_for_node("publish_claimed_batch")) == [t.id for t in tasks]
         assert instance.get_run_by_id(result.run_id).tags["platform"] == "weibo"
+        assert _run_messages(instance, result.run_id) == ["published 3 of 3 tasks"]
     posts = httpx.get(f"{sandbox_url}/_sandbox/posts").json()
     assert posts["count"] == 3
     assert {p["text"] for p in posts["posts"]} == {"p0", "p1", "p2"}
     assert {t.status for t in store.list_tasks()} == {TaskStatus.PUBLISHED}
+
+
+def _run_messages(instance: DagsterInstance, run_id: str) -> list[str]:
+    """The publish op's own log lines: the summary and one per task that did not go out."""
+    return [
+        e.user_message
+        for e in instance.all_logs(run_id)
+        if e.user_message.startswith(("published ", "task "))
+    ]
+
+
+def test_publish_run_logs_each_task_that_did_not_go_out(
+    platform_env: Settings, sandbox_url: str
+) -> None:
+    store = _store(platform_env)
+    account = add_account(store, platform_env, platform="weibo", name="brand")
+    tasks = [store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=1)) for i in range(2)]
+    fault = {"platform": "weibo", "mode": "reject", "rate": 1.0}
+    httpx.post(f"{sandbox_url}/_sandbox/faults", json=fault).raise_for_status()
+    with instance_for_test() as instance:
+        (request,) = _evaluate(instance, platform_env.resolved_database_url).run_requests
+        result = defs.resolve_job_def("publish_job").execute_in_process(
+            run_config=request.run_config, instance=instance, tags=request.tags
+        )
+        messages = _run_messages(instance, result.run_id)
+    ended = [store.get_task(t.id) for t in tasks]
+    assert all(t.status is not TaskStatus.PUBLISHED for t in ended)
+    assert messages[0] == "published 0 of 2 tasks"
+    assert sorted(messages[1:]) == sorted(
+        f"task {t.id}: {t.status} ({t.last_error})" for t in ended
+    )
 
 
 def test_tick_publishes_and_records_the_run(platform_env: Settings, sandbox_url: str) -> None:
