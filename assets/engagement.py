@@ -42,5 +42,8 @@ def engagement_metrics(
             "rows_written": written,
             "by_platform": MetadataValue.json({k: int(v) for k, v in by_platform.items()}),
             "accounts_failed": MetadataValue.json(collection.errors),
+            # Rows whose account size is unknown train on the default size: set it with
+            # `scheduling-platform accounts set-followers`.
+            "rows_without_account_size": int(collection.rows["followers"].isna().sum()),
         }
     )

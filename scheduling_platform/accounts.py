@@ -19,16 +19,19 @@ def add_account(
     name: str,
     credentials: dict[str, Any] | None = None,
     timezone: str | None = None,
+    followers: int | None = None,
 ) -> Account:
     """Store an account; without credentials, authorise it against the sandbox."""
     check_platform(platform)
     if not name.strip():
         raise ValueError("the account name is empty")
+    if followers is not None and followers < 0:
+        raise ValueError(f"followers must be 0 or more, not {followers}")
     timezone = timezone or settings.default_timezone
     zone(timezone)  # refuse an unknown zone before anything is stored
     if credentials is None:
         credentials = sandbox_credentials(platform, name, settings)
-    return store.add_account(platform, name, timezone, credentials)
+    return store.add_account(platform, name, timezone, credentials, followers)
 
 
 def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[str, Any]:

@@ -33,10 +33,18 @@ def accounts() -> None:
 @click.option("--name", required=True)
 @click.option("--credentials", help="JSON object; without it the sandbox issues a token")
 @click.option("--timezone", help="IANA zone of the account (default Asia/Shanghai)")
+@click.option(
+    "--followers", type=click.IntRange(min=0), help="account size, used by the engagement model"
+)
 @json_option
 @user_errors
 def accounts_add(
-    platform: str, name: str, credentials: str | None, timezone: str | None, as_json: bool
+    platform: str,
+    name: str,
+    credentials: str | None,
+    timezone: str | None,
+    followers: int | None,
+    as_json: bool,
 ) -> None:
     from scheduling_platform.accounts import add_account
 
@@ -56,8 +64,20 @@ def accounts_add(
         name=name,
         credentials=parsed,
         timezone=timezone,
+        followers=followers,
     )
     emit(as_json, account.public_view(), f"account {account.id}: {platform} {name}")
+
+
+@accounts.command("set-followers")
+@click.argument("account_id", type=int)
+@click.argument("followers", type=click.IntRange(min=0))
+@json_option
+@user_errors
+def accounts_set_followers(account_id: int, followers: int, as_json: bool) -> None:
+    """Record an account's size; engagement collected from now on carries it."""
+    account = open_store(get_settings()).set_account_followers(account_id, followers)
+    emit(as_json, account.public_view(), f"account {account.id}: {followers} followers")
 
 
 @accounts.command("list")

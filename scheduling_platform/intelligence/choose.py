@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduling_platform.intelligence.features import CONTENT_TYPES
+from scheduling_platform.intelligence.features import CONTENT_TYPES, DEFAULT_FOLLOWERS
 from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
 from scheduling_platform.intelligence.scoring import PostDraft, SlotChoice, best_slot
 from scheduling_platform.platforms.rules import rules_for
@@ -22,6 +22,7 @@ def draft_for(account: Account, content: str, content_type: str, media_count: in
         text=content,
         content_type=content_type,
         media_count=media_count,
+        followers=float(DEFAULT_FOLLOWERS if account.followers is None else account.followers),
     )
 
 

@@ -10,14 +10,14 @@ import pandas as pd
 from sqlalchemy import select
 
 from scheduling_platform.intelligence.features import (
-    DEFAULT_FOLLOWERS,
     ENGAGEMENT_COLUMNS,
     METRIC_COLUMNS,
     text_counts,
 )
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PlatformClient, PlatformError
-from scheduling_platform.store.records import Task
+from scheduling_platform.platforms.media import kind_of
+from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import as_utc, utcnow
@@ -50,7 +50,15 @@ def published_tasks(store: TaskStore, start: datetime, end: datetime) -> list[Ta
         return [Task.from_row(r) for r in conn.execute(query)]
 
 
-def _row(task: Task, timezone: str, metrics: dict[str, int], now: datetime) -> dict:
+def content_type_of(task: Task) -> str:
+    """The model's content type: an article has a title; otherwise what its media are."""
+    kinds = {kind_of(ref) for ref in task.media}
+    if task.title:
+        return "article"
+    return "video" if "video" in kinds else "image" if "image" in kinds else "text"
+
+
+def _row(task: Task, account: Account, metrics: dict[str, int], now: datetime) -> dict:
     length, hashtags, links = text_counts(task.content)
     posted_at = as_utc(task.published_at or task.scheduled_at)
     return {
@@ -59,14 +67,15 @@ def _row(task: Task, timezone: str, metrics: dict[str, int], now: datetime) -> d
         "platform": task.platform,
         "account_key": f"account:{task.account_id}",
         "posted_at": posted_at,
-        "timezone": timezone,
-        # Tasks carry text (and a title for article platforms); media is not stored yet.
-        "content_type": "article" if task.title else "text",
+        "timezone": account.timezone,
+        "content_type": content_type_of(task),
         "text_length": length,
-        "media_count": 0,
+        "media_count": len(task.media),
         "hashtag_count": hashtags,
         "link_count": links,
-        "followers": float(DEFAULT_FOLLOWERS),
+        # Unknown sizes are NaN in the warehouse (an analyst sees they are unknown); the
+        # features read them as DEFAULT_FOLLOWERS.
+        "followers": float(account.followers) if account.followers is not None else None,
         "paid": 0,
         "category": -1,
         **{k: int(metrics.get(k, 0)) for k in METRIC_COLUMNS},
@@ -108,7 +117,7 @@ def collect_engagement(
             continue
         for task in posts:
             if str(task.platform_post_id) in metrics:
-                rows.append(_row(task, account.timezone, metrics[str(task.platform_post_id)], now))
+                rows.append(_row(task, account, metrics[str(task.platform_post_id)], now))
     if rows:
         collection.rows = normalise(pd.DataFrame(rows, columns=list(ENGAGEMENT_COLUMNS)))
     return collection

@@ -27,6 +27,7 @@ class Account:
     credentials: dict[str, Any]
     status: str
     created_at: datetime
+    followers: int | None = None
 
     @classmethod
     def from_row(
@@ -48,6 +49,7 @@ class Account:
             "timezone": self.timezone,
             "status": self.status,
             "credential_fields": sorted(self.credentials),
+            "followers": self.followers,
             "created_at": self.created_at.isoformat(),
         }
 

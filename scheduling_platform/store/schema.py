@@ -59,6 +59,7 @@ accounts = Table(
     Column("credentials", Text, nullable=True),
     Column("status", String(32), nullable=False, server_default="active"),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("followers", BigInteger, nullable=True),  # None: not known yet
     UniqueConstraint("platform", "name", name="uq_accounts_platform_name"),
 )
 

@@ -78,7 +78,12 @@ class TaskStore:
 
     # ---------------------------------------------------------------- accounts
     def add_account(
-        self, platform: str, name: str, timezone: str, credentials: Mapping[str, Any]
+        self,
+        platform: str,
+        name: str,
+        timezone: str,
+        credentials: Mapping[str, Any],
+        followers: int | None = None,
     ) -> Account:
         now = utcnow()
         try:
@@ -91,6 +96,7 @@ class TaskStore:
                         timezone=timezone,
                         credentials=self._seal(credentials),
                         created_at=now,
+                        followers=followers,
                     )
                     .returning(*accounts.c)
                 ).one()
@@ -101,6 +107,22 @@ class TaskStore:
                 f"a {platform} account named {name!r} exists already"
             ) from exc
         return account
+
+    def set_account_followers(self, account_id: int, followers: int) -> Account:
+        """Record an account's size, the model's account feature, with an audit row."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(followers=followers)
+                .returning(*accounts.c)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no account with id {account_id}")
+            detail = f"followers set to {followers}"
+            self._audit(conn, now, "cli", account_id=account_id, detail=detail)
+        return self._account(row)
 
     def get_account(self, account_id: int) -> Account:
         with self.engine.connect() as conn:

@@ -108,6 +108,7 @@ def test_chain_materializes_and_failing_checks_block_promotion(platform_env: Set
         assert pulled.success
         metadata = pulled.asset_materializations_for_node("engagement_metrics")[0].metadata
         assert metadata["rows_written"].value == 5 and metadata["posts_asked"].value == 5
+        assert metadata["rows_without_account_size"].value == 5  # "brand" has no size set
         rows = load_engagement(warehouse)
         assert set(rows["post_key"]) >= {f"weibo:{i}" for i in ids}
 
