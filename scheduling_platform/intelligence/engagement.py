@@ -58,7 +58,7 @@ def content_type_of(task: Task) -> str:
     return "video" if "video" in kinds else "image" if "image" in kinds else "text"
 
 
-def _row(task: Task, account: Account, metrics: dict[str, int], now: datetime) -> dict:
+def _row(task: Task, account: Account, metrics: dict[str, int]) -> dict:
     length, hashtags, links = text_counts(task.content)
     posted_at = as_utc(task.published_at or task.scheduled_at)
     return {
@@ -79,7 +79,7 @@ def _row(task: Task, account: Account, metrics: dict[str, int], now: datetime) -
         "paid": 0,
         "category": -1,
         **{k: int(metrics.get(k, 0)) for k in METRIC_COLUMNS},
-        "collected_at": now,
+        "collected_at": None,  # stamped when the whole pass is done
         "partition": posted_at.date().isoformat(),
     }
 
@@ -96,7 +96,6 @@ def collect_engagement(
 
     One account's failure (expired token, platform down) is recorded and the others go on.
     """
-    now = now or utcnow()
     found = published_tasks(store, start, end)
     accounts = store.accounts_by_id({t.account_id for t in found})
     collection = Collection(rows=pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS)))
@@ -117,9 +116,14 @@ def collect_engagement(
             continue
         for task in posts:
             if str(task.platform_post_id) in metrics:
-                rows.append(_row(task, account, metrics[str(task.platform_post_id)], now))
+                rows.append(_row(task, account, metrics[str(task.platform_post_id)]))
     if rows:
-        collection.rows = normalise(pd.DataFrame(rows, columns=list(ENGAGEMENT_COLUMNS)))
+        frame = pd.DataFrame(rows, columns=list(ENGAGEMENT_COLUMNS))
+        # Stamped after the platform calls, not before: the retrain sensor counts rows
+        # collected after its last start, and a stamp older than the write could fall before
+        # a start that happened while the platforms were being asked, and never be counted.
+        frame["collected_at"] = now or utcnow()
+        collection.rows = normalise(frame)
     return collection
 
 

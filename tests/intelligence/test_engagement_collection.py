@@ -56,11 +56,16 @@ def test_rows_carry_the_account_size_and_the_post_media(platform_env: Settings) 
     photo = _publish(store, platform_env, unsized, media=("a.png",))
     plain = _publish(store, platform_env, unsized)
 
+    asked_at = []
+
     def client_for(platform: str):
+        asked_at.append(utcnow())
         return make_client(platform, sandbox_base_url(platform, platform_env))
 
     collection = collect_engagement(store, client_for, NOON, NOON + timedelta(hours=1))
     assert collection.errors == {}
+    # Stamped once the platforms have answered: the retrain sensor counts rows by this time.
+    assert (collection.rows["collected_at"] > max(asked_at)).all()
     rows = collection.rows.set_index(collection.rows["post_key"].str.split(":").str[1])
     by_task = {t.id: rows.loc[t.platform_post_id] for t in store.list_tasks()}
     assert by_task[video]["followers"] == 250_000.0
