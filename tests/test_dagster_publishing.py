@@ -6,9 +6,10 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
-from dagster import DagsterInstance, build_sensor_context, instance_for_test
+from dagster import DagsterInstance, RunRequest, build_sensor_context, instance_for_test
 
 from resources.store import TaskStoreResource
 from scheduling_platform.accounts import add_account
@@ -34,6 +35,15 @@ def _evaluate(instance: DagsterInstance, store_url: str, cursor: str | None = No
         resources={"task_store": TaskStoreResource(database_url=store_url)},
     ) as context:
         return due_tasks_sensor.evaluate_tick(context)
+
+
+def _sensor_then_run(instance: DagsterInstance, store_url: str) -> tuple[RunRequest, Any]:
+    """One sensor tick's single run request, executed in process as the daemon would."""
+    (request,) = _evaluate(instance, store_url).run_requests
+    result = defs.resolve_job_def("publish_job").execute_in_process(
+        run_config=request.run_config, instance=instance, tags=request.tags
+    )
+    return request, result
 
 
 def test_sensor_claims_due_work_once_per_platform_window(platform_env: Settings) -> None:
@@ -65,10 +75,7 @@ def test_sensor_request_runs_publish_job_on_a_real_instance(
     account = add_account(store, platform_env, platform="weibo", name="brand")
     tasks = [store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=1)) for i in range(3)]
     with instance_for_test() as instance:
-        (request,) = _evaluate(instance, platform_env.resolved_database_url).run_requests
-        result = defs.resolve_job_def("publish_job").execute_in_process(
-            run_config=request.run_config, instance=instance, tags=request.tags
-        )
+        request, result = _sensor_then_run(instance, platform_env.resolved_database_url)
         assert result.success
         assert sorted(result.output_for_node("publish_claimed_batch")) == [t.id for t in tasks]
         assert instance.get_run_by_id(result.run_id).tags["platform"] == "weibo"
@@ -97,10 +104,7 @@ def test_publish_run_logs_each_task_that_did_not_go_out(
     fault = {"platform": "weibo", "mode": "reject", "rate": 1.0}
     httpx.post(f"{sandbox_url}/_sandbox/faults", json=fault).raise_for_status()
     with instance_for_test() as instance:
-        (request,) = _evaluate(instance, platform_env.resolved_database_url).run_requests
-        result = defs.resolve_job_def("publish_job").execute_in_process(
-            run_config=request.run_config, instance=instance, tags=request.tags
-        )
+        _, result = _sensor_then_run(instance, platform_env.resolved_database_url)
         messages = _run_messages(instance, result.run_id)
     ended = [store.get_task(t.id) for t in tasks]
     assert all(t.status is not TaskStatus.PUBLISHED for t in ended)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
-from sqlalchemy import update
 
 from assets.engagement import engagement_metrics
 from assets.model import (
@@ -28,14 +27,12 @@ from scheduling_platform.engagement_profile import load_profile
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.simulate import simulate_history
-from scheduling_platform.lifecycle import TaskStatus
-from scheduling_platform.platforms.base import PLATFORMS, Post
-from scheduling_platform.platforms.registry import make_client, sandbox_base_url
+from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.settings import Settings
-from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from scheduling_platform.warehouse import Warehouse
+from tests.intelligence.published import publish_on_sandbox
 
 YESTERDAY_NOON = (utcnow() - timedelta(days=1)).replace(hour=12, minute=0)
 MODEL_CHAIN = [
@@ -50,23 +47,18 @@ MODEL_CHAIN = [
 def _published_weibo_posts(store: TaskStore, settings: Settings, count: int) -> list[str]:
     """Posts really published on the sandbox, recorded as published tasks."""
     account = add_account(store, settings, platform="weibo", name="brand")
-    client = make_client("weibo", sandbox_base_url("weibo", settings))
-    ids = []
-    for n in range(count):
-        task = store.create_task(account, f"post {n} http://example.cn", utcnow())
-        result = client.publish(account.credentials, Post(task.id, task.content))
-        with store.engine.begin() as conn:
-            conn.execute(
-                update(tasks)
-                .where(tasks.c.id == task.id)
-                .values(
-                    status=TaskStatus.PUBLISHED.value,
-                    platform_post_id=result.platform_post_id,
-                    published_at=YESTERDAY_NOON + timedelta(minutes=n),
-                )
-            )
-        ids.append(result.platform_post_id)
-    return ids
+    return [
+        str(
+            publish_on_sandbox(
+                store,
+                settings,
+                account,
+                f"post {n} http://example.cn",
+                YESTERDAY_NOON + timedelta(minutes=n),
+            ).platform_post_id
+        )
+        for n in range(count)
+    ]
 
 
 def _resources(settings: Settings, min_r2: float = 0.75) -> dict:

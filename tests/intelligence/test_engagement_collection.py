@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import numpy as np
 from click.testing import CliRunner
-from sqlalchemy import update
 
 from scheduling_platform.accounts import add_account
 from scheduling_platform.cli import main
@@ -16,36 +15,20 @@ from scheduling_platform.intelligence.engagement import (
     store_rows,
 )
 from scheduling_platform.intelligence.features import DEFAULT_FOLLOWERS, feature_frame
-from scheduling_platform.lifecycle import TaskStatus
-from scheduling_platform.platforms.base import Post
 from scheduling_platform.platforms.registry import make_client, sandbox_base_url
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
-from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from scheduling_platform.warehouse import Warehouse
+from tests.intelligence.published import publish_on_sandbox
 
 NOON = utcnow().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
 
 
 def _publish(store: TaskStore, settings: Settings, account: Account, **task: object) -> int:
-    """A task published for real on the sandbox (text only there), recorded as published."""
     text = f"新品 #上新# http://x.cn {len(store.list_tasks())}"  # Weibo refuses a repeat
-    created = store.create_task(account, text, NOON, **task)  # type: ignore[arg-type]
-    client = make_client(account.platform, sandbox_base_url(account.platform, settings))
-    result = client.publish(account.credentials, Post(created.id, created.content))
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id == created.id)
-            .values(
-                status=TaskStatus.PUBLISHED.value,
-                platform_post_id=result.platform_post_id,
-                published_at=NOON,
-            )
-        )
-    return created.id
+    return publish_on_sandbox(store, settings, account, text, NOON, **task).id  # type: ignore[arg-type]
 
 
 def test_rows_carry_the_account_size_and_the_post_media(platform_env: Settings) -> None:
