@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(
         default=30.0, gt=0, description="first retry delay; doubles each attempt, with jitter"
     )
+    retrain_min_new_rows: int = Field(
+        default=500, ge=1, description="engagement rows since the last retrain that start another"
+    )
     max_lateness_seconds: int = Field(
         default=3 * 3600,
         ge=60,

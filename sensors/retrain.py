@@ -1,6 +1,5 @@
 """When to retrain: weekly, and as soon as enough new engagement has arrived."""
 
-import os
 from datetime import datetime
 
 from dagster import (
@@ -17,9 +16,8 @@ from dagster import (
 from jobs.retrain import engagement_job, retrain_job
 from resources.warehouse import WarehouseResource
 from scheduling_platform.intelligence.engagement import rows_collected_since
+from scheduling_platform.settings import get_settings
 from scheduling_platform.timeutil import utcnow
-
-DEFAULT_MIN_NEW_ROWS = 500
 
 weekly_retrain_schedule = ScheduleDefinition(
     name="weekly_retrain_schedule",
@@ -35,11 +33,6 @@ daily_engagement_schedule = build_schedule_from_partitioned_job(
 )
 
 
-def min_new_rows() -> int:
-    """`SCHEDULING_RETRAIN_MIN_NEW_ROWS`, read at each tick."""
-    return int(os.environ.get("SCHEDULING_RETRAIN_MIN_NEW_ROWS", DEFAULT_MIN_NEW_ROWS))
-
-
 @sensor(
     job=retrain_job,
     minimum_interval_seconds=900,
@@ -52,7 +45,7 @@ def retrain_on_new_engagement(
     since = datetime.fromisoformat(context.cursor) if context.cursor else None
     now = utcnow()
     arrived = rows_collected_since(warehouse.get_warehouse(), since)
-    needed = min_new_rows()
+    needed = get_settings().retrain_min_new_rows  # read at each tick
     if arrived < needed:
         return SkipReason(f"{arrived} new engagement rows since {since}; retraining at {needed}")
     context.update_cursor(now.isoformat())

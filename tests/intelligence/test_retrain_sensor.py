@@ -23,18 +23,16 @@ from resources.warehouse import WarehouseResource
 from scheduling_platform.definitions import defs
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.intelligence.features import ENGAGEMENT_COLUMNS
+from scheduling_platform.settings import Settings
 from scheduling_platform.timeutil import utcnow
 from scheduling_platform.warehouse import Warehouse
-from sensors.retrain import (
-    DEFAULT_MIN_NEW_ROWS,
-    retrain_on_new_engagement,
-    weekly_retrain_schedule,
-)
+from sensors.retrain import retrain_on_new_engagement, weekly_retrain_schedule
 
 if TYPE_CHECKING:
     from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MIN_NEW_ROWS = Settings.model_fields["retrain_min_new_rows"].default
 
 
 @pytest.fixture
@@ -90,7 +88,7 @@ def _skipped(result: SensorExecutionData, arrived: int) -> None:
     assert result.run_requests == []
     assert result.skip_message is not None
     assert result.skip_message.startswith(f"{arrived} new engagement rows since ")
-    assert result.skip_message.endswith(f"retraining at {DEFAULT_MIN_NEW_ROWS}")
+    assert result.skip_message.endswith(f"retraining at {MIN_NEW_ROWS}")
 
 
 def test_sensor_retrains_once_per_threshold_of_new_rows(warehouse_url: str) -> None:
@@ -103,9 +101,9 @@ def test_sensor_retrains_once_per_threshold_of_new_rows(warehouse_url: str) -> N
         assert empty.cursor is None
 
         # One row short: skipped, and the cursor stays put so these rows keep counting.
-        _collect(warehouse, "a", DEFAULT_MIN_NEW_ROWS - 1)
+        _collect(warehouse, "a", MIN_NEW_ROWS - 1)
         short = _tick(instance, warehouse_url, None)
-        _skipped(short, DEFAULT_MIN_NEW_ROWS - 1)
+        _skipped(short, MIN_NEW_ROWS - 1)
         assert short.cursor is None
 
         # The row that reaches the threshold: exactly one run of retrain_job.
@@ -127,11 +125,11 @@ def test_sensor_retrains_once_per_threshold_of_new_rows(warehouse_url: str) -> N
 
         # Re-collecting some of the same posts counts them as new; still short, no run.
         _collect(warehouse, "b", 1)
-        _collect(warehouse, "c", DEFAULT_MIN_NEW_ROWS - 2)
+        _collect(warehouse, "c", MIN_NEW_ROWS - 2)
         still_short = _tick(instance, warehouse_url, first.cursor)
-        _skipped(still_short, DEFAULT_MIN_NEW_ROWS - 1)
+        _skipped(still_short, MIN_NEW_ROWS - 1)
         assert still_short.cursor == first.cursor
-        assert len(load_engagement(warehouse)) == 2 * DEFAULT_MIN_NEW_ROWS - 2
+        assert len(load_engagement(warehouse)) == 2 * MIN_NEW_ROWS - 2
 
         # The next threshold's worth: one new run, under a run key the daemon has not seen.
         _collect(warehouse, "d", 1)
