@@ -86,7 +86,9 @@ def accounts_set_followers(account_id: int, followers: int, as_json: bool) -> No
 def accounts_list(as_json: bool) -> None:
     rows = [a.public_view() for a in open_store(get_settings()).list_accounts()]
     text = "\n".join(
-        f"{a['id']:>5}  {a['platform']:<10} {a['name']}  ({a['timezone']})" for a in rows
+        f"{a['id']:>5}  {a['platform']:<10} {a['name']}  ({a['timezone']}, "
+        + (f"{a['followers']:,} followers)" if a["followers"] is not None else "size unknown)")
+        for a in rows
     )
     emit(as_json, rows, text or "no accounts")
 

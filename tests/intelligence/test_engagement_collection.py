@@ -78,6 +78,8 @@ def test_operators_set_an_account_size_from_the_cli(platform_env: Settings) -> N
     assert set_.exit_code == 0 and "12000 followers" in set_.output
     store = TaskStore.from_settings(platform_env)
     assert store.get_account(account_id).followers == 12_000
+    listed = runner.invoke(main, ["accounts", "list"])
+    assert listed.output.strip().endswith("d  (Asia/Shanghai, 12,000 followers)")
     refused = runner.invoke(main, ["accounts", "set-followers", "--", str(account_id), "-3"])
     assert refused.exit_code == 2 and "-3 is not in the range x>=0" in refused.output
     missing = runner.invoke(main, ["accounts", "set-followers", "999", "10"])
