@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from scheduling_platform.store.engine import normalized_url
 
@@ -39,6 +39,16 @@ class Warehouse:
             finally:
                 connection.close()
 
+    @contextmanager
+    def _postgres(self, *, write: bool) -> Iterator[Connection]:
+        """A connection of a short-lived engine: one transaction when writing."""
+        engine = create_engine(normalized_url(self.url))
+        try:
+            with engine.begin() if write else engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
     def replace_table(self, name: str, frame: pd.DataFrame) -> int:
         """Replace table `name` with `frame`; returns the row count written."""
         if self.is_duckdb:
@@ -46,10 +56,8 @@ class Warehouse:
                 con.register("incoming", frame)
                 con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
             return len(frame)
-        engine = create_engine(normalized_url(self.url))
-        with engine.begin() as conn:
+        with self._postgres(write=True) as conn:
             frame.to_sql(name, conn, if_exists="replace", index=False)
-        engine.dispose()
         return len(frame)
 
     def materialize_query(self, name: str, select_sql: str) -> int:
@@ -58,13 +66,10 @@ class Warehouse:
             with self._duckdb(write=True) as con:
                 con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {select_sql}')
                 return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
-        engine = create_engine(normalized_url(self.url))
-        with engine.begin() as conn:
+        with self._postgres(write=True) as conn:
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE TABLE "{name}" AS {select_sql}'))
-            count = conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-        engine.dispose()
-        return int(count)
+            return int(conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
 
     def replace_rows(self, name: str, frame: pd.DataFrame, key: str, values: list[str]) -> int:
         """Delete rows of `name` whose `key` is in `values`, then append `frame` (one
@@ -80,8 +85,7 @@ class Warehouse:
                 con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
                 con.execute("COMMIT")
             return len(frame)
-        engine = create_engine(normalized_url(self.url))
-        with engine.begin() as conn:
+        with self._postgres(write=True) as conn:
             # Writers of a table queue, as on DuckDB's lock file: two at once would each
             # delete only the old rows, miss the other's new ones, and both sets would stay.
             conn.execute(
@@ -93,7 +97,6 @@ class Warehouse:
                     {"values": list(values)},
                 )
             frame.to_sql(name, conn, if_exists="append", index=False)
-        engine.dispose()
         return len(frame)
 
     def has_table(self, name: str) -> bool:
@@ -105,18 +108,12 @@ class Warehouse:
                     "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
                 ).fetchone()
             return bool(found and found[0])
-        engine = create_engine(normalized_url(self.url))
-        with engine.connect() as conn:
-            found = inspect(conn).has_table(name)
-        engine.dispose()
-        return found
+        with self._postgres(write=False) as conn:
+            return inspect(conn).has_table(name)
 
     def query(self, sql: str) -> pd.DataFrame:
         if self.is_duckdb:
             with self._duckdb(write=False) as con:
                 return con.execute(sql).fetch_df()
-        engine = create_engine(normalized_url(self.url))
-        with engine.connect() as conn:
-            frame = pd.read_sql(text(sql), conn)
-        engine.dispose()
-        return frame
+        with self._postgres(write=False) as conn:
+            return pd.read_sql(text(sql), conn)

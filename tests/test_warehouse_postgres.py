@@ -101,6 +101,20 @@ def test_replace_rows_inserts_then_replaces_by_key(warehouse: Warehouse, table: 
     assert _table(warehouse, table) == [("a", 1, T0), ("b", 20, later), ("d", 40, later)]
 
 
+def test_whole_tables_are_replaced_and_queries_materialized(
+    warehouse: Warehouse, table: str
+) -> None:
+    assert warehouse.replace_table(table, _frame({"a": 1, "b": 2, "c": 3})) == 3
+    assert warehouse.replace_table(table, _frame({"x": 7}, day=1)) == 1  # the old rows go
+    assert _table(warehouse, table) == [("x", 7, T0 + timedelta(days=1))]
+    summary = f"{table}_summary"
+    select = f'SELECT post_key, reads * 2 AS reads, collected_at FROM "{table}"'
+    assert warehouse.materialize_query(summary, select) == 1
+    warehouse.replace_table(table, _frame({"y": 1, "z": 2}))
+    assert warehouse.materialize_query(summary, select) == 2  # rebuilt, not appended
+    assert [(k, r) for k, r, _ in _table(warehouse, summary)] == [("y", 2), ("z", 4)]
+
+
 def test_a_failed_replace_leaves_the_rows_it_was_to_delete(
     warehouse: Warehouse, table: str
 ) -> None:
