@@ -19,8 +19,8 @@ from assets.engagement import engagement_metrics
 from resources.model_policy import ModelPolicyResource
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
+from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.features import FEATURES
-from scheduling_platform.intelligence.model import ModelArtifact, train_model
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.training import (
     CheckResult,
@@ -51,6 +51,9 @@ def engagement_model(
     context: AssetExecutionContext, training_features: pd.DataFrame, task_store: TaskStoreResource
 ) -> Output[ModelArtifact]:
     """RandomForest baseline vs gradient-boosting candidates; the best on the holdout wins."""
+    # Imported here: scikit-learn is for training runs, not for every process that loads defs.
+    from scheduling_platform.intelligence.model import train_model
+
     artifact = train_model(training_features)
     ModelRegistry(task_store.get_store()).register(artifact, detail=f"run {context.run_id}")
     summary = artifact.summary()

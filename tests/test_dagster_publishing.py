@@ -140,3 +140,16 @@ def test_definitions_load_through_workspace_yaml() -> None:
         defs.resolve_all_job_defs() and [j.name for j in defs.resolve_all_job_defs()]
     )
     assert defs.resolve_sensor_def("due_tasks_sensor").default_status.value == "RUNNING"
+
+
+def test_loading_the_definitions_leaves_scikit_learn_unimported() -> None:
+    # Every daemon-launched publish run is a new process that loads the definitions first:
+    # scikit-learn (0.7 s of imports) is for training and scoring, not for publishing.
+    probe = (
+        "import sys, scheduling_platform.definitions; "
+        "print(sorted({'sklearn', 'scipy'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import KFold
 from threadpoolctl import ThreadpoolController
 
+from scheduling_platform.intelligence.artifact import CV_FOLDS, ModelArtifact
 from scheduling_platform.intelligence.features import (
     FEATURE_NAMES,
     FEATURES,
@@ -33,9 +34,7 @@ from scheduling_platform.intelligence.features import (
 from scheduling_platform.timeutil import utcnow
 
 HOLDOUT_SHARE = 0.2
-CV_FOLDS = 5
 MIN_TRAINING_ROWS = 50
-POOLING_PRIOR_POSTS = 20.0  # an account's own hour effect gets weight n / (n + this)
 CURVE_PRIOR_POSTS = 5.0  # a platform's hour effect is shrunk by n / (n + this)
 _PLATFORM = FEATURE_NAMES.index("platform_code")
 _HOUR = FEATURE_NAMES.index("hour_of_day")
@@ -217,46 +216,6 @@ def default_candidates(seed: int = 0) -> list[Candidate]:
 
 def log_r2(y: np.ndarray, predicted: np.ndarray) -> float:
     return float(r2_score(np.log1p(y), np.log1p(predicted)))
-
-
-@dataclass
-class ModelArtifact:
-    """A trained model with everything needed to score slots and to audit it."""
-
-    version: str
-    trained_at: datetime
-    candidate: str
-    target: str
-    estimator: Any
-    feature_names: tuple[str, ...]
-    metrics: dict[str, float]
-    candidates: dict[str, dict[str, float]]
-    importances: dict[str, float]
-    importance_groups: dict[str, float]
-    rows: int
-    partitions: list[str]
-    residual_sigma: float  # std of holdout residuals of log1p(engagement)
-    account_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
-    platform_medians: dict[str, float] = field(default_factory=dict)
-
-    def predict(self, features: pd.DataFrame) -> np.ndarray:
-        """Expected engagement (counts) for rows of `feature_frame`."""
-        raw = np.asarray(self.estimator.predict(features[list(self.feature_names)].to_numpy()))
-        return np.expm1(raw).clip(min=0) if self.target == "log1p" else raw.clip(min=0)
-
-    def summary(self) -> dict[str, Any]:
-        """What an auditor reads: no estimator internals."""
-        return {
-            "version": self.version,
-            "trained_at": self.trained_at.isoformat(),
-            "candidate": self.candidate,
-            "rows": self.rows,
-            "partitions": [self.partitions[0], self.partitions[-1]] if self.partitions else [],
-            "partition_count": len(self.partitions),
-            **{k: round(v, 4) for k, v in self.metrics.items()},
-            "importance_groups": {k: round(v, 4) for k, v in self.importance_groups.items()},
-            "candidates": self.candidates,
-        }
 
 
 def _version(trained_at: datetime, frame: pd.DataFrame) -> str:

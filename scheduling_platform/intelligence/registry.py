@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from scheduling_platform.intelligence.model import ModelArtifact
+from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.store.records import NotFoundError, Task
 from scheduling_platform.store.schema import audit_log, models, tasks
 from scheduling_platform.store.task_store import TaskStore

@@ -14,16 +14,18 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.features import (
     DEFAULT_FOLLOWERS,
     feature_frame,
     text_counts,
 )
-from scheduling_platform.intelligence.model import POOLING_PRIOR_POSTS, ModelArtifact
 from scheduling_platform.timeutil import as_utc
 
 SLOT_MINUTES = 5
 WEEK_SLOTS = 7 * 24 * 60 // SLOT_MINUTES  # 2,016
+
+POOLING_PRIOR_POSTS = 20.0  # an account's own hour effect gets weight n / (n + this)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from scheduling_platform.intelligence.artifact import CV_FOLDS, ModelArtifact
 from scheduling_platform.intelligence.engagement import FEATURES_TABLE, load_engagement
 from scheduling_platform.intelligence.features import feature_frame
-from scheduling_platform.intelligence.model import CV_FOLDS, ModelArtifact, train_model
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.warehouse import Warehouse
@@ -105,6 +105,8 @@ def retrain(
     promote: bool = True,
 ) -> RetrainOutcome:
     frame = build_training_features(warehouse)
+    from scheduling_platform.intelligence.model import train_model  # scikit-learn, on use
+
     artifact = train_model(frame)
     return conclude(
         ModelRegistry(store),
