@@ -70,3 +70,12 @@ def code_error(error_kinds: Mapping[int, ErrorKind], code: int, message: str) ->
     return PlatformError(
         kind or ErrorKind.RETRYABLE, message, code=str(code), unrecognised=kind is None
     )
+
+
+def not_within_reach(searched: int, what: str) -> PlatformError:
+    """A lookup that read as far back as it may and the account has older posts: no answer."""
+    return PlatformError(
+        ErrorKind.UNKNOWN_OUTCOME,
+        f"not among the account's {searched} most recent {what}, and it has older ones: "
+        "cannot tell whether the earlier attempt went out",
+    )

@@ -25,7 +25,7 @@ from scheduling_platform.platforms.base import (
     TokenGrant,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
-from scheduling_platform.platforms.http import code_error, json_object, send
+from scheduling_platform.platforms.http import code_error, json_object, not_within_reach, send
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class ToutiaoClient(PlatformClientBase):
     list_path: str = "/open/article/list/"
     stat_path: str = "/open/article/stat/"
     recent_articles_to_search: int = 100
+    articles_per_page: int = 50
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "toutiao"
 
@@ -112,7 +113,11 @@ class ToutiaoClient(PlatformClientBase):
         return PublishResult(platform_post_id=platform_post_id, final=True)
 
     def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
-        """Look among the recent articles for this post's title (Toutiao has no idempotency key)."""
+        """Look among the recent articles for this post's title (Toutiao has no idempotency key).
+
+        Not found among the `recent_articles_to_search` newest while older ones exist is no
+        answer: the post may be among them.
+        """
         title = post.title or post.text[:30]
         offset = 0
         while offset < self.recent_articles_to_search:
@@ -120,7 +125,7 @@ class ToutiaoClient(PlatformClientBase):
                 self._http,
                 "GET",
                 self.list_path,
-                params={**self._auth_params(credentials), "offset": offset, "count": 50},
+                params={**self._auth_params(credentials), "offset": offset, "count": self.articles_per_page},
             )
             data = self._check(response)
             articles = data.get("list") or []
@@ -130,7 +135,7 @@ class ToutiaoClient(PlatformClientBase):
             if not data.get("has_more") or not articles:
                 return None
             offset += len(articles)
-        return None
+        raise not_within_reach(offset, "articles")
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]

@@ -20,6 +20,7 @@ from scheduling_platform.platforms.base import (
 from scheduling_platform.platforms.http import (
     code_error,
     json_body,
+    not_within_reach,
     send,
     server_error,
     unexpected_answer,
@@ -56,6 +57,8 @@ class WeiboClient(PlatformClientBase):
 
     app_key: str = ""
     app_secret: str = field(default="", repr=False)  # never in a printed client
+    recent_statuses_to_search: int = 300
+    statuses_per_page: int = 100  # Weibo's maximum
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "weibo"
 
@@ -86,18 +89,28 @@ class WeiboClient(PlatformClientBase):
         return PublishResult(platform_post_id=platform_post_id, final=True)
 
     def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
-        """Look for the text among the account's recent statuses (Weibo has no idempotency key)."""
-        response = send(
-            self._http,
-            "GET",
-            "/2/statuses/user_timeline.json",
-            params={"access_token": credentials.get("access_token", ""), "count": 100},
-        )
-        body = self._check(response)
-        for status in body.get("statuses", []):  # type: ignore[union-attr]
-            if status.get("text") == post.text:
-                return str(status["idstr"])
-        return None
+        """Look for the text among the account's recent statuses (Weibo has no idempotency key).
+
+        Searched newest first, a page at a time, up to `recent_statuses_to_search`. Not found there
+        while the account has older statuses is no answer: the post may be among them.
+        """
+        page_size = min(self.statuses_per_page, self.recent_statuses_to_search)
+        searched, page = 0, 1
+        while searched < self.recent_statuses_to_search:
+            params = {"access_token": credentials.get("access_token", ""), "count": page_size}
+            response = send(
+                self._http, "GET", "/2/statuses/user_timeline.json", params={**params, "page": page}
+            )
+            body = self._check(response)
+            statuses = body.get("statuses", [])  # type: ignore[union-attr]
+            for status in statuses:
+                if status.get("text") == post.text:
+                    return str(status["idstr"])
+            searched += len(statuses)
+            if not statuses or searched >= int(body.get("total_number", searched)):  # type: ignore[union-attr]
+                return None
+            page += 1
+        raise not_within_reach(searched, "statuses")
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]

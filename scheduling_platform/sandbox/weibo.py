@@ -131,8 +131,12 @@ def routes(state: SandboxState) -> list[Route]:
         issued = await authorised(request, {})
         if isinstance(issued, JSONResponse):
             return issued
-        count = min(int(request.query_params.get("count", 20)), 200)
-        recent = state.posts_of("weibo", issued.account)[-count:][::-1]
+        # Newest first, `count` a page (at most 100, as on Weibo); total_number is the
+        # account's whole timeline, so a client can tell whether it has seen everything.
+        count = min(int(request.query_params.get("count", 20)), 100)
+        page = max(int(request.query_params.get("page", 1)), 1)
+        timeline = state.posts_of("weibo", issued.account)[::-1]
+        recent = timeline[(page - 1) * count : page * count]
         return JSONResponse(
             {
                 "statuses": [
@@ -144,7 +148,7 @@ def routes(state: SandboxState) -> list[Route]:
                     }
                     for p in recent
                 ],
-                "total_number": len(recent),
+                "total_number": len(timeline),
             }
         )
 
