@@ -125,7 +125,11 @@ class ToutiaoClient(PlatformClientBase):
                 self._http,
                 "GET",
                 self.list_path,
-                params={**self._auth_params(credentials), "offset": offset, "count": self.articles_per_page},
+                params={
+                    **self._auth_params(credentials),
+                    "offset": offset,
+                    "count": self.articles_per_page,
+                },
             )
             data = self._check(response)
             articles = data.get("list") or []
