@@ -1,12 +1,11 @@
 """Warehouse.replace_rows on a real PostgreSQL database and on DuckDB: the same calls give the
-same table. Postgres gets a fresh database for this module, dropped afterwards."""
+same table. Postgres gets a fresh schema each test (conftest's postgres_url), dropped after."""
 
 from __future__ import annotations
 
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,20 +25,10 @@ from scheduling_platform.warehouse import Warehouse
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def postgres_warehouse_url(postgres_admin_url: str) -> Iterator[str]:
-    """A database of its own (skipped with the reason without Postgres, failed in CI)."""
-    name = f"warehouse_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(postgres_admin_url).set(drivername="postgresql", database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def postgres_warehouse_url(postgres_url: str) -> str:
+    """A fresh schema of its own (skipped with the reason without Postgres, failed in CI)."""
+    return postgres_url
 
 
 @pytest.fixture
@@ -56,7 +45,7 @@ def warehouse(request: pytest.FixtureRequest) -> Warehouse:
 
 @pytest.fixture
 def table() -> str:
-    """A table name of the test's own: the Postgres database is shared by the module."""
+    """A table name of the test's own."""
     return f"rows_{uuid.uuid4().hex[:8]}"
 
 
