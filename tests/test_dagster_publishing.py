@@ -144,7 +144,7 @@ def test_definitions_load_through_workspace_yaml() -> None:
 
 def test_loading_the_definitions_leaves_scikit_learn_unimported() -> None:
     # Every daemon-launched publish run is a new process that loads the definitions first:
-    # scikit-learn (0.7 s of imports) is for training and scoring, not for publishing.
+    # scikit-learn is for training and scoring, not for publishing (`benchmarks startup`).
     probe = (
         "import sys, scheduling_platform.definitions; "
         "print(sorted({'sklearn', 'scipy'} & set(sys.modules)))"
