@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
-from scheduling_platform.analytics import publish_log_frame
+from scheduling_platform.analytics.snapshots import publish_log_frame
 
 
 @asset(group_name="analytics", pool="warehouse_writer", kinds={"duckdb"})

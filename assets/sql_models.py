@@ -3,7 +3,7 @@
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from resources.warehouse import WarehouseResource
-from scheduling_platform.sql_models import SqlModel, load_models
+from scheduling_platform.analytics.sql_models import SqlModel, load_models
 
 
 def _model_asset(model: SqlModel) -> AssetsDefinition:

@@ -8,11 +8,11 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from scheduling_platform.engagement_profile import load_profile
 from scheduling_platform.intelligence.evaluation import evaluation_candidates
 from scheduling_platform.intelligence.model import ModelArtifact, train_model
 from scheduling_platform.intelligence.scoring import PostDraft, score_slots, week_slots
-from scheduling_platform.intelligence.simulate import simulate_history
+from scheduling_platform.sandbox.engagement_profile import load_profile
+from scheduling_platform.sandbox.history import simulate_history
 
 END = datetime(2025, 6, 2, tzinfo=UTC)
 DRAFT = PostDraft("weibo", "sim:weibo:0", "Asia/Shanghai", "新品 #新品# http://x.cn", "image", 2)

@@ -15,8 +15,8 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from scheduling_platform.claiming import claim_due_batches
 from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.publishing.claiming import claim_due_batches
 from scheduling_platform.timeutil import utcnow
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 
 from benchmarks.stores import bulk_load_tasks, temporary_store
-from scheduling_platform.accounts import add_account
-from scheduling_platform.launcher import wait_for_http
+from scheduling_platform.accounts.registration import add_account
+from scheduling_platform.runtime.launcher import wait_for_http
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore

@@ -22,8 +22,8 @@ import traceback
 
 from dagster import DagsterInstance
 
-from scheduling_platform.dagster_home import ensure_dagster_home
 from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import get_settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

@@ -14,7 +14,7 @@ from dagster import (
 
 from resources.platforms import PlatformsResource
 from resources.store import TaskStoreResource
-from scheduling_platform.publishing import BatchPublisher, PublishOutcome
+from scheduling_platform.publishing.publisher import BatchPublisher, PublishOutcome
 from scheduling_platform.settings import get_settings
 
 

@@ -4,7 +4,7 @@ from dagster import MetadataValue, OpExecutionContext, Output, job, op
 
 from resources.platforms import PlatformsResource
 from resources.store import TaskStoreResource
-from scheduling_platform.review import poll_reviews
+from scheduling_platform.publishing.review import poll_reviews
 
 
 @op(tags={"kind": "review"})

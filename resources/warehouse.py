@@ -3,8 +3,8 @@
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.settings import get_settings
-from scheduling_platform.warehouse import Warehouse
 
 
 class WarehouseResource(ConfigurableResource):

@@ -10,7 +10,7 @@ from dagster import (
 
 from jobs.publish import publish_job
 from resources.store import TaskStoreResource
-from scheduling_platform.claiming import ClaimedBatch, claim_due_batches
+from scheduling_platform.publishing.claiming import ClaimedBatch, claim_due_batches
 from scheduling_platform.settings import get_settings
 from scheduling_platform.timeutil import utcnow
 

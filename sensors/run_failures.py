@@ -4,7 +4,7 @@ from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_se
 
 from jobs.publish import publish_job
 from resources.store import TaskStoreResource
-from scheduling_platform.alerts import post_alert
+from scheduling_platform.publishing.alerts import post_alert
 from scheduling_platform.settings import get_settings
 from scheduling_platform.store.leases import release_batch
 from scheduling_platform.timeutil import utcnow

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance
 
-from scheduling_platform.dagster_home import ensure_dagster_home
 from scheduling_platform.definitions import defs
+from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

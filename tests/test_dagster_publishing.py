@@ -12,7 +12,7 @@ import httpx
 from dagster import DagsterInstance, RunRequest, build_sensor_context, instance_for_test
 
 from resources.store import TaskStoreResource
-from scheduling_platform.accounts import add_account
+from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.definitions import defs
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.settings import Settings

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from scheduling_platform.accounts import sandbox_credentials
+from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.weibo import WeiboClient
-from scheduling_platform.publishing import BatchPublisher
+from scheduling_platform.publishing.publisher import BatchPublisher
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import httpx
 
-from scheduling_platform.accounts import sandbox_credentials
+from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import Post
 from scheduling_platform.platforms.weibo import WeiboClient
-from scheduling_platform.publishing import BatchPublisher
-from scheduling_platform.rate_limit import TokenBucket
+from scheduling_platform.publishing.publisher import BatchPublisher
+from scheduling_platform.publishing.rate_limit import TokenBucket
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.leases import (
     hold_missed_posts,

@@ -9,6 +9,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import select
 
+from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.intelligence.features import (
     ENGAGEMENT_COLUMNS,
     METRIC_COLUMNS,
@@ -21,7 +22,6 @@ from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import as_utc, utcnow
-from scheduling_platform.warehouse import Warehouse
 
 TABLE = "engagement_metrics"
 FEATURES_TABLE = "training_features"

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from functools import lru_cache
 
-from scheduling_platform.engagement_profile import EngagementProfile, load_profile
+from scheduling_platform.sandbox.engagement_profile import EngagementProfile, load_profile
 from scheduling_platform.sandbox.state import AcceptedPost, SandboxState
 from scheduling_platform.timeutil import utcnow
 

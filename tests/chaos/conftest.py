@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from benchmarks.stores import bulk_load_tasks
-from scheduling_platform.accounts import add_account
+from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.sandbox.app import running_sandbox
 from scheduling_platform.settings import Settings

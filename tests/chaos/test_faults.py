@@ -12,7 +12,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from scheduling_platform.error_policy import MAX_ATTEMPTS
+from scheduling_platform.publishing.error_policy import MAX_ATTEMPTS
 from scheduling_platform.timeutil import utcnow
 from tests.chaos.conftest import ChaosPlatform, scaled
 

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scheduling_platform.engagement_profile import EngagementProfile, load_profile
 from scheduling_platform.intelligence.model import ModelArtifact, train_model
 from scheduling_platform.intelligence.scoring import (
     WEEK_SLOTS,
@@ -16,8 +15,9 @@ from scheduling_platform.intelligence.scoring import (
     score_slots,
     week_slots,
 )
-from scheduling_platform.intelligence.simulate import simulate_history
 from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.sandbox.engagement_profile import EngagementProfile, load_profile
+from scheduling_platform.sandbox.history import simulate_history
 
 END = datetime(2025, 6, 2, tzinfo=UTC)
 

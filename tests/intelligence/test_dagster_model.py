@@ -22,16 +22,16 @@ from resources.model_policy import ModelPolicyResource
 from resources.platforms import PlatformResource, PlatformsResource
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
-from scheduling_platform.accounts import add_account
-from scheduling_platform.engagement_profile import load_profile
+from scheduling_platform.accounts.registration import add_account
+from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
-from scheduling_platform.intelligence.simulate import simulate_history
 from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.sandbox.engagement_profile import load_profile
+from scheduling_platform.sandbox.history import simulate_history
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from scheduling_platform.warehouse import Warehouse
 from tests.intelligence.published import publish_on_sandbox
 
 YESTERDAY_NOON = (utcnow() - timedelta(days=1)).replace(hour=12, minute=0)

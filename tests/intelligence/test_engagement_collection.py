@@ -7,8 +7,9 @@ from datetime import timedelta
 import numpy as np
 from click.testing import CliRunner
 
-from scheduling_platform.accounts import add_account
-from scheduling_platform.cli import main
+from scheduling_platform.accounts.registration import add_account
+from scheduling_platform.analytics.warehouse import Warehouse
+from scheduling_platform.cli.main import main
 from scheduling_platform.intelligence.engagement import (
     collect_engagement,
     load_engagement,
@@ -20,7 +21,6 @@ from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from scheduling_platform.warehouse import Warehouse
 from tests.intelligence.published import publish_on_sandbox
 
 NOON = utcnow().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduling_platform.engagement_profile import ProfileError, load_profile
+from scheduling_platform.sandbox.engagement_profile import ProfileError, load_profile
 
 PLATFORMS = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
 MONDAY = datetime(2025, 3, 3, tzinfo=UTC)  # 08:00 in Shanghai

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scheduling_platform.accounts import sandbox_credentials
+from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.settings import Settings
 
 REVIEW_DELAY = 0.2

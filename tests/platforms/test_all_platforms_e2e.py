@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from dagster import instance_for_test
 
-from scheduling_platform.cli import main
+from scheduling_platform.cli.main import main
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.registry import make_client
-from scheduling_platform.publishing import BatchPublisher
-from scheduling_platform.review import poll_reviews
+from scheduling_platform.publishing.publisher import BatchPublisher
+from scheduling_platform.publishing.review import poll_reviews
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from tests.platforms.conftest import REVIEW_DELAY, Sandbox

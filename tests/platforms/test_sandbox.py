@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from click.testing import CliRunner
 
-from scheduling_platform.cli import main
+from scheduling_platform.cli.main import main
 from scheduling_platform.platforms.base import Post
 from scheduling_platform.platforms.weibo import WeiboClient
 from scheduling_platform.sandbox import baijiahao, douyin, toutiao, wechat, weibo

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from scheduling_platform.accounts import add_account
-from scheduling_platform.cli import main
+from scheduling_platform.accounts.registration import add_account
+from scheduling_platform.cli.main import main
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

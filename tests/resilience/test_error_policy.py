@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling_platform.error_policy import ErrorPolicy, retry_delay
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import ErrorKind, PlatformError
+from scheduling_platform.publishing.error_policy import ErrorPolicy, retry_delay
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Task
 
@@ -86,7 +86,7 @@ def test_retry_budget_then_failed_and_shorter_for_unknown_codes(caplog) -> None:
     assert policy.decide(_task(attempts=4), known, NOW)[0] is TaskStatus.RETRYING
     assert policy.decide(_task(attempts=5), known, NOW)[0] is TaskStatus.FAILED
     odd = PlatformError(ErrorKind.RETRYABLE, "系统繁忙 odd thing", code="99999", unrecognised=True)
-    with caplog.at_level(logging.WARNING, logger="scheduling_platform.error_policy"):
+    with caplog.at_level(logging.WARNING, logger="scheduling_platform.publishing.error_policy"):
         assert policy.decide(_task(attempts=1), odd, NOW)[0] is TaskStatus.RETRYING
         assert policy.decide(_task(attempts=2), odd, NOW)[0] is TaskStatus.FAILED
     logged = [r.getMessage() for r in caplog.records]

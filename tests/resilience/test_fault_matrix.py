@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scheduling_platform.accounts import sandbox_credentials
+from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.platforms.registry import CLIENT_CLASSES, make_client
-from scheduling_platform.publishing import BatchPublisher
+from scheduling_platform.publishing.publisher import BatchPublisher
 from scheduling_platform.sandbox.faults import MODES, fault_capable_modules
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account, Task

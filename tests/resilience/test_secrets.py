@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from dagster import instance_for_test
 from dagster._serdes import serialize_value
 
-from scheduling_platform.accounts import add_account
-from scheduling_platform.cli import main
+from scheduling_platform.accounts.registration import add_account
+from scheduling_platform.cli.main import main
 from scheduling_platform.platforms.base import PLATFORMS, ErrorKind, PlatformError
 from scheduling_platform.redaction import is_secret_field, redact
 from scheduling_platform.settings import Settings

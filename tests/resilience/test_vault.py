@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from scheduling_platform.key_rotation import key_usage, prune, reseal_all, rotate
+from scheduling_platform.accounts.key_rotation import key_usage, prune, reseal_all, rotate
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.schema import accounts
 from scheduling_platform.store.task_store import TaskStore
@@ -174,7 +174,7 @@ def test_rotation_with_the_primary_in_the_environment(sqlite_url: str, tmp_path:
 def test_keys_cli(platform_env: Settings) -> None:
     from click.testing import CliRunner
 
-    from scheduling_platform.cli import main
+    from scheduling_platform.cli.main import main
 
     store = TaskStore.from_settings(platform_env)
     store.add_account("weibo", "a", "UTC", SECRET)

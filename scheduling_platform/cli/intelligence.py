@@ -10,14 +10,14 @@ from typing import Any
 
 import click
 
-from scheduling_platform.cli_support import emit, json_option, open_store, user_errors
+from scheduling_platform.cli.support import emit, json_option, open_store, user_errors
 from scheduling_platform.settings import get_settings
 
-UCI_MAPPING = Path(__file__).parent / "intelligence" / "mappings" / "uci_facebook.json"
+UCI_MAPPING = Path(__file__).parents[1] / "intelligence" / "mappings" / "uci_facebook.json"
 
 
 def _warehouse() -> Any:
-    from scheduling_platform.warehouse import Warehouse
+    from scheduling_platform.analytics.warehouse import Warehouse
 
     return Warehouse(get_settings().resolved_warehouse_url)
 

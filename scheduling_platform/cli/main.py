@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from scheduling_platform.cli_support import emit, json_option, open_store, user_errors
+from scheduling_platform.cli.support import emit, json_option, open_store, user_errors
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.settings import get_settings
@@ -46,7 +46,7 @@ def accounts_add(
     followers: int | None,
     as_json: bool,
 ) -> None:
-    from scheduling_platform.accounts import add_account
+    from scheduling_platform.accounts.registration import add_account
 
     settings = get_settings()
     parsed = None
@@ -127,7 +127,7 @@ def tasks_create(
     media: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    from scheduling_platform.scheduling import schedule_task
+    from scheduling_platform.service.tasks import schedule_task
 
     store = open_store(get_settings())
     task = schedule_task(
@@ -184,7 +184,7 @@ def tasks_show(task_id: int, as_json: bool) -> None:
 @json_option
 @user_errors
 def tasks_cancel(task_id: int, as_json: bool) -> None:
-    from scheduling_platform.scheduling import cancel_task
+    from scheduling_platform.service.tasks import cancel_task
 
     task = cancel_task(open_store(get_settings()), task_id)
     emit(as_json, task.public_view(), f"task {task.id} cancelled")
@@ -196,7 +196,7 @@ def tasks_cancel(task_id: int, as_json: bool) -> None:
 @json_option
 @user_errors
 def tasks_reschedule(task_id: int, at: str, as_json: bool) -> None:
-    from scheduling_platform.scheduling import reschedule_task
+    from scheduling_platform.service.tasks import reschedule_task
 
     store = open_store(get_settings())
     task = reschedule_task(store, task_id, at)
@@ -216,7 +216,7 @@ def tick(as_json: bool) -> None:
     """Evaluate the due-task sensor once and execute the runs it asks for, here and now."""
     from dagster import DagsterInstance
 
-    from scheduling_platform.dagster_home import ensure_dagster_home
+    from scheduling_platform.runtime.dagster_home import ensure_dagster_home
     from sensors.tick import run_one_tick
 
     settings = get_settings()
@@ -249,8 +249,8 @@ def sandbox(
     host: str, port: int, profile: str | None, review_delay: float, reject_rate: float
 ) -> None:
     """Serve the local platform sandbox (the five platforms' APIs) on loopback."""
-    from scheduling_platform.engagement_profile import load_profile
     from scheduling_platform.sandbox.app import serve
+    from scheduling_platform.sandbox.engagement_profile import load_profile
     from scheduling_platform.sandbox.state import SandboxState
 
     state = SandboxState(review_delay_seconds=review_delay, review_reject_rate=reject_rate)
@@ -262,7 +262,7 @@ def sandbox(
 @main.command()
 def up() -> None:
     """Start the sandbox, the Dagster webserver and the daemon (sensor running). Ctrl-C stops."""
-    from scheduling_platform.launcher import PortInUseError, run_platform
+    from scheduling_platform.runtime.launcher import PortInUseError, run_platform
 
     try:
         sys.exit(run_platform(get_settings()))
@@ -271,7 +271,7 @@ def up() -> None:
 
 
 # Issue 3's commands live in their own module: accounts check / reauthorise, keys.
-from scheduling_platform.cli_accounts_keys import (  # noqa: E402
+from scheduling_platform.cli.accounts_keys import (  # noqa: E402
     accounts_check,
     accounts_reauthorise,
     keys,
@@ -282,7 +282,7 @@ accounts.add_command(accounts_reauthorise)
 main.add_command(keys)
 
 # Issue 5's commands: engagement import, the model group, tasks create-best.
-from scheduling_platform.cli_intelligence import engagement, model, tasks_create_best  # noqa: E402
+from scheduling_platform.cli.intelligence import engagement, model, tasks_create_best  # noqa: E402
 
 tasks.add_command(tasks_create_best)
 main.add_command(engagement)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from scheduling_platform.cli_support import emit, json_option, open_store, user_errors
+from scheduling_platform.cli.support import emit, json_option, open_store, user_errors
 from scheduling_platform.settings import get_settings
 
 
@@ -43,7 +43,7 @@ def accounts_check(as_json: bool) -> None:
 
     Exits with status 1 when any account needs care.
     """
-    from scheduling_platform.account_checks import check_accounts, settings_clients
+    from scheduling_platform.accounts.checks import check_accounts, settings_clients
 
     settings = get_settings()
     reports = check_accounts(open_store(settings), settings_clients(settings))
@@ -64,9 +64,9 @@ def accounts_check(as_json: bool) -> None:
 @user_errors
 def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool) -> None:
     """Renew an account's token, check it works, and release the tasks held for it."""
-    from scheduling_platform.account_checks import settings_clients
+    from scheduling_platform.accounts.checks import settings_clients
+    from scheduling_platform.accounts.tokens import with_grant
     from scheduling_platform.store.task_store import ACTIVE_ACCOUNT
-    from scheduling_platform.tokens import with_grant
 
     settings = get_settings()
     store = open_store(settings)
@@ -113,7 +113,7 @@ def _open(settings: Any) -> tuple[Any, Any]:
 @user_errors
 def keys_status(as_json: bool) -> None:
     """Key ids in the keyring, the primary, and how many accounts each key seals."""
-    from scheduling_platform.key_rotation import PLAINTEXT, key_usage
+    from scheduling_platform.accounts.key_rotation import PLAINTEXT, key_usage
 
     vault, store = _open(get_settings())
     keyring = vault.keyring()
@@ -148,7 +148,7 @@ def keys_rotate(as_json: bool) -> None:
     With SCHEDULING_ENCRYPTION_KEY set, the primary is that key: set the new one there (and
     the old one in SCHEDULING_ENCRYPTION_KEYS) first; this then only re-encrypts.
     """
-    from scheduling_platform.key_rotation import rotate
+    from scheduling_platform.accounts.key_rotation import rotate
 
     vault, store = _open(get_settings())
     report = rotate(store, vault)
@@ -173,7 +173,7 @@ def keys_rotate(as_json: bool) -> None:
 @user_errors
 def keys_prune(as_json: bool) -> None:
     """Remove keys from the keyring file that no account is sealed with any more."""
-    from scheduling_platform.key_rotation import prune
+    from scheduling_platform.accounts.key_rotation import prune
 
     vault, store = _open(get_settings())
     dropped = prune(store, vault)

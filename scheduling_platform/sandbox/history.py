@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from scheduling_platform.engagement_profile import EngagementProfile
 from scheduling_platform.intelligence.features import CONTENT_TYPES, ENGAGEMENT_COLUMNS
 from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.sandbox.engagement_profile import EngagementProfile
 
 
 def simulate_history(

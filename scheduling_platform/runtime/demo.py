@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduling_platform.accounts import add_account
-from scheduling_platform.scheduling import schedule_task
+from scheduling_platform.accounts.registration import add_account
+from scheduling_platform.service.tasks import schedule_task
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from scheduling_platform.dagster_home import ensure_dagster_home
+from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.vault import prepare_vault
@@ -116,7 +116,7 @@ def run_platform(settings: Settings) -> int:
             wait_for_http(f"{settings.sandbox_url.rstrip('/')}/_sandbox/health")
             print(f"sandbox: {settings.sandbox_url}", flush=True)
         if settings.demo:
-            from scheduling_platform.demo import seed_demo
+            from scheduling_platform.runtime.demo import seed_demo
 
             seeded = seed_demo(store, settings)
             if seeded:

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_like_sql"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
 
 
 @dataclass(frozen=True)

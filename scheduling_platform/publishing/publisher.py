@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduling_platform.error_policy import decide_after_error
+from scheduling_platform.accounts.tokens import publish_with_token_refresh
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.base import (
     ErrorKind,
@@ -19,12 +19,12 @@ from scheduling_platform.platforms.base import (
     PlatformError,
     Post,
 )
-from scheduling_platform.rate_limit import TokenBucket
+from scheduling_platform.publishing.error_policy import decide_after_error
+from scheduling_platform.publishing.rate_limit import TokenBucket
 from scheduling_platform.store.leases import extend_claims, needs_verification
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from scheduling_platform.tokens import publish_with_token_refresh
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-DEFAULT_PROFILE_PATH = Path(__file__).parent / "sandbox" / "default_profile.json"
+DEFAULT_PROFILE_PATH = Path(__file__).parent / "default_profile.json"
 METRICS = ("reads", "likes", "shares", "comments")
 HOURS_PER_WEEK = 168
 
