@@ -47,3 +47,30 @@ class InvalidTransitionError(ValueError):
 def check_transition(current: TaskStatus, target: TaskStatus) -> None:
     if target not in ALLOWED_TRANSITIONS[current]:
         raise InvalidTransitionError(f"a {current} task cannot become {target}")
+
+
+class AccountStatus(StrEnum):
+    """An account's standing: the claim query holds the tasks of any account not `active`."""
+
+    ACTIVE = "active"
+    NEEDS_REAUTH = "needs_reauth"
+
+
+class ModelStatus(StrEnum):
+    """A model version in the registry; exactly one is `promoted` (in use) at a time."""
+
+    CANDIDATE = "candidate"
+    PROMOTED = "promoted"
+    RETIRED = "retired"
+    REJECTED = "rejected"
+    ROLLED_BACK = "rolled_back"
+
+
+class ErrorKind(StrEnum):
+    """What a failed attempt's error means for its task (the platform clients classify)."""
+
+    RETRYABLE = "retryable"  # rate limit, 5xx, timeout: try again later
+    AUTH = "auth"  # token expired or revoked: refresh once, else re-authorise
+    REJECTED = "rejected"  # content refused or review failed: fail with the platform's message
+    QUOTA = "quota"  # today's quota is spent: move to the next allowed window
+    UNKNOWN_OUTCOME = "unknown_outcome"  # the request may have gone through: reconcile first

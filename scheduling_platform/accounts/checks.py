@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from scheduling_platform.lifecycle import AccountStatus
 from scheduling_platform.platforms.base import ErrorKind, PlatformClient, PlatformError
 from scheduling_platform.platforms.registry import (
     UnsupportedPlatformError,
@@ -19,7 +20,7 @@ from scheduling_platform.platforms.registry import (
 from scheduling_platform.redaction import redact
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
-from scheduling_platform.store.task_store import ACTIVE_ACCOUNT, TaskStore
+from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 
 
@@ -38,7 +39,9 @@ class AccountReport:
     @property
     def ok(self) -> bool:
         return (
-            self.platform_available and self.token_valid is True and self.status == ACTIVE_ACCOUNT
+            self.platform_available
+            and self.token_valid is True
+            and self.status == AccountStatus.ACTIVE
         )
 
     def view(self) -> dict[str, Any]:
@@ -101,7 +104,7 @@ def check_account(
         except PlatformError as exc:
             token_valid = False if exc.kind is ErrorKind.AUTH else None
             detail = str(exc)
-    if account.status != ACTIVE_ACCOUNT:
+    if account.status != AccountStatus.ACTIVE:
         detail = f"account is {account.status}; {detail}"
     return AccountReport(
         account_id=account.id,

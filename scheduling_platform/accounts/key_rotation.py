@@ -2,8 +2,8 @@
 
 Readers keep working throughout: the old key stays in the keyring, and a vault meeting a
 key id it does not know reads the keyring file again. Each re-seal is a conditional UPDATE
-on the old ciphertext, so a token refreshed meanwhile (sealed under the new key by the
-refreshing process) is never overwritten with stale credentials.
+on the old ciphertext (store/credentials.py), so a token refreshed meanwhile (sealed under the
+new key by the refreshing process) is never overwritten with stale credentials.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-
-from scheduling_platform.store.schema import accounts
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.vault import PREFIX, Vault, VaultError, sealed_key_id
 
@@ -31,9 +28,8 @@ class RotationReport:
 
 def key_usage(store: TaskStore) -> dict[str, int]:
     """How many accounts' credentials each key id seals (`plaintext`: not sealed yet)."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(accounts.c.credentials)).scalars().all()
-    return dict(Counter(sealed_key_id(r or "") or PLAINTEXT for r in rows))
+    stored = store.stored_credentials()
+    return dict(Counter(sealed_key_id(s.text or "") or PLAINTEXT for s in stored))
 
 
 def reseal_all(store: TaskStore, vault: Vault, batch_size: int = 200) -> int:
@@ -45,24 +41,14 @@ def reseal_all(store: TaskStore, vault: Vault, batch_size: int = 200) -> int:
     current = f"{PREFIX}{primary}:%"
     resealed = 0
     for _ in range(MAX_PASSES):
-        with store.engine.connect() as conn:
-            stale = conn.execute(
-                select(accounts.c.id, accounts.c.credentials)
-                .where(accounts.c.credentials.is_not(None))
-                .where(accounts.c.credentials.not_like(current))
-                .order_by(accounts.c.id)
-            ).all()
+        stale = store.credentials_not_like(current)
         if not stale:
             return resealed
         for start in range(0, len(stale), batch_size):
-            with store.engine.begin() as conn:
-                for row in stale[start : start + batch_size]:
-                    sealed = vault.seal_credentials(vault.open_credentials(row.credentials))
-                    resealed += conn.execute(
-                        update(accounts)
-                        .where(accounts.c.id == row.id, accounts.c.credentials == row.credentials)
-                        .values(credentials=sealed)
-                    ).rowcount
+            resealed += store.reseal_credentials(
+                stale[start : start + batch_size],
+                lambda item: vault.seal_credentials(vault.open_credentials(item.text)),
+            )
     raise VaultError(f"accounts kept changing during {MAX_PASSES} passes; run `keys rotate` again")
 
 

@@ -8,6 +8,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from scheduling_platform.lifecycle import AccountStatus
 from scheduling_platform.platforms.base import (
     ErrorKind,
     PlatformClient,
@@ -17,11 +18,9 @@ from scheduling_platform.platforms.base import (
     TokenGrant,
 )
 from scheduling_platform.store.records import Account
-from scheduling_platform.store.task_store import ACTIVE_ACCOUNT, TaskStore
+from scheduling_platform.store.task_store import TaskStore
 
 log = logging.getLogger(__name__)
-
-NEEDS_REAUTH = "needs_reauth"
 
 # One refresh at a time per account in this process: some platforms (WeChat) end the old
 # token when a new one is fetched, so parallel refreshes would undo each other.
@@ -50,7 +49,7 @@ def with_grant(credentials: dict[str, Any], grant: TokenGrant) -> dict[str, Any]
 def hold_account(store: TaskStore, account: Account, exc: PlatformError) -> PlatformError:
     """Mark the account `needs_reauth` (its tasks are held); the error to raise for the task."""
     if store.set_account_status(
-        account.id, NEEDS_REAUTH, actor="publish_job", detail=exc.platform_message
+        account.id, AccountStatus.NEEDS_REAUTH, actor="publish_job", detail=exc.platform_message
     ):
         log.warning(
             "%s account %s (%s) needs re-authorisation, its tasks are held: %s",
@@ -77,7 +76,7 @@ def publish_with_token_refresh(
         first = exc
     with _refresh_locks[account.id]:
         current = store.get_account(account.id)
-        if current.status != ACTIVE_ACCOUNT:  # another task of the account gave up already
+        if current.status != AccountStatus.ACTIVE:  # another task of the account gave up already
             raise hold_account(store, current, first)
         if current.credentials.get("access_token") != account.credentials.get("access_token"):
             # Another task refreshed since this one read the account: try its token first.

@@ -66,7 +66,7 @@ def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool
     """Renew an account's token, check it works, and release the tasks held for it."""
     from scheduling_platform.accounts.checks import settings_clients
     from scheduling_platform.accounts.tokens import with_grant
-    from scheduling_platform.store.task_store import ACTIVE_ACCOUNT
+    from scheduling_platform.lifecycle import AccountStatus
 
     settings = get_settings()
     store = open_store(settings)
@@ -89,7 +89,7 @@ def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool
     if not check.token_valid:
         raise ValueError(f"the platform still refuses the token: {check.detail}")
     store.update_credentials(account.id, renewed)
-    store.set_account_status(account.id, ACTIVE_ACCOUNT, actor="cli", detail="re-authorised")
+    store.set_account_status(account.id, AccountStatus.ACTIVE, actor="cli", detail="re-authorised")
     view = store.get_account(account.id).public_view()
     emit(as_json, view, f"account {account.id} re-authorised; its tasks are released")
 

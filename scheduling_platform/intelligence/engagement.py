@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import select
 
 from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.intelligence.features import (
@@ -15,11 +14,9 @@ from scheduling_platform.intelligence.features import (
     METRIC_COLUMNS,
     text_counts,
 )
-from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PlatformClient, PlatformError
 from scheduling_platform.platforms.media import kind_of
 from scheduling_platform.store.records import Account, Task
-from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import as_utc, utcnow
 
@@ -34,20 +31,6 @@ class Collection:
     rows: pd.DataFrame
     posts_asked: int = 0
     errors: dict[str, str] = field(default_factory=dict)  # "platform/account id" -> message
-
-
-def published_tasks(store: TaskStore, start: datetime, end: datetime) -> list[Task]:
-    """Tasks published in [start, end) that have a platform post id to ask about."""
-    published = tasks.c.published_at
-    query = (
-        select(tasks)
-        .where(tasks.c.status == TaskStatus.PUBLISHED.value)
-        .where(tasks.c.platform_post_id.is_not(None))
-        .where(published >= start, published < end)
-        .order_by(published, tasks.c.id)
-    )
-    with store.engine.connect() as conn:
-        return [Task.from_row(r) for r in conn.execute(query)]
 
 
 def content_type_of(task: Task) -> str:
@@ -96,7 +79,7 @@ def collect_engagement(
 
     One account's failure (expired token, platform down) is recorded and the others go on.
     """
-    found = published_tasks(store, start, end)
+    found = store.published_between(start, end)
     accounts = store.accounts_by_id({t.account_id for t in found})
     collection = Collection(rows=pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS)))
     collection.posts_asked = len(found)

@@ -6,22 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, ClassVar, Protocol, Self
 
 import httpx
 
+# Re-exported: the clients classify their errors with it.
+from scheduling_platform.lifecycle import ErrorKind as ErrorKind
 from scheduling_platform.redaction import redact
 
 PLATFORMS = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
-
-
-class ErrorKind(StrEnum):
-    RETRYABLE = "retryable"  # rate limit, 5xx, timeout: try again later
-    AUTH = "auth"  # token expired or revoked: refresh once, else re-authorise
-    REJECTED = "rejected"  # content refused or review failed: fail with the platform's message
-    QUOTA = "quota"  # today's quota is spent: move to the next allowed window
-    UNKNOWN_OUTCOME = "unknown_outcome"  # the request may have gone through: reconcile first
 
 
 class PlatformError(Exception):

@@ -3,7 +3,7 @@
 A claim or an attempt is a lease. When its holder dies the lease runs out and the task returns:
 a claim that never started goes back to `scheduled`; an attempt that may have reached the
 platform goes to `retrying`, and its next attempt first asks the platform whether the post is
-there (see `needs_verification` and publishing.py).
+there (see `needs_verification` and publishing/publisher.py).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, update
 
-from scheduling_platform.lifecycle import TaskStatus
-from scheduling_platform.platforms.base import ErrorKind
+from scheduling_platform.lifecycle import ErrorKind, TaskStatus
+from scheduling_platform.store.audit import AuditEntry, write_audit
+from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.engine import retry_on_connection_problems
 from scheduling_platform.store.schema import publish_attempts, tasks
-from scheduling_platform.store.task_store import TaskStore
 
 # Where a task goes when its holder is gone, by the status it was left in.
 RETURNS = {
@@ -29,9 +29,7 @@ RETURNS = {
 }
 
 
-def _give_back(
-    store: TaskStore, conn: Connection, condition: object, now: datetime, actor: str
-) -> int:
+def _give_back(conn: Connection, condition: ColumnElement[bool], now: datetime, actor: str) -> int:
     count = 0
     for source, (target, detail) in RETURNS.items():
         values: dict[str, object] = {
@@ -45,15 +43,15 @@ def _give_back(
             values["last_error"] = detail
         rows = conn.execute(
             update(tasks)
-            .where(tasks.c.status == source.value, condition)  # type: ignore[arg-type]
+            .where(tasks.c.status == source.value, condition)
             .values(**values)
             .returning(tasks.c.id, tasks.c.account_id)
         ).all()
-        store._audit_many(
+        write_audit(
             conn,
+            now,
             [
-                store._audit_values(
-                    now,
+                AuditEntry(
                     actor,
                     task_id=r.id,
                     account_id=r.account_id,
@@ -69,14 +67,14 @@ def _give_back(
 
 
 @retry_on_connection_problems(seconds=30)
-def release_expired_leases(store: TaskStore, now: datetime, actor: str = "due_tasks_sensor") -> int:
+def release_expired_leases(store: StoreBase, now: datetime, actor: str = "due_tasks_sensor") -> int:
     """Give back claims and attempts whose lease ran out; returns how many."""
     with store.engine.begin() as conn:
-        return _give_back(store, conn, tasks.c.lease_expires_at < now, now, actor)
+        return _give_back(conn, tasks.c.lease_expires_at < now, now, actor)
 
 
 @retry_on_connection_problems(seconds=30)
-def extend_claims(store: TaskStore, claim_batch: str, until: datetime) -> int:
+def extend_claims(store: StoreBase, claim_batch: str, until: datetime) -> int:
     """Keep a live run's waiting claims from expiring (its heartbeat); returns how many."""
     with store.engine.begin() as conn:
         result = conn.execute(
@@ -92,15 +90,15 @@ def extend_claims(store: TaskStore, claim_batch: str, until: datetime) -> int:
 
 
 @retry_on_connection_problems(seconds=30)
-def release_batch(store: TaskStore, claim_batch: str, now: datetime, actor: str) -> int:
+def release_batch(store: StoreBase, claim_batch: str, now: datetime, actor: str) -> int:
     """Give back what a failed run still held of its batch, without waiting for the lease."""
     with store.engine.begin() as conn:
-        return _give_back(store, conn, tasks.c.claim_batch == claim_batch, now, actor)
+        return _give_back(conn, tasks.c.claim_batch == claim_batch, now, actor)
 
 
 @retry_on_connection_problems(seconds=30)
 def hold_missed_posts(
-    store: TaskStore, cutoff: datetime, now: datetime, actor: str = "due_tasks_sensor"
+    store: StoreBase, cutoff: datetime, now: datetime, actor: str = "due_tasks_sensor"
 ) -> int:
     """Posts never tried and due before `cutoff` are too late to send unasked: a person decides."""
     detail = f"not sent: due before {cutoff.isoformat()}, too late to publish unattended"
@@ -116,11 +114,11 @@ def hold_missed_posts(
             )
             .returning(tasks.c.id, tasks.c.account_id)
         ).all()
-        store._audit_many(
+        write_audit(
             conn,
+            now,
             [
-                store._audit_values(
-                    now,
+                AuditEntry(
                     actor,
                     task_id=r.id,
                     account_id=r.account_id,
@@ -134,7 +132,7 @@ def hold_missed_posts(
     return len(rows)
 
 
-def needs_verification(store: TaskStore, task_ids: Iterable[int]) -> set[int]:
+def needs_verification(store: StoreBase, task_ids: Iterable[int]) -> set[int]:
     """Tasks whose latest attempt may have reached the platform without us knowing the result."""
     ids = list(task_ids)
     if not ids:

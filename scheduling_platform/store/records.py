@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.lifecycle import AccountStatus, TaskStatus
 from scheduling_platform.vault import read_plain_credentials
 
 
@@ -25,7 +25,7 @@ class Account:
     name: str
     timezone: str
     credentials: dict[str, Any]
-    status: str
+    status: AccountStatus
     created_at: datetime
     followers: int | None = None
 
@@ -38,6 +38,7 @@ class Account:
         """`open_credentials` reads the stored text (the vault's); plain JSON without it."""
         data = dict(row._mapping)
         data["credentials"] = (open_credentials or read_plain_credentials)(data["credentials"])
+        data["status"] = AccountStatus(data["status"])
         return cls(**data)
 
     def public_view(self) -> dict[str, Any]:
@@ -47,7 +48,7 @@ class Account:
             "platform": self.platform,
             "name": self.name,
             "timezone": self.timezone,
-            "status": self.status,
+            "status": str(self.status),
             "credential_fields": sorted(self.credentials),
             "followers": self.followers,
             "created_at": self.created_at.isoformat(),

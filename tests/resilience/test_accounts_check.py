@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.cli.main import main
+from scheduling_platform.lifecycle import AccountStatus
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
@@ -51,7 +52,7 @@ def test_check_reports_token_expiry_and_platform(
 def test_reauthorise_releases_held_tasks(platform_env: Settings) -> None:
     store = TaskStore.from_settings(platform_env)
     account = store.add_account("weibo", "held", "UTC", {"access_token": "stale-token-123456"})
-    store.set_account_status(account.id, "needs_reauth", actor="test")
+    store.set_account_status(account.id, AccountStatus.NEEDS_REAUTH, actor="test")
     task = store.create_task(account, "waiting", utcnow())
     horizon = utcnow() + timedelta(hours=1)
     assert store.claim_due_tasks(horizon=horizon, claim_batch_prefix="a", lease_until=horizon) == []

@@ -15,14 +15,14 @@ import httpx
 import pytest
 
 from scheduling_platform.accounts.registration import sandbox_credentials
-from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.lifecycle import AccountStatus, TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.platforms.registry import CLIENT_CLASSES, make_client
 from scheduling_platform.publishing.publisher import BatchPublisher
 from scheduling_platform.sandbox.faults import MODES, fault_capable_modules
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account, Task
-from scheduling_platform.store.task_store import ACTIVE_ACCOUNT, TaskStore
+from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from scheduling_platform.vault import Vault
 
@@ -154,7 +154,7 @@ def test_fault_ends_in_the_right_state(
         assert store.get_account(account.id).status == "needs_reauth"
         _task(store, account, 2)
         assert _publish(store, sandbox_url, platform, "held") == []
-        store.set_account_status(account.id, ACTIVE_ACCOUNT, actor="test")
+        store.set_account_status(account.id, AccountStatus.ACTIVE, actor="test")
 
     # The platform recovers; whatever may be tried again goes out, and nothing twice.
     httpx.delete(f"{sandbox_url}/_sandbox/faults")

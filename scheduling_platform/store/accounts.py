@@ -1,0 +1,132 @@
+"""Accounts in the task store: added, sized, re-credentialed and held (`needs_reauth`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scheduling_platform.lifecycle import AccountStatus
+from scheduling_platform.store.audit import AuditEntry, write_audit
+from scheduling_platform.store.base import StoreBase
+from scheduling_platform.store.records import Account, NotFoundError
+from scheduling_platform.store.schema import accounts
+from scheduling_platform.timeutil import utcnow
+
+
+class DuplicateAccountError(ValueError):
+    """An account with that platform and name exists already."""
+
+
+class AccountQueries(StoreBase):
+    """Reads and writes of the `accounts` table, each change with its audit row."""
+
+    def add_account(
+        self,
+        platform: str,
+        name: str,
+        timezone: str,
+        credentials: Mapping[str, Any],
+        followers: int | None = None,
+        *,
+        actor: str = "cli",
+    ) -> Account:
+        now = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    insert(accounts)
+                    .values(
+                        platform=platform,
+                        name=name,
+                        timezone=timezone,
+                        credentials=self._seal(credentials),
+                        created_at=now,
+                        followers=followers,
+                    )
+                    .returning(*accounts.c)
+                ).one()
+                account = self._account(row)
+                write_audit(
+                    conn, now, [AuditEntry(actor, account_id=account.id, detail="account added")]
+                )
+        except IntegrityError as exc:
+            raise DuplicateAccountError(
+                f"a {platform} account named {name!r} exists already"
+            ) from exc
+        return account
+
+    def set_account_followers(
+        self, account_id: int, followers: int, *, actor: str = "cli"
+    ) -> Account:
+        """Record an account's size, the model's account feature, with an audit row."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(followers=followers)
+                .returning(*accounts.c)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no account with id {account_id}")
+            entry = AuditEntry(actor, account_id=account_id, detail=f"followers set to {followers}")
+            write_audit(conn, now, [entry])
+        return self._account(row)
+
+    def get_account(self, account_id: int) -> Account:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        if row is None:
+            raise NotFoundError(f"no account with id {account_id}")
+        return self._account(row)
+
+    def list_accounts(self) -> list[Account]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(accounts).order_by(accounts.c.id)).all()
+        return [self._account(r) for r in rows]
+
+    def accounts_by_id(self, ids: Iterable[int]) -> dict[int, Account]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(accounts).where(accounts.c.id.in_(set(ids)))).all()
+        return {r.id: self._account(r) for r in rows}
+
+    def account_zones(self) -> dict[int, str]:
+        """Each account's time zone, without opening any credentials."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(accounts.c.id, accounts.c.timezone)).tuples().all())
+
+    def update_credentials(
+        self, account_id: int, credentials: Mapping[str, Any], *, actor: str = "publish_job"
+    ) -> None:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(credentials=self._seal(credentials))
+            )
+            write_audit(
+                conn, now, [AuditEntry(actor, account_id=account_id, detail="credentials renewed")]
+            )
+
+    def set_account_status(
+        self, account_id: int, status: AccountStatus, *, actor: str, detail: str | None = None
+    ) -> bool:
+        """Set an account's status; False if it was so already.
+
+        Tasks of an account that is not `active` are held: the claim query skips them.
+        """
+        now = utcnow()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.status != status.value)
+                .values(status=status.value)
+            ).rowcount
+            if changed:
+                text = f"account {status}" + (f": {detail}" if detail else "")
+                write_audit(conn, now, [AuditEntry(actor, account_id=account_id, detail=text)])
+        return bool(changed)

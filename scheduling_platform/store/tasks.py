@@ -1,0 +1,168 @@
+"""Tasks in the task store: created, read, and moved by one conditional UPDATE each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus, check_transition
+from scheduling_platform.store import audit
+from scheduling_platform.store.audit import AuditEntry, write_audit
+from scheduling_platform.store.base import StoreBase
+from scheduling_platform.store.records import Account, NotFoundError, Task
+from scheduling_platform.store.schema import publish_attempts, tasks
+from scheduling_platform.timeutil import utcnow
+
+
+def transition_entry(task: Task, target: TaskStatus, actor: str, detail: str | None) -> AuditEntry:
+    """The audit row of `task` moving to `target` (no from-status when it stays put)."""
+    return AuditEntry(
+        actor,
+        task_id=task.id,
+        account_id=task.account_id,
+        from_status=task.status if task.status != target else None,
+        to_status=target,
+        detail=detail,
+    )
+
+
+class TaskQueries(StoreBase):
+    """Reads and writes of the `tasks` table."""
+
+    def create_task(
+        self,
+        account: Account,
+        content: str,
+        scheduled_at: datetime,
+        *,
+        priority: int = 5,
+        title: str | None = None,
+        media: tuple[str, ...] = (),
+        actor: str = "cli",
+    ) -> Task:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                insert(tasks)
+                .values(
+                    account_id=account.id,
+                    platform=account.platform,
+                    title=title,
+                    media=json.dumps(list(media)) if media else None,
+                    content=content,
+                    scheduled_at=scheduled_at,
+                    priority=priority,
+                    status=TaskStatus.SCHEDULED.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(*tasks.c)
+            ).one()
+            task = Task.from_row(row)
+            write_audit(conn, now, [transition_entry(task, TaskStatus.SCHEDULED, actor, None)])
+        return task
+
+    def get_task(self, task_id: int) -> Task:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
+        if row is None:
+            raise NotFoundError(f"no task with id {task_id}")
+        return Task.from_row(row)
+
+    def list_tasks(self, status: TaskStatus | None = None, limit: int = 1000) -> list[Task]:
+        query = select(tasks).order_by(tasks.c.scheduled_at, tasks.c.id).limit(limit)
+        if status is not None:
+            query = query.where(tasks.c.status == status.value)
+        with self.engine.connect() as conn:
+            return [Task.from_row(r) for r in conn.execute(query)]
+
+    def tasks_in_batch(self, claim_batch: str) -> list[Task]:
+        query = (
+            select(tasks)
+            .where(tasks.c.claim_batch == claim_batch)
+            .order_by(tasks.c.scheduled_at, tasks.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [Task.from_row(r) for r in conn.execute(query)]
+
+    def audit_trail(self, task_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return audit.audit_trail(conn, task_id)
+
+    def attempts(self, task_id: int) -> list[dict[str, Any]]:
+        query = (
+            select(publish_attempts)
+            .where(publish_attempts.c.task_id == task_id)
+            .order_by(publish_attempts.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def count_by_status(self) -> dict[str, int]:
+        query = select(tasks.c.status, func.count()).group_by(tasks.c.status)
+        with self.engine.connect() as conn:
+            return {status: count for status, count in conn.execute(query).tuples()}
+
+    def transition(
+        self,
+        task: Task,
+        target: TaskStatus,
+        *,
+        actor: str,
+        detail: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        conn: Connection | None = None,
+    ) -> Task:
+        """Move `task` to `target` if it is still as read (status and lease version)."""
+        check_transition(task.status, target)
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.transition(
+                    task, target, actor=actor, detail=detail, values=values, conn=own
+                )
+        now = utcnow()
+        row = conn.execute(
+            update(tasks)
+            .where(
+                tasks.c.id == task.id,
+                tasks.c.status == task.status.value,
+                tasks.c.lease_version == task.lease_version,
+            )
+            .values(status=target.value, updated_at=now, **dict(values or {}))
+            .returning(*tasks.c)
+        ).first()
+        if row is None:
+            current = conn.execute(select(tasks.c.status).where(tasks.c.id == task.id)).first()
+            if current is None:
+                raise NotFoundError(f"no task with id {task.id}")
+            raise InvalidTransitionError(
+                f"task {task.id} changed meanwhile (now {current.status}); "
+                f"it was not moved to {target}"
+            )
+        write_audit(conn, now, [transition_entry(task, target, actor, detail)])
+        return Task.from_row(row)
+
+    def record_prediction(
+        self, task: Task, version: str, predicted: float, uncertainty: float, *, actor: str
+    ) -> Task:
+        """Store on the task the model version that chose its time and what it expected."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                update(tasks)
+                .where(tasks.c.id == task.id)
+                .values(
+                    model_version=version,
+                    predicted_engagement=predicted,
+                    prediction_uncertainty=uncertainty,
+                    updated_at=now,
+                )
+                .returning(*tasks.c)
+            ).one()
+            detail = f"time chosen by model {version}: expects {predicted:.0f} ± {uncertainty:.0f}"
+            write_audit(conn, now, [AuditEntry(actor, task.id, task.account_id, detail=detail)])
+        return Task.from_row(row)
