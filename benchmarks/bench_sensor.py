@@ -11,12 +11,16 @@ from dagster import build_sensor_context, instance_for_test
 from sqlalchemy import update
 
 from benchmarks.stores import bulk_load_tasks, temporary_store
+from resources.policies import PublishPolicyResource
 from resources.store import TaskStoreResource
 from scheduling_platform.store.schema import tasks
 from scheduling_platform.timeutil import utcnow
-from sensors.due_tasks import due_tasks_sensor
+from sensors.publishing import build_due_tasks_sensor
 
 REPEATS = 5
+
+DUE_TASKS_SENSOR = build_due_tasks_sensor(60)
+POLICY = PublishPolicyResource()
 
 
 def _fill(store, total: int, due_now: int) -> None:
@@ -45,10 +49,10 @@ def _fill(store, total: int, due_now: int) -> None:
 
 
 def _tick_seconds(store, url: str, instance) -> float:
-    resources = {"task_store": TaskStoreResource(database_url=url)}
+    resources = {"task_store": TaskStoreResource(database_url=url), "publish_policy": POLICY}
     with build_sensor_context(instance=instance, resources=resources) as context:
         started = time.perf_counter()
-        due_tasks_sensor.evaluate_tick(context)
+        DUE_TASKS_SENSOR.evaluate_tick(context)
         return time.perf_counter() - started
 
 

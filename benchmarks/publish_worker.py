@@ -1,6 +1,6 @@
 """A publisher process for the chaos tests and the benchmark: the due-task sensor's tick, looped.
 
-Each loop is `sensors.tick.run_one_tick`, what `scheduling-platform tick` runs: the sensor claims
+Each loop is `sensors.ticks.run_one_tick`, what `scheduling-platform tick` runs: the sensor claims
 what is due, and each publish run it asks for executes here, on this process's Dagster instance.
 
     python benchmarks/publish_worker.py [--until-done]
@@ -22,12 +22,13 @@ import traceback
 
 from dagster import DagsterInstance
 
+from scheduling_platform.definitions import build_definitions
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import get_settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from sensors.tick import run_one_tick
+from sensors.ticks import run_one_tick
 
 # Statuses with work still to do; the rest are where a task ends (or waits for a person).
 UNFINISHED = frozenset(
@@ -41,13 +42,14 @@ def unfinished(store: TaskStore) -> int:
 
 def publish_loop(until_done: bool) -> int:
     settings = get_settings()
+    definitions = build_definitions(settings)
     ensure_dagster_home(settings)
     store = TaskStore.from_url(settings.resolved_database_url, run_migrations=False)
     print(f"{utcnow():%H:%M:%S.%f} ready {os.getpid()}", flush=True)
     with DagsterInstance.get() as instance:
         while True:
             try:
-                runs = run_one_tick(instance)
+                runs = run_one_tick(instance, definitions)
             except Exception:  # a tick that fails (database down) is retried, as the daemon does
                 traceback.print_exc()
                 time.sleep(0.5)

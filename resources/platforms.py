@@ -1,30 +1,25 @@
 """One resource per platform configures its client; `PlatformsResource` gathers them."""
 
-import os
-from typing import Any
-
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from scheduling_platform.platforms.base import PlatformClient
-from scheduling_platform.platforms.registry import make_client, sandbox_base_url
-from scheduling_platform.settings import get_settings
+from scheduling_platform.platforms.registry import make_client
+from scheduling_platform.settings import Settings
 
 
 class PlatformResource(ConfigurableResource):
-    """A platform's API endpoint and app credentials; empty `base_url` means the sandbox."""
+    """A platform's API endpoint and app credentials."""
 
-    base_url: str | None = Field(default=None, description="the platform's API root")
+    base_url: str = Field(description="the platform's API root (the sandbox's mount by default)")
     timeout_seconds: float = Field(default=10.0, description="per request")
-    app_key: str | None = Field(
-        default=None, description="app key / appid / client_key (EnvVar in production)"
+    app_key: str = Field(default="", description="app key / appid / client_key")
+    app_secret: str = Field(default="", description="app secret (always an EnvVar)")
+    auth_base_url: str = Field(
+        default="", description="Toutiao: the OAuth host; empty: the same as base_url"
     )
-    app_secret: str | None = Field(default=None, description="app secret (always via EnvVar)")
-    auth_base_url: str | None = Field(
-        default=None, description="Toutiao: the OAuth host when it differs from base_url"
-    )
-    origin_base_url: str | None = Field(
-        default=None, description="WeChat, Baijiahao: root of the per-task origin URL"
+    origin_base_url: str = Field(
+        default="", description="WeChat, Baijiahao: root of the per-task origin URL"
     )
     error_kinds: dict[str, str] = Field(
         default_factory=dict,
@@ -32,20 +27,15 @@ class PlatformResource(ConfigurableResource):
     )
 
     def client(self, platform: str) -> PlatformClient:
-        base_url = self.base_url or sandbox_base_url(platform, get_settings())
-        options: dict[str, Any] = {}
-        if self.auth_base_url:
-            options["auth_base_url"] = self.auth_base_url
-        if self.origin_base_url:
-            options["origin_base_url"] = self.origin_base_url
         return make_client(
             platform,
-            base_url,
+            self.base_url,
             self.timeout_seconds,
-            app_key=self.app_key,
-            app_secret=self.app_secret,
+            app_key=self.app_key or None,
+            app_secret=self.app_secret or None,
             error_kinds=self.error_kinds,
-            **options,
+            auth_base_url=self.auth_base_url or None,
+            origin_base_url=self.origin_base_url or None,
         )
 
 
@@ -59,19 +49,30 @@ class PlatformsResource(ConfigurableResource):
     baijiahao: PlatformResource
 
     def client(self, platform: str) -> PlatformClient:
-        return getattr(self, platform).client(platform)
+        resource: PlatformResource = getattr(self, platform)
+        return resource.client(platform)
 
 
-# Settings read from SCHEDULING_<PLATFORM>_<NAME> when set; EnvVar resolves them at launch,
-# so secrets are never frozen into the code location or shown in the UI.
-ENV_SETTINGS = ("base_url", "app_key", "app_secret", "auth_base_url", "origin_base_url")
+def platform_resource(platform: str, settings: Settings) -> PlatformResource:
+    """A platform's resource from its settings; the secret through EnvVar, never shown."""
+    endpoint = settings.endpoint(platform)
+    secret = EnvVar(f"SCHEDULING_{platform.upper()}_APP_SECRET") if endpoint.app_secret else ""
+    return PlatformResource(
+        base_url=settings.platform_base_url(platform),
+        timeout_seconds=endpoint.timeout_seconds,
+        app_key=endpoint.app_key or "",
+        app_secret=secret,
+        auth_base_url=endpoint.auth_base_url or "",
+        origin_base_url=endpoint.origin_base_url or "",
+        error_kinds=dict(endpoint.error_kinds),
+    )
 
 
-def platform_resource_from_env(platform: str) -> PlatformResource:
-    """A platform's resource from `SCHEDULING_<PLATFORM>_*` when set, else the sandbox."""
-    settings = {}
-    for name in ENV_SETTINGS:
-        variable = f"SCHEDULING_{platform.upper()}_{name.upper()}"
-        if variable in os.environ:
-            settings[name] = EnvVar(variable)
-    return PlatformResource(**settings)
+def platforms_resource(settings: Settings) -> PlatformsResource:
+    return PlatformsResource(
+        weibo=platform_resource("weibo", settings),
+        wechat=platform_resource("wechat", settings),
+        douyin=platform_resource("douyin", settings),
+        toutiao=platform_resource("toutiao", settings),
+        baijiahao=platform_resource("baijiahao", settings),
+    )

@@ -1,30 +1,39 @@
 """The task store as a Dagster resource."""
 
 import threading
+from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from scheduling_platform.settings import get_settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.vault import Vault
 
-_stores: dict[str, TaskStore] = {}
+_stores: dict[tuple[str, str], TaskStore] = {}
 _lock = threading.Lock()
 
 
-def shared_store(url: str) -> TaskStore:
-    """One store (and connection pool) per URL and process; migrated on first use."""
-    with _lock:
-        if url not in _stores:
-            _stores[url] = TaskStore.from_url(url, vault=Vault.from_settings(get_settings()))
-        return _stores[url]
-
-
 class TaskStoreResource(ConfigurableResource):
-    """Where tasks live. Empty `database_url` means `SCHEDULING_DATABASE_URL` or the SQLite file."""
+    """Where tasks live, and the keys that open the credentials stored with accounts."""
 
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the task store")
+    database_url: str = Field(description="SQLAlchemy URL of the task store (EnvVar if secret)")
+    keyring_file: str = Field(default="", description="the vault's keyring file; empty: none")
+    encryption_key: str = Field(default="", description="vault primary key (always an EnvVar)")
+    encryption_keys: str = Field(default="", description="older vault keys (always an EnvVar)")
+    create_missing_key: bool = Field(
+        default=False, description="embedded default only: generate a key into the keyring file"
+    )
 
     def get_store(self) -> TaskStore:
-        return shared_store(self.database_url or get_settings().resolved_database_url)
+        """One store (and connection pool) per URL and keyring in this process."""
+        key = (self.database_url, self.keyring_file)
+        with _lock:
+            if key not in _stores:
+                vault = Vault.from_keys(
+                    self.encryption_key or None,
+                    self.encryption_keys or None,
+                    key_file=Path(self.keyring_file) if self.keyring_file else None,
+                    create_missing=self.create_missing_key,
+                )
+                _stores[key] = TaskStore.from_url(self.database_url, vault=vault)
+            return _stores[key]

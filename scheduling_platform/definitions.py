@@ -1,61 +1,97 @@
-"""Assembles the Dagster Definitions: the one module of the core that imports Dagster."""
+"""Assembles the Dagster Definitions from the settings: the one place the Dagster code reads them.
 
-from dagster import Definitions
+Resources carry the real values (the UI shows them); secrets reach them through `EnvVar`, which
+Dagster resolves at launch and never shows.
+"""
 
-from assets.engagement import engagement_metrics
-from assets.model import (
+from dagster import Definitions, EnvVar
+
+from assets.analytics import publish_log, sql_model_assets
+from assets.intelligence import (
     cv_spread_below_threshold,
+    engagement_metrics,
     engagement_model,
     holdout_r2_above_threshold,
     promoted_engagement_model,
     training_features,
 )
-from assets.publish_log import publish_log
-from assets.sql_models import sql_model_assets
-from jobs.publish import publish_job
-from jobs.retrain import engagement_job, retrain_job
+from jobs.intelligence import engagement_job, retrain_job
+from jobs.publishing import publish_job
 from jobs.review import review_job
-from resources.model_policy import ModelPolicyResource
-from resources.platforms import PlatformsResource, platform_resource_from_env
+from resources.platforms import platforms_resource
+from resources.policies import AlertsResource, ModelPolicyResource, PublishPolicyResource
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
-from sensors.due_tasks import due_tasks_sensor
-from sensors.retrain import (
+from scheduling_platform.settings import Settings, get_settings
+from scheduling_platform.vault import KEY_FILE_NAME
+from sensors.intelligence import (
     daily_engagement_schedule,
     retrain_on_new_engagement,
     weekly_retrain_schedule,
 )
-from sensors.review import review_sensor
-from sensors.run_failures import publish_run_failure_sensor
+from sensors.publishing import build_due_tasks_sensor, publish_run_failure_sensor
+from sensors.review import build_review_sensor
 
-defs = Definitions(
-    assets=[
-        publish_log,
-        *sql_model_assets(),
-        engagement_metrics,
-        training_features,
-        engagement_model,
-        promoted_engagement_model,
-    ],
-    asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
-    jobs=[publish_job, review_job, retrain_job, engagement_job],
-    schedules=[weekly_retrain_schedule, daily_engagement_schedule],
-    sensors=[
-        due_tasks_sensor,
-        publish_run_failure_sensor,
-        review_sensor,
-        retrain_on_new_engagement,
-    ],
-    resources={
-        "task_store": TaskStoreResource(),
-        "platforms": PlatformsResource(
-            weibo=platform_resource_from_env("weibo"),
-            wechat=platform_resource_from_env("wechat"),
-            douyin=platform_resource_from_env("douyin"),
-            toutiao=platform_resource_from_env("toutiao"),
-            baijiahao=platform_resource_from_env("baijiahao"),
+
+def _secret(value: object, variable: str) -> str | EnvVar:
+    """An `EnvVar` when the setting is set (so the value is never shown), else empty."""
+    return EnvVar(variable) if value else ""
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    """Every resource the assets, jobs and sensors use, configured from `settings`."""
+    return {
+        "task_store": TaskStoreResource(
+            database_url=_secret(settings.database_url, "SCHEDULING_DATABASE_URL")
+            or settings.resolved_database_url,
+            keyring_file=str(settings.home / KEY_FILE_NAME),
+            encryption_key=_secret(settings.encryption_key, "SCHEDULING_ENCRYPTION_KEY"),
+            encryption_keys=_secret(settings.encryption_keys, "SCHEDULING_ENCRYPTION_KEYS"),
+            create_missing_key=settings.database_url is None,
         ),
-        "warehouse": WarehouseResource(),
-        "model_policy": ModelPolicyResource(),
-    },
-)
+        "warehouse": WarehouseResource(
+            warehouse_url=_secret(settings.warehouse_url, "SCHEDULING_WAREHOUSE_URL")
+            or settings.resolved_warehouse_url
+        ),
+        "platforms": platforms_resource(settings),
+        "publish_policy": PublishPolicyResource(
+            claim_lookahead_seconds=settings.claim_lookahead_seconds,
+            lease_seconds=settings.lease_seconds,
+            max_lateness_seconds=settings.max_lateness_seconds,
+            publish_concurrency=settings.publish_concurrency,
+            platform_rate_per_second=dict(settings.platform_rate_per_second),
+            retry_base_seconds=settings.retry_base_seconds,
+            quota_windows=dict(settings.quota_windows),
+        ),
+        "model_policy": ModelPolicyResource(retrain_min_new_rows=settings.retrain_min_new_rows),
+        "alerts": AlertsResource(
+            webhook_url=_secret(settings.alert_webhook_url, "SCHEDULING_ALERT_WEBHOOK_URL")
+        ),
+    }
+
+
+def build_definitions(settings: Settings) -> Definitions:
+    """The code location: assets, checks, jobs, schedules, sensors and resources."""
+    return Definitions(
+        assets=[
+            publish_log,
+            *sql_model_assets(),
+            engagement_metrics,
+            training_features,
+            engagement_model,
+            promoted_engagement_model,
+        ],
+        asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
+        jobs=[publish_job, review_job, retrain_job, engagement_job],
+        schedules=[weekly_retrain_schedule, daily_engagement_schedule],
+        sensors=[
+            build_due_tasks_sensor(settings.sensor_interval_seconds),
+            publish_run_failure_sensor,
+            build_review_sensor(settings.sensor_interval_seconds),
+            retrain_on_new_engagement,
+        ],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(get_settings())

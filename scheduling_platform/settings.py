@@ -6,17 +6,43 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+PLATFORM_NAMES = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
+
+
+class PlatformEndpoint(BaseModel):
+    """One platform's API and app, from `SCHEDULING_<PLATFORM>_<FIELD>`; empty: the sandbox."""
+
+    base_url: str | None = Field(default=None, description="the platform's API root")
+    timeout_seconds: float = Field(default=10.0, gt=0, description="per request")
+    app_key: str | None = Field(default=None, description="app key / appid / client_key")
+    app_secret: SecretStr | None = Field(default=None, description="the app's secret")
+    auth_base_url: str | None = Field(
+        default=None, description="Toutiao: the OAuth host when it differs from base_url"
+    )
+    origin_base_url: str | None = Field(
+        default=None, description="WeChat, Baijiahao: root of the per-task origin URL"
+    )
+    error_kinds: dict[str, str] = Field(
+        default_factory=dict,
+        description='error code -> "retryable" | "auth" | "rejected" | "quota" overrides',
+    )
 
 
 class Settings(BaseSettings):
     """Everything the platform reads from its environment; embedded defaults live under `home`."""
 
+    # `SCHEDULING_WEIBO_BASE_URL` fills `weibo.base_url`: one split after the prefix.
     model_config = SettingsConfigDict(
-        env_prefix="SCHEDULING_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="SCHEDULING_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
     )
 
     home: Path = Field(default=Path(".scheduling"), description="all embedded state lives here")
@@ -66,6 +92,22 @@ class Settings(BaseSettings):
         description="per platform, when a spent quota renews: 'hour', or 'day' (00:00 "
         "Asia/Shanghai, the default for platforms not named)",
     )
+
+    weibo: PlatformEndpoint = PlatformEndpoint()
+    wechat: PlatformEndpoint = PlatformEndpoint()
+    douyin: PlatformEndpoint = PlatformEndpoint()
+    toutiao: PlatformEndpoint = PlatformEndpoint()
+    baijiahao: PlatformEndpoint = PlatformEndpoint()
+
+    def endpoint(self, platform: str) -> PlatformEndpoint:
+        if platform not in PLATFORM_NAMES:
+            raise ValueError(f"unknown platform {platform!r}")
+        endpoint: PlatformEndpoint = getattr(self, platform)
+        return endpoint
+
+    def platform_base_url(self, platform: str) -> str:
+        """The platform's API root: its own setting, else its mount in the sandbox."""
+        return self.endpoint(platform).base_url or f"{self.sandbox_url.rstrip('/')}/{platform}"
 
     @field_validator("home")
     @classmethod

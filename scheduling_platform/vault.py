@@ -233,21 +233,35 @@ class Vault:
         """The vault of these settings. Without a key anywhere, the embedded platform (SQLite
         in the home) generates one into the home at the first write; other setups must set
         `SCHEDULING_ENCRYPTION_KEY`, since a key made on one host is unknown to the others."""
-        primary = settings.encryption_key
-        extra = settings.encryption_keys
-        return cls(
-            primary_key=decode_key(primary.get_secret_value(), "SCHEDULING_ENCRYPTION_KEY")
-            if primary
-            else None,
-            extra_keys=tuple(
-                decode_key(part, "an entry of SCHEDULING_ENCRYPTION_KEYS")
-                for part in (extra.get_secret_value().split(",") if extra else [])
-                if part.strip()
-            ),
+        primary, extra = settings.encryption_key, settings.encryption_keys
+        return cls.from_keys(
+            primary.get_secret_value() if primary else None,
+            extra.get_secret_value() if extra else None,
             key_file=settings.home / KEY_FILE_NAME,
             create_missing=settings.database_url is None
             if create_missing is None
             else create_missing,
+        )
+
+    @classmethod
+    def from_keys(
+        cls,
+        primary: str | None,
+        extra: str | None,
+        *,
+        key_file: Path | None,
+        create_missing: bool = False,
+    ) -> Vault:
+        """A vault of base64 keys as configured: the primary, older ones comma separated."""
+        return cls(
+            primary_key=decode_key(primary, "SCHEDULING_ENCRYPTION_KEY") if primary else None,
+            extra_keys=tuple(
+                decode_key(part, "an entry of SCHEDULING_ENCRYPTION_KEYS")
+                for part in (extra.split(",") if extra else [])
+                if part.strip()
+            ),
+            key_file=key_file,
+            create_missing=create_missing,
         )
 
     # ------------------------------------------------------------------- keys

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dagster import Definitions
 
+from scheduling_platform.definitions import build_definitions
 from scheduling_platform.sandbox.app import running_sandbox
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
@@ -93,3 +95,9 @@ def platform_env(tmp_path: Path, sandbox_url: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("SCHEDULING_DATABASE_URL", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     return Settings()
+
+
+@pytest.fixture
+def platform_defs(platform_env: Settings) -> Definitions:
+    """The Definitions as a platform in `platform_env` assembles them."""
+    return build_definitions(platform_env)

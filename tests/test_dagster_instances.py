@@ -10,24 +10,28 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance
 
-from scheduling_platform.definitions import defs
+from scheduling_platform.definitions import build_definitions
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _run_publish_job_with_nothing_claimed(instance: DagsterInstance) -> None:
-    result = defs.resolve_job_def("publish_job").execute_in_process(
-        run_config={
-            "ops": {
-                "publish_claimed_batch": {
-                    "config": {"claim_batch": "none:weibo", "platform": "weibo"}
+def _run_publish_job_with_nothing_claimed(instance: DagsterInstance, settings: Settings) -> None:
+    result = (
+        build_definitions(settings)
+        .resolve_job_def("publish_job")
+        .execute_in_process(
+            run_config={
+                "ops": {
+                    "publish_claimed_batch": {
+                        "config": {"claim_batch": "none:weibo", "platform": "weibo"}
+                    }
                 }
-            }
-        },
-        instance=instance,
-        tags={"platform": "weibo"},
+            },
+            instance=instance,
+            tags={"platform": "weibo"},
+        )
     )
     assert result.success and result.output_for_node("publish_claimed_batch") == []
     assert instance.get_run_by_id(result.run_id).tags["platform"] == "weibo"
@@ -41,7 +45,7 @@ def test_embedded_instance_is_written_once_and_works(platform_env: Settings, mon
     ensure_dagster_home(platform_env)
     assert config.read_text().endswith("# kept\n"), "an operator's edits must survive restarts"
     with DagsterInstance.from_config(str(home)) as instance:
-        _run_publish_job_with_nothing_claimed(instance)
+        _run_publish_job_with_nothing_claimed(instance, platform_env)
 
 
 @pytest.mark.postgres
@@ -65,7 +69,7 @@ def test_production_yaml_runs_on_postgres(
     try:
         with DagsterInstance.from_config(str(tmp_path)) as instance:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-            _run_publish_job_with_nothing_claimed(instance)
+            _run_publish_job_with_nothing_claimed(instance, platform_env)
             runs = instance.get_runs()
             assert len(runs) == 1
     finally:

@@ -11,15 +11,13 @@ from typing import Any
 import httpx
 from dagster import DagsterInstance, RunRequest, build_sensor_context, instance_for_test
 
-from resources.store import TaskStoreResource
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.definitions import defs
+from scheduling_platform.definitions import build_definitions, defs
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from sensors.due_tasks import due_tasks_sensor
-from sensors.tick import run_one_tick
+from sensors.ticks import run_one_tick
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,20 +26,24 @@ def _store(settings: Settings) -> TaskStore:
     return TaskStore.from_url(settings.resolved_database_url)
 
 
-def _evaluate(instance: DagsterInstance, store_url: str, cursor: str | None = None):
+def _evaluate(instance: DagsterInstance, settings: Settings, cursor: str | None = None):
+    definitions = build_definitions(settings)
     with build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"task_store": TaskStoreResource(database_url=store_url)},
+        definitions=definitions,
+        resources=definitions.resources,
     ) as context:
-        return due_tasks_sensor.evaluate_tick(context)
+        return definitions.resolve_sensor_def("due_tasks_sensor").evaluate_tick(context)
 
 
-def _sensor_then_run(instance: DagsterInstance, store_url: str) -> tuple[RunRequest, Any]:
+def _sensor_then_run(instance: DagsterInstance, settings: Settings) -> tuple[RunRequest, Any]:
     """One sensor tick's single run request, executed in process as the daemon would."""
-    (request,) = _evaluate(instance, store_url).run_requests
-    result = defs.resolve_job_def("publish_job").execute_in_process(
-        run_config=request.run_config, instance=instance, tags=request.tags
+    (request,) = _evaluate(instance, settings).run_requests
+    result = (
+        build_definitions(settings)
+        .resolve_job_def("publish_job")
+        .execute_in_process(run_config=request.run_config, instance=instance, tags=request.tags)
     )
     return request, result
 
@@ -53,16 +55,15 @@ def test_sensor_claims_due_work_once_per_platform_window(platform_env: Settings)
         store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=20 + i)) for i in range(3)
     ]
     far = store.create_task(account, "far", utcnow() + timedelta(days=1))
-    url = platform_env.resolved_database_url
     with instance_for_test() as instance:
-        first = _evaluate(instance, url)
+        first = _evaluate(instance, platform_env)
         (request,) = first.run_requests
         batch = request.run_config["ops"]["publish_claimed_batch"]["config"]["claim_batch"]
         assert request.run_key == batch and batch.endswith(":weibo")
         assert request.tags["platform"] == "weibo" and request.tags["task_count"] == "3"
         assert {t.id for t in store.tasks_in_batch(batch)} == {t.id for t in due}
         assert first.cursor is not None
-        second = _evaluate(instance, url, cursor=first.cursor)
+        second = _evaluate(instance, platform_env, cursor=first.cursor)
         assert not second.run_requests
         assert second.skip_message == "no task due in the coming window"
     assert store.get_task(far.id).status is TaskStatus.SCHEDULED
@@ -75,7 +76,7 @@ def test_sensor_request_runs_publish_job_on_a_real_instance(
     account = add_account(store, platform_env, platform="weibo", name="brand")
     tasks = [store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=1)) for i in range(3)]
     with instance_for_test() as instance:
-        request, result = _sensor_then_run(instance, platform_env.resolved_database_url)
+        request, result = _sensor_then_run(instance, platform_env)
         assert result.success
         assert sorted(result.output_for_node("publish_claimed_batch")) == [t.id for t in tasks]
         assert instance.get_run_by_id(result.run_id).tags["platform"] == "weibo"
@@ -104,7 +105,7 @@ def test_publish_run_logs_each_task_that_did_not_go_out(
     fault = {"platform": "weibo", "mode": "reject", "rate": 1.0}
     httpx.post(f"{sandbox_url}/_sandbox/faults", json=fault).raise_for_status()
     with instance_for_test() as instance:
-        _, result = _sensor_then_run(instance, platform_env.resolved_database_url)
+        _, result = _sensor_then_run(instance, platform_env)
         messages = _run_messages(instance, result.run_id)
     ended = [store.get_task(t.id) for t in tasks]
     assert all(t.status is not TaskStatus.PUBLISHED for t in ended)
@@ -119,11 +120,12 @@ def test_tick_publishes_and_records_the_run(platform_env: Settings, sandbox_url:
     account = add_account(store, platform_env, platform="weibo", name="brand")
     task = store.create_task(account, "tick me", utcnow() + timedelta(seconds=1))
     with instance_for_test() as instance:
-        (summary,) = run_one_tick(instance)
+        definitions = build_definitions(platform_env)
+        (summary,) = run_one_tick(instance, definitions)
         assert summary["success"] and summary["published_task_ids"] == [task.id]
         (run,) = instance.get_runs()
         assert run.job_name == "publish_job"
-        assert run_one_tick(instance) == []  # nothing left to claim
+        assert run_one_tick(instance, definitions) == []  # nothing left to claim
     assert httpx.get(f"{sandbox_url}/_sandbox/posts").json()["count"] == 1
 
 

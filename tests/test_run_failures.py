@@ -11,13 +11,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from dagster import build_run_status_sensor_context, instance_for_test
 
+from resources.policies import AlertsResource
 from resources.store import TaskStoreResource
-from scheduling_platform.definitions import defs
+from scheduling_platform.definitions import build_definitions
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from sensors.run_failures import publish_run_failure_sensor
+from sensors.publishing import publish_run_failure_sensor
 
 
 @pytest.fixture
@@ -54,17 +55,21 @@ def test_failed_run_returns_its_tasks_and_alerts(
     store.claim_due_tasks(horizon=horizon, claim_batch_prefix="w", lease_until=horizon)
     with instance_for_test() as instance:
         # A run that cannot start its publisher (an unknown platform in its config) fails.
-        result = defs.resolve_job_def("publish_job").execute_in_process(
-            run_config={
-                "ops": {
-                    "publish_claimed_batch": {
-                        "config": {"claim_batch": "w:weibo", "platform": "myspace"}
+        result = (
+            build_definitions(platform_env)
+            .resolve_job_def("publish_job")
+            .execute_in_process(
+                run_config={
+                    "ops": {
+                        "publish_claimed_batch": {
+                            "config": {"claim_batch": "w:weibo", "platform": "myspace"}
+                        }
                     }
-                }
-            },
-            instance=instance,
-            tags={"claim_batch": "w:weibo", "platform": "weibo"},
-            raise_on_error=False,
+                },
+                instance=instance,
+                tags={"claim_batch": "w:weibo", "platform": "weibo"},
+                raise_on_error=False,
+            )
         )
         assert not result.success
         context = build_run_status_sensor_context(
@@ -73,7 +78,8 @@ def test_failed_run_returns_its_tasks_and_alerts(
             dagster_run=result.dagster_run,
             dagster_event=result.get_run_failure_event(),
             resources={
-                "task_store": TaskStoreResource(database_url=platform_env.resolved_database_url)
+                "task_store": TaskStoreResource(database_url=platform_env.resolved_database_url),
+                "alerts": AlertsResource(webhook_url=url),
             },
         ).for_run_failure()
         publish_run_failure_sensor(context)

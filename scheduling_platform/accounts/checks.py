@@ -3,7 +3,6 @@ whether its platform answers at all."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,11 +11,7 @@ from typing import Any
 
 from scheduling_platform.lifecycle import AccountStatus
 from scheduling_platform.platforms.base import ErrorKind, PlatformClient, PlatformError
-from scheduling_platform.platforms.registry import (
-    UnsupportedPlatformError,
-    make_client,
-    sandbox_base_url,
-)
+from scheduling_platform.platforms.registry import UnsupportedPlatformError, client_from_settings
 from scheduling_platform.redaction import redact
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
@@ -59,21 +54,13 @@ class AccountReport:
         }
 
 
-def base_url_for(platform: str, settings: Settings) -> str:
-    """`SCHEDULING_<PLATFORM>_BASE_URL` (as the Dagster resources read it), else the sandbox."""
-    return os.environ.get(f"SCHEDULING_{platform.upper()}_BASE_URL") or sandbox_base_url(
-        platform, settings
-    )
-
-
-def settings_clients(settings: Settings, timeout_seconds: float = 10.0) -> Callable[[str], Any]:
+def settings_clients(settings: Settings) -> Callable[[str], PlatformClient]:
+    """A client per platform as the settings configure it, made once each."""
     cache: dict[str, PlatformClient] = {}
 
     def client_for(platform: str) -> PlatformClient:
         if platform not in cache:
-            cache[platform] = make_client(
-                platform, base_url_for(platform, settings), timeout_seconds
-            )
+            cache[platform] = client_from_settings(platform, settings)
         return cache[platform]
 
     return client_for

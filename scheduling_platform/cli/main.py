@@ -216,13 +216,14 @@ def tick(as_json: bool) -> None:
     """Evaluate the due-task sensor once and execute the runs it asks for, here and now."""
     from dagster import DagsterInstance
 
+    from scheduling_platform.definitions import build_definitions
     from scheduling_platform.runtime.dagster_home import ensure_dagster_home
-    from sensors.tick import run_one_tick
+    from sensors.ticks import run_one_tick
 
     settings = get_settings()
     ensure_dagster_home(settings)
     with DagsterInstance.get() as instance:
-        runs = run_one_tick(instance)
+        runs = run_one_tick(instance, build_definitions(settings))
     store = open_store(settings)
     published = [store.get_task(i).public_view() for r in runs for i in r["published_task_ids"]]
     lines = [

@@ -13,8 +13,9 @@ import httpx
 # Re-exported: the clients classify their errors with it.
 from scheduling_platform.lifecycle import ErrorKind as ErrorKind
 from scheduling_platform.redaction import redact
+from scheduling_platform.settings import PLATFORM_NAMES
 
-PLATFORMS = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
+PLATFORMS = PLATFORM_NAMES
 
 
 class PlatformError(Exception):

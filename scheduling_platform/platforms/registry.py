@@ -41,6 +41,21 @@ def sandbox_base_url(platform: str, settings: Settings) -> str:
     return f"{settings.sandbox_url.rstrip('/')}/{platform}"
 
 
+def client_from_settings(platform: str, settings: Settings) -> PlatformClient:
+    """The client these settings configure (the same the Dagster resources build)."""
+    endpoint = settings.endpoint(check_platform(platform))
+    return make_client(
+        platform,
+        settings.platform_base_url(platform),
+        endpoint.timeout_seconds,
+        app_key=endpoint.app_key,
+        app_secret=endpoint.app_secret.get_secret_value() if endpoint.app_secret else None,
+        error_kinds=endpoint.error_kinds,
+        auth_base_url=endpoint.auth_base_url,
+        origin_base_url=endpoint.origin_base_url,
+    )
+
+
 # The field each client calls its app's key and secret (Baijiahao's app token is per account).
 APP_FIELDS: dict[str, tuple[str, str] | None] = {
     "weibo": ("app_key", "app_secret"),

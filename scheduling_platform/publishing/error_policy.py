@@ -24,7 +24,7 @@ from typing import Any
 
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import ErrorKind, PlatformError
-from scheduling_platform.settings import Settings, get_settings
+from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Task
 from scheduling_platform.timeutil import zone
 
@@ -125,10 +125,3 @@ class ErrorPolicy:
 def retry_delay(attempt: int) -> timedelta:
     """The backoff without jitter, for people and docs: 30 s, 60 s, ... capped at 30 minutes."""
     return ErrorPolicy(jitter=0.0).retry_delay(attempt)
-
-
-def decide_after_error(
-    task: Task, exc: PlatformError, now: datetime, policy: ErrorPolicy | None = None
-) -> tuple[TaskStatus, dict[str, Any]]:
-    """`ErrorPolicy.decide` under the policy of the current settings unless one is given."""
-    return (policy or ErrorPolicy.from_settings(get_settings())).decide(task, exc, now)

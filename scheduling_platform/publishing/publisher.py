@@ -19,7 +19,7 @@ from scheduling_platform.platforms.base import (
     PlatformError,
     Post,
 )
-from scheduling_platform.publishing.error_policy import decide_after_error
+from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.rate_limit import TokenBucket
 from scheduling_platform.store.leases import extend_claims, needs_verification
 from scheduling_platform.store.records import Account, Task
@@ -50,6 +50,8 @@ class BatchPublisher:
     concurrency: int = 16
     lease_seconds: int = 300
     rate_per_second: Mapping[str, float] = field(default_factory=dict)
+    default_rate_per_second: float = DEFAULT_RATE_PER_SECOND
+    error_policy: ErrorPolicy = field(default_factory=ErrorPolicy)
     sleep: Callable[[float], None] = time.sleep
     _limiters: dict[str, TokenBucket] = field(default_factory=dict, init=False)
     _verify: set[int] = field(default_factory=set, init=False)
@@ -64,7 +66,7 @@ class BatchPublisher:
         accounts = self.store.accounts_by_id({t.account_id for t in batch})
         self._verify = needs_verification(self.store, (t.id for t in batch))
         self._limiters = {
-            platform: TokenBucket(self.rate_per_second.get(platform, DEFAULT_RATE_PER_SECOND))
+            platform: TokenBucket(self.rate_per_second.get(platform, self.default_rate_per_second))
             for platform in {t.platform for t in batch}
         }
         stop = threading.Event()
@@ -153,7 +155,7 @@ class BatchPublisher:
         try:
             result = publish_with_token_refresh(self.store, client, account, post)
         except PlatformError as exc:
-            target, values = decide_after_error(started, exc, utcnow())
+            target, values = self.error_policy.decide(started, exc, utcnow())
             self._finish(
                 started,
                 target,
@@ -180,7 +182,7 @@ class BatchPublisher:
             # outcome, so the next attempt verifies too), then leave it to a person.
             error = f"an earlier attempt may have gone out and the platform cannot tell: {exc}"
             unknown = PlatformError(ErrorKind.UNKNOWN_OUTCOME, error)
-            target, values = decide_after_error(started, unknown, utcnow())
+            target, values = self.error_policy.decide(started, unknown, utcnow())
             self._finish(
                 started,
                 target,

@@ -10,23 +10,20 @@ from datetime import timedelta
 
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 
-from assets.engagement import engagement_metrics
-from assets.model import (
+from assets.intelligence import (
     cv_spread_below_threshold,
+    engagement_metrics,
     engagement_model,
     holdout_r2_above_threshold,
     promoted_engagement_model,
     training_features,
 )
-from resources.model_policy import ModelPolicyResource
-from resources.platforms import PlatformResource, PlatformsResource
-from resources.store import TaskStoreResource
-from resources.warehouse import WarehouseResource
+from resources.policies import ModelPolicyResource
 from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.analytics.warehouse import Warehouse
+from scheduling_platform.definitions import build_resources
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
-from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.sandbox.engagement_profile import load_profile
 from scheduling_platform.sandbox.history import simulate_history
 from scheduling_platform.settings import Settings
@@ -62,12 +59,7 @@ def _published_weibo_posts(store: TaskStore, settings: Settings, count: int) -> 
 
 
 def _resources(settings: Settings, min_r2: float = 0.75) -> dict:
-    return {
-        "task_store": TaskStoreResource(database_url=settings.resolved_database_url),
-        "warehouse": WarehouseResource(warehouse_url=settings.resolved_warehouse_url),
-        "platforms": PlatformsResource(**{p: PlatformResource() for p in PLATFORMS}),
-        "model_policy": ModelPolicyResource(min_holdout_r2=min_r2),
-    }
+    return {**build_resources(settings), "model_policy": ModelPolicyResource(min_holdout_r2=min_r2)}
 
 
 def _check_outcomes(instance: DagsterInstance, run_id: str) -> dict[str, bool]:

@@ -19,6 +19,7 @@ from dagster import (
 )
 from dagster._utils.schedules import cron_string_iterator  # what the scheduler daemon iterates
 
+from resources.policies import ModelPolicyResource
 from resources.warehouse import WarehouseResource
 from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.definitions import defs
@@ -26,7 +27,7 @@ from scheduling_platform.intelligence.engagement import load_engagement, store_r
 from scheduling_platform.intelligence.features import ENGAGEMENT_COLUMNS
 from scheduling_platform.settings import Settings
 from scheduling_platform.timeutil import utcnow
-from sensors.retrain import retrain_on_new_engagement, weekly_retrain_schedule
+from sensors.intelligence import retrain_on_new_engagement, weekly_retrain_schedule
 
 if TYPE_CHECKING:
     from dagster._core.definitions.sensor_definition import SensorExecutionData
@@ -79,7 +80,13 @@ def _tick(instance: DagsterInstance, url: str, cursor: str | None) -> SensorExec
     with build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"warehouse": WarehouseResource(warehouse_url=url)},
+        resources={
+            "warehouse": WarehouseResource(warehouse_url=url),
+            # As the Definitions build it: from the setting, read when the code location loads.
+            "model_policy": ModelPolicyResource(
+                retrain_min_new_rows=Settings().retrain_min_new_rows
+            ),
+        },
     ) as context:
         return retrain_on_new_engagement.evaluate_tick(context)
 
@@ -141,9 +148,7 @@ def test_sensor_retrains_once_per_threshold_of_new_rows(warehouse_url: str) -> N
         _skipped(_tick(instance, warehouse_url, second.cursor), 0)
 
 
-def test_threshold_is_read_at_each_tick(
-    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_threshold_is_the_setting(warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _collect(Warehouse(warehouse_url), "a", 3)
     with instance_for_test() as instance:
         monkeypatch.setenv("SCHEDULING_RETRAIN_MIN_NEW_ROWS", "4")

@@ -8,14 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from dagster import instance_for_test
+from dagster import Definitions, instance_for_test
 
 from scheduling_platform.cli.main import main
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from sensors.review import run_review_tick
-from sensors.tick import run_one_tick
+from sensors.ticks import run_one_tick, run_review_tick
 from tests.platforms.conftest import REVIEW_DELAY, Sandbox
 
 TITLES = {
@@ -34,7 +33,7 @@ def _cli(*args: str, ok: bool = True) -> dict:
 
 
 def test_cli_tasks_are_published_by_the_sensor_path_once(
-    platform_env: Settings, sandbox: Sandbox, tmp_path: Path
+    platform_env: Settings, platform_defs: Definitions, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2048))
@@ -57,7 +56,7 @@ def test_cli_tasks_are_published_by_the_sensor_path_once(
         task_ids[platform] = task["id"]
     store = TaskStore.from_settings(platform_env)
     with instance_for_test() as instance:
-        runs = run_one_tick(instance)
+        runs = run_one_tick(instance, platform_defs)
         assert sorted(r["platform"] for r in runs) == sorted(TITLES)
         assert all(r["success"] for r in runs)
         status = {p: store.get_task(i).status.value for p, i in task_ids.items()}
@@ -69,10 +68,10 @@ def test_cli_tasks_are_published_by_the_sensor_path_once(
             "douyin": "submitted",
         }
         time.sleep(REVIEW_DELAY + 0.2)
-        (counts,) = run_review_tick(instance)
+        (counts,) = run_review_tick(instance, platform_defs)
         assert counts == {"published": 3}
-        assert run_review_tick(instance) == []  # nothing waits any more
-        assert run_one_tick(instance) == []
+        assert run_review_tick(instance, platform_defs) == []  # nothing waits any more
+        assert run_one_tick(instance, platform_defs) == []
     assert {store.get_task(i).status.value for i in task_ids.values()} == {"published"}
     posts = sandbox.posts()
     assert sorted(p["platform"] for p in posts) == sorted(TITLES)  # each exactly once

@@ -18,12 +18,13 @@ from dagster._serdes import serialize_value
 
 from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.cli.main import main
+from scheduling_platform.definitions import build_definitions
 from scheduling_platform.platforms.base import PLATFORMS, ErrorKind, PlatformError
 from scheduling_platform.redaction import is_secret_field, redact
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-from sensors.tick import run_one_tick
+from sensors.ticks import run_one_tick
 
 
 def _secrets(store: TaskStore) -> set[str]:
@@ -55,7 +56,7 @@ def test_no_secret_leaves_the_process(platform_env: Settings, caplog) -> None:
             )
 
     with instance_for_test() as instance:
-        runs = run_one_tick(instance)
+        runs = run_one_tick(instance, build_definitions(platform_env))
         assert {r["platform"] for r in runs} == set(PLATFORMS)
         events = [serialize_value(e) for r in runs for e in instance.all_logs(r["run_id"])]
     fired = httpx.get(faults).json()["fired"]

@@ -1,4 +1,5 @@
-"""training_features -> engagement_model (+ blocking checks) -> promoted_engagement_model.
+"""Intelligence assets: engagement_metrics -> training_features -> engagement_model (+ blocking
+checks) -> promoted_engagement_model.
 
 The model travels between these assets through the IO manager; the promoted version reaches
 the scheduler through the model registry, which only `promoted_engagement_model` writes to.
@@ -9,17 +10,20 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
+    DailyPartitionsDefinition,
+    MaterializeResult,
     MetadataValue,
     Output,
     asset,
     asset_check,
 )
 
-from assets.engagement import engagement_metrics
-from resources.model_policy import ModelPolicyResource
+from resources.platforms import PlatformsResource
+from resources.policies import ModelPolicyResource
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.engagement import collect_engagement, store_rows
 from scheduling_platform.intelligence.features import FEATURES
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.training import (
@@ -28,6 +32,41 @@ from scheduling_platform.intelligence.training import (
     check_model,
     conclude,
 )
+
+# Posting days in UTC; a day is collected again later to catch the growth of its metrics.
+engagement_partitions = DailyPartitionsDefinition(start_date="2025-01-01")
+
+
+@asset(
+    partitions_def=engagement_partitions,
+    group_name="intelligence",
+    pool="warehouse_writer",
+    kinds={"duckdb"},
+)
+def engagement_metrics(
+    context: AssetExecutionContext,
+    task_store: TaskStoreResource,
+    platforms: PlatformsResource,
+    warehouse: WarehouseResource,
+) -> MaterializeResult:
+    """Metrics (reads, likes, shares, comments) of the posts published on the partition's day."""
+    window = context.partition_time_window
+    collection = collect_engagement(
+        task_store.get_store(), platforms.client, window.start, window.end
+    )
+    written = store_rows(warehouse.get_warehouse(), collection.rows)
+    by_platform = collection.rows.groupby("platform").size().to_dict() if written else {}
+    return MaterializeResult(
+        metadata={
+            "posts_asked": collection.posts_asked,
+            "rows_written": written,
+            "by_platform": MetadataValue.json({k: int(v) for k, v in by_platform.items()}),
+            "accounts_failed": MetadataValue.json(collection.errors),
+            # Rows whose account size is unknown train on the default size: set it with
+            # `scheduling-platform accounts set-followers`.
+            "rows_without_account_size": int(collection.rows["followers"].isna().sum()),
+        }
+    )
 
 
 @asset(deps=[engagement_metrics], group_name="intelligence", pool="warehouse_writer")

@@ -2,8 +2,13 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from assets.engagement import engagement_metrics, engagement_partitions
-from assets.model import engagement_model, promoted_engagement_model, training_features
+from assets.intelligence import (
+    engagement_metrics,
+    engagement_model,
+    engagement_partitions,
+    promoted_engagement_model,
+    training_features,
+)
 
 retrain_job = define_asset_job(
     "retrain_job",

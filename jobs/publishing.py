@@ -13,9 +13,9 @@ from dagster import (
 )
 
 from resources.platforms import PlatformsResource
+from resources.policies import PublishPolicyResource
 from resources.store import TaskStoreResource
 from scheduling_platform.publishing.publisher import BatchPublisher, PublishOutcome
-from scheduling_platform.settings import get_settings
 
 
 class PublishBatchConfig(Config):
@@ -45,15 +45,17 @@ def publish_claimed_batch(
     config: PublishBatchConfig,
     task_store: TaskStoreResource,
     platforms: PlatformsResource,
+    publish_policy: PublishPolicyResource,
 ) -> Output[list[int]]:
-    settings = get_settings()
     publisher = BatchPublisher(
         store=task_store.get_store(),
         clients={config.platform: platforms.client(config.platform)},
         run_id=context.run_id,
-        concurrency=settings.publish_concurrency,
-        lease_seconds=settings.lease_seconds,
-        rate_per_second=settings.platform_rate_per_second,
+        concurrency=publish_policy.publish_concurrency,
+        lease_seconds=publish_policy.lease_seconds,
+        rate_per_second=publish_policy.rates(),
+        default_rate_per_second=publish_policy.default_rate_per_second,
+        error_policy=publish_policy.error_policy(),
     )
     outcomes = publisher.publish_batch(config.claim_batch)
     published = [o.task_id for o in outcomes if o.platform_post_id]

@@ -13,10 +13,10 @@ from dagster import (
     sensor,
 )
 
-from jobs.retrain import engagement_job, retrain_job
+from jobs.intelligence import engagement_job, retrain_job
+from resources.policies import ModelPolicyResource
 from resources.warehouse import WarehouseResource
 from scheduling_platform.intelligence.engagement import rows_collected_since
-from scheduling_platform.settings import get_settings
 from scheduling_platform.timeutil import utcnow
 
 weekly_retrain_schedule = ScheduleDefinition(
@@ -39,13 +39,15 @@ daily_engagement_schedule = build_schedule_from_partitioned_job(
     default_status=DefaultSensorStatus.RUNNING,
 )
 def retrain_on_new_engagement(
-    context: SensorEvaluationContext, warehouse: WarehouseResource
+    context: SensorEvaluationContext,
+    warehouse: WarehouseResource,
+    model_policy: ModelPolicyResource,
 ) -> RunRequest | SkipReason:
     """Start retrain_job once enough engagement rows arrived since the last start."""
     since = datetime.fromisoformat(context.cursor) if context.cursor else None
     now = utcnow()
     arrived = rows_collected_since(warehouse.get_warehouse(), since)
-    needed = get_settings().retrain_min_new_rows  # read at each tick
+    needed = model_policy.retrain_min_new_rows
     if arrived < needed:
         return SkipReason(f"{arrived} new engagement rows since {since}; retraining at {needed}")
     context.update_cursor(now.isoformat())

@@ -1,0 +1,63 @@
+"""Publishing, model and alert policies: values from the settings, shown in the UI."""
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from scheduling_platform.intelligence.training import Thresholds
+from scheduling_platform.publishing.error_policy import ErrorPolicy
+from scheduling_platform.publishing.publisher import DEFAULT_RATE_PER_SECOND
+
+
+class PublishPolicyResource(ConfigurableResource):
+    """Claim window, leases, lateness, concurrency, send rates and retries of publish runs."""
+
+    claim_lookahead_seconds: int = Field(
+        default=120, description="claim tasks due this far ahead: sensor interval plus launch"
+    )
+    lease_seconds: int = Field(
+        default=300, description="a claim or attempt whose holder is gone returns after this"
+    )
+    max_lateness_seconds: int = Field(
+        default=3 * 3600, description="a post this late is held for a person, not sent"
+    )
+    publish_concurrency: int = Field(default=16, description="parallel sends in one run")
+    default_rate_per_second: float = Field(
+        default=DEFAULT_RATE_PER_SECOND, description="requests a second to a platform"
+    )
+    platform_rate_per_second: dict[str, float] = Field(
+        default_factory=dict, description="per platform, overrides the default rate"
+    )
+    retry_base_seconds: float = Field(
+        default=30.0, description="first retry delay; doubles each attempt, with jitter"
+    )
+    quota_windows: dict[str, str] = Field(
+        default_factory=lambda: {"weibo": "hour"},
+        description="when a spent quota renews per platform: 'hour' or 'day' (the default)",
+    )
+
+    def rates(self) -> dict[str, float]:
+        return dict(self.platform_rate_per_second)
+
+    def error_policy(self) -> ErrorPolicy:
+        return ErrorPolicy(
+            base_delay_seconds=self.retry_base_seconds, quota_windows=dict(self.quota_windows)
+        )
+
+
+class ModelPolicyResource(ConfigurableResource):
+    """The model checks' thresholds and when new engagement starts a retrain."""
+
+    min_holdout_r2: float = Field(default=0.75, description="holdout R² must be above this")
+    max_cv_spread: float = Field(default=0.1, description="std of CV fold R² must be below")
+    retrain_min_new_rows: int = Field(
+        default=500, description="engagement rows since the last retrain that start another"
+    )
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.min_holdout_r2, self.max_cv_spread)
+
+
+class AlertsResource(ConfigurableResource):
+    """Where alerts go; empty: the run log only. A webhook URL is a secret (EnvVar)."""
+
+    webhook_url: str = Field(default="", description="receives a JSON alert")
