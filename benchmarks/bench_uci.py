@@ -15,10 +15,10 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold, RepeatedKFold
 from sklearn.pipeline import Pipeline
 
-from scheduling_platform.cli.intelligence import UCI_MAPPING
 from scheduling_platform.intelligence.ensemble import small_data_ensemble
 from scheduling_platform.intelligence.evaluation import load_labelled_features
 from scheduling_platform.intelligence.model import PlatformCurve
+from scheduling_platform.service.intelligence import UCI_MAPPING
 
 UCI_CSV = Path(__file__).parents[2] / "shared/data/uci-facebook-metrics/dataset_Facebook.csv"
 TARGET = "Lifetime Engaged Users"

@@ -42,7 +42,7 @@ def run_sensor_tick(
     return runs
 
 
-def run_one_tick(instance: DagsterInstance, definitions: Definitions) -> list[dict[str, object]]:
+def run_one_tick(instance: DagsterInstance, definitions: Definitions) -> list[dict[str, Any]]:
     """A due-task tick: one summary a run (its id, platform, success, published task ids)."""
     runs = run_sensor_tick(
         instance, definitions, "due_tasks_sensor", trigger="scheduling-platform tick"

@@ -8,7 +8,7 @@ import pytest
 
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.rules import ContentRejectedError, weibo_length
-from scheduling_platform.service.tasks import (
+from scheduling_platform.scheduling.tasks import (
     SchedulingError,
     cancel_task,
     reschedule_task,

@@ -11,9 +11,8 @@ from typing import Any
 
 from scheduling_platform.lifecycle import AccountStatus
 from scheduling_platform.platforms.base import ErrorKind, PlatformClient, PlatformError
-from scheduling_platform.platforms.registry import UnsupportedPlatformError, client_from_settings
+from scheduling_platform.platforms.registry import UnsupportedPlatformError
 from scheduling_platform.redaction import redact
-from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
@@ -52,18 +51,6 @@ class AccountReport:
             "ok": self.ok,
             "detail": self.detail,
         }
-
-
-def settings_clients(settings: Settings) -> Callable[[str], PlatformClient]:
-    """A client per platform as the settings configure it, made once each."""
-    cache: dict[str, PlatformClient] = {}
-
-    def client_for(platform: str) -> PlatformClient:
-        if platform not in cache:
-            cache[platform] = client_from_settings(platform, settings)
-        return cache[platform]
-
-    return client_for
 
 
 def _stored_expiry(account: Account) -> datetime | None:

@@ -20,6 +20,7 @@ def add_account(
     credentials: dict[str, Any] | None = None,
     timezone: str | None = None,
     followers: int | None = None,
+    actor: str = "cli",
 ) -> Account:
     """Store an account; without credentials, authorise it against the sandbox."""
     check_platform(platform)
@@ -31,7 +32,7 @@ def add_account(
     zone(timezone)  # refuse an unknown zone before anything is stored
     if credentials is None:
         credentials = sandbox_credentials(platform, name, settings)
-    return store.add_account(platform, name, timezone, credentials, followers)
+    return store.add_account(platform, name, timezone, credentials, followers, actor=actor)
 
 
 def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[str, Any]:

@@ -36,6 +36,24 @@ def refresh_credentials(
     return credentials
 
 
+def reauthorise(
+    store: TaskStore, client: PlatformClient, account: Account, given: dict[str, Any]
+) -> Account:
+    """New credentials for a held account: `given` merged in, or a token acquired from what
+    the account holds; checked with the platform, then the account's tasks are released."""
+    merged = {**account.credentials, **given}
+    if "access_token" in given:
+        renewed = merged
+    else:  # exchange what the account now holds (a new code, refresh token) for a token
+        renewed = with_grant(merged, client.acquire_token(merged))
+    check = client.validate_account(renewed)
+    if not check.token_valid:
+        raise ValueError(f"the platform still refuses the token: {check.detail}")
+    store.update_credentials(account.id, renewed, actor="cli")
+    store.set_account_status(account.id, AccountStatus.ACTIVE, actor="cli", detail="re-authorised")
+    return store.get_account(account.id)
+
+
 def with_grant(credentials: dict[str, Any], grant: TokenGrant) -> dict[str, Any]:
     """`credentials` holding the new token (and refresh token, expiry) of `grant`."""
     renewed = {**credentials, "access_token": grant.access_token}

@@ -1,4 +1,4 @@
-"""What every CLI command shares: JSON output, clear refusals, opening the store."""
+"""What every CLI command shares: JSON output, clear refusals, the operations' context."""
 
 from __future__ import annotations
 
@@ -6,47 +6,44 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec
 
 import click
+from pydantic import BaseModel
 
-from scheduling_platform.lifecycle import InvalidTransitionError
-from scheduling_platform.platforms.base import PlatformError
-from scheduling_platform.platforms.registry import UnsupportedPlatformError
-from scheduling_platform.platforms.rules import ContentRejectedError
-from scheduling_platform.settings import Settings
-from scheduling_platform.store.records import NotFoundError
-from scheduling_platform.store.task_store import DuplicateAccountError, TaskStore
-from scheduling_platform.timeutil import InvalidTimeError
-from scheduling_platform.vault import VaultError
+from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.errors import REFUSALS
+from scheduling_platform.settings import get_settings
 
-USER_ERRORS = (
-    ValueError,  # SchedulingError, ContentRejectedError, InvalidTimeError, DuplicateAccountError
-    NotFoundError,
-    InvalidTransitionError,
-    UnsupportedPlatformError,
-    ContentRejectedError,
-    InvalidTimeError,
-    DuplicateAccountError,
-    PlatformError,
-    VaultError,  # missing or unknown key, tampered credentials
-)
+P = ParamSpec("P")
 
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
 
 
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json")
+    if isinstance(data, list):
+        return [_jsonable(item) for item in data]
+    return data
+
+
 def emit(as_json: bool, data: Any, text: str) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2) if as_json else text)
+    """Print `data` (views, lists of views or plain data) as JSON, or `text` for people."""
+    if as_json:
+        click.echo(json.dumps(_jsonable(data), ensure_ascii=False, default=str, indent=2))
+    else:
+        click.echo(text)
 
 
-def user_errors(command: Callable[..., None]) -> Callable[..., None]:
+def user_errors(command: Callable[P, None]) -> Callable[P, None]:
     """Turn refusals into a clear message and exit code 1, nothing stored, no traceback."""
 
     @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             command(*args, **kwargs)
-        except USER_ERRORS as exc:
+        except REFUSALS as exc:
             if kwargs.get("as_json"):
                 click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
             click.echo(f"Error: {exc}", err=True)
@@ -55,5 +52,19 @@ def user_errors(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def open_store(settings: Settings) -> TaskStore:
-    return TaskStore.from_settings(settings)
+def context() -> ServiceContext:
+    """The CLI on the host acts for whoever runs it, with the settings of its environment."""
+    return ServiceContext(get_settings(), actor="cli")
+
+
+def parse_credentials(text: str | None, option: str = "--credentials") -> dict[str, Any] | None:
+    """A JSON object given on the command line; None when the option was not given."""
+    if text is None:
+        return None
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{option} is not valid JSON: {exc.msg}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{option} must be a JSON object")
+    return parsed

@@ -8,7 +8,7 @@ from scheduling_platform.intelligence.features import CONTENT_TYPES, DEFAULT_FOL
 from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
 from scheduling_platform.intelligence.scoring import PostDraft, SlotChoice, best_slot
 from scheduling_platform.platforms.rules import rules_for
-from scheduling_platform.service.tasks import SchedulingError, schedule_task
+from scheduling_platform.scheduling.tasks import SchedulingError, schedule_task
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

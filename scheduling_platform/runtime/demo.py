@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.service.tasks import schedule_task
+from scheduling_platform.scheduling.tasks import schedule_task
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore

@@ -1,78 +1,169 @@
-"""Creating, moving and cancelling tasks: every check happens before anything is stored."""
+"""Task operations: create (at a time or at the model's best slot), list, show, move, cancel."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import datetime
 
-from scheduling_platform.lifecycle import EDITABLE, InvalidTransitionError, TaskStatus
-from scheduling_platform.platforms.rules import rules_for
-from scheduling_platform.store.records import Task
-from scheduling_platform.store.task_store import TaskStore
-from scheduling_platform.timeutil import parse_user_time, utcnow
+from pydantic import BaseModel, Field
+
+from scheduling_platform.intelligence.choose import schedule_at_best_slot
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.scheduling import tasks as scheduling
+from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.views import (
+    AttemptView,
+    AuditView,
+    TaskDetail,
+    TaskPage,
+    TaskView,
+)
+from scheduling_platform.store.tasks import TaskFilter, TaskOrder
+from scheduling_platform.timeutil import in_zone, parse_user_time
+
+MAX_PAGE = 1000
 
 
-class SchedulingError(ValueError):
-    """A request to schedule that cannot be honoured; nothing was stored."""
+class CreateTaskRequest(BaseModel):
+    """A post at a given time; a time without a zone is read in the account's zone."""
+
+    account_id: int
+    content: str
+    at: str | datetime
+    priority: int = 5
+    title: str | None = None
+    media: list[str] = Field(default_factory=list)
 
 
-def _future_time(at: str | datetime, zone_name: str, now: datetime) -> datetime:
-    when = parse_user_time(at, zone_name) if isinstance(at, str) else at
-    if when.tzinfo is None:
-        raise SchedulingError("a time without a zone reached the scheduler")
-    if when <= now:
-        raise SchedulingError(f"{when.isoformat()} is in the past; pick a time after now")
-    return when
+class BestSlotRequest(BaseModel):
+    """A post at the model's best 5-minute slot of the coming days."""
+
+    account_id: int
+    content: str
+    title: str | None = None
+    content_type: str = "text"
+    media_count: int = 0
+    within_days: float = 7.0
+    priority: int = 5
 
 
-def schedule_task(
-    store: TaskStore,
-    account_id: int,
-    content: str,
-    at: str | datetime,
-    *,
-    priority: int = 5,
-    title: str | None = None,
-    media: tuple[str, ...] = (),
-    now: datetime | None = None,
-    actor: str = "cli",
-) -> Task:
-    """Validate and store a task; `at` without a zone is read in the account's zone."""
-    if not 1 <= priority <= 10:
-        raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
-    account = store.get_account(account_id)
-    rules_for(account.platform).check(content, title, media)
-    when = _future_time(at, account.timezone, now or utcnow())
-    return store.create_task(
-        account, content, when, priority=priority, title=title, media=media, actor=actor
+class BestSlotResult(BaseModel):
+    task: TaskView
+    local_time: str  # the chosen slot in the account's zone, ISO 8601
+    model_version: str
+    predicted: float
+    uncertainty: float
+    median_slot: float
+
+
+class ListTasksRequest(BaseModel):
+    status: TaskStatus | None = None
+    account_id: int | None = None
+    platform: str | None = None
+    scheduled_from: str | None = None  # ISO 8601; without a zone, the default zone
+    scheduled_until: str | None = None
+    order: TaskOrder = TaskOrder.SOONEST
+    cursor: str | None = None
+    limit: int = 100
+
+
+def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
+    task = scheduling.schedule_task(
+        ctx.store,
+        request.account_id,
+        request.content,
+        request.at,
+        priority=request.priority,
+        title=request.title,
+        media=tuple(request.media),
+        actor=ctx.actor,
+    )
+    return TaskView.of(task)
+
+
+def create_task_at_best_slot(ctx: ServiceContext, request: BestSlotRequest) -> BestSlotResult:
+    task, choice = schedule_at_best_slot(
+        ctx.store,
+        request.account_id,
+        request.content,
+        title=request.title,
+        content_type=request.content_type,
+        media_count=request.media_count,
+        within_days=request.within_days,
+        priority=request.priority,
+        actor=ctx.actor,
+    )
+    zone_name = ctx.store.get_account(task.account_id).timezone
+    return BestSlotResult(
+        task=TaskView.of(task),
+        local_time=in_zone(task.scheduled_at, zone_name).isoformat(),
+        model_version=choice.model_version,
+        predicted=choice.predicted,
+        uncertainty=choice.uncertainty,
+        median_slot=choice.median_slot,
     )
 
 
-def cancel_task(store: TaskStore, task_id: int, actor: str = "cli") -> Task:
-    task = store.get_task(task_id)
-    if task.status not in EDITABLE:
-        raise InvalidTransitionError(
-            f"task {task_id} is {task.status} and can no longer be cancelled"
-        )
-    return store.transition(task, TaskStatus.CANCELLED, actor=actor)
+def _encode_cursor(order: TaskOrder, at: datetime, task_id: int) -> str:
+    raw = json.dumps({"order": str(order), "at": at.isoformat(), "id": task_id})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def reschedule_task(
-    store: TaskStore,
-    task_id: int,
-    at: str | datetime,
-    *,
-    now: datetime | None = None,
-    actor: str = "cli",
-) -> Task:
-    task = store.get_task(task_id)
-    if task.status not in EDITABLE or task.status is TaskStatus.DRAFT:
-        raise InvalidTransitionError(f"task {task_id} is {task.status} and cannot be moved")
-    account = store.get_account(task.account_id)
-    when = _future_time(at, account.timezone, now or utcnow())
-    return store.transition(
-        task,
-        TaskStatus.SCHEDULED,
-        actor=actor,
-        detail=f"moved to {when.isoformat()}",
-        values={"scheduled_at": when, "not_before": None},
+def _decode_cursor(cursor: str, order: TaskOrder) -> tuple[datetime, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = (datetime.fromisoformat(data["at"]), int(data["id"]))
+        same_order = data["order"] == str(order)
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise ValueError("the cursor is not one this listing gave out") from None
+    if not same_order:
+        raise ValueError(f"the cursor belongs to a listing ordered {data['order']}, not {order}")
+    return key
+
+
+def list_tasks(ctx: ServiceContext, request: ListTasksRequest) -> TaskPage:
+    if not 1 <= request.limit <= MAX_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {request.limit}")
+    zone_name = ctx.settings.default_timezone
+    filters = TaskFilter(
+        status=request.status,
+        account_id=request.account_id,
+        platform=request.platform,
+        scheduled_from=parse_user_time(request.scheduled_from, zone_name)
+        if request.scheduled_from
+        else None,
+        scheduled_until=parse_user_time(request.scheduled_until, zone_name)
+        if request.scheduled_until
+        else None,
     )
+    after = _decode_cursor(request.cursor, request.order) if request.cursor else None
+    found = ctx.store.task_page(filters, order=request.order, after=after, limit=request.limit)
+    last = found[-1] if len(found) == request.limit else None
+    return TaskPage(
+        items=[TaskView.of(t) for t in found],
+        next_cursor=_encode_cursor(request.order, last.scheduled_at, last.id) if last else None,
+    )
+
+
+def show_task(ctx: ServiceContext, task_id: int) -> TaskDetail:
+    task = ctx.store.get_task(task_id)
+    return TaskDetail(
+        **TaskView.of(task).model_dump(),
+        attempts=[AttemptView(**a) for a in ctx.store.attempts(task_id)],
+        audit=[AuditView(**a) for a in ctx.store.audit_trail(task_id)],
+    )
+
+
+def cancel_task(ctx: ServiceContext, task_id: int) -> TaskView:
+    return TaskView.of(scheduling.cancel_task(ctx.store, task_id, actor=ctx.actor))
+
+
+def reschedule_task(ctx: ServiceContext, task_id: int, at: str | datetime) -> TaskView:
+    return TaskView.of(scheduling.reschedule_task(ctx.store, task_id, at, actor=ctx.actor))
+
+
+def account_zone(ctx: ServiceContext, account_id: int) -> str:
+    """The zone an account's times are shown in (the default zone for an unknown account)."""
+    return ctx.store.account_zones().get(account_id, ctx.settings.default_timezone)

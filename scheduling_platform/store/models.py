@@ -43,19 +43,6 @@ class ModelEntry:
             detail=row.detail,
         )
 
-    def public_view(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "status": str(self.status),
-            "candidate": self.candidate,
-            "rows": self.rows,
-            "created_at": self.created_at.isoformat(),
-            "promoted_at": self.promoted_at.isoformat() if self.promoted_at else None,
-            "holdout_r2": self.summary.get("holdout_r2"),
-            "cv_r2_spread": self.summary.get("cv_r2_spread"),
-            "detail": self.detail,
-        }
-
 
 _ENTRY_COLUMNS = [c for c in models.c if c.name != "artifact"]
 

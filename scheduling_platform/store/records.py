@@ -41,19 +41,6 @@ class Account:
         data["status"] = AccountStatus(data["status"])
         return cls(**data)
 
-    def public_view(self) -> dict[str, Any]:
-        """What may be shown: never the credentials, only which fields are present."""
-        return {
-            "id": self.id,
-            "platform": self.platform,
-            "name": self.name,
-            "timezone": self.timezone,
-            "status": str(self.status),
-            "credential_fields": sorted(self.credentials),
-            "followers": self.followers,
-            "created_at": self.created_at.isoformat(),
-        }
-
 
 @dataclass(frozen=True)
 class Task:
@@ -86,7 +73,3 @@ class Task:
         data["status"] = TaskStatus(data["status"])
         data["media"] = tuple(json.loads(data.get("media") or "[]"))
         return cls(**data)
-
-    def public_view(self) -> dict[str, Any]:
-        view = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in view.items()}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus, check_transition
 from scheduling_platform.store import audit
@@ -28,6 +30,36 @@ def transition_entry(task: Task, target: TaskStatus, actor: str, detail: str | N
         to_status=target,
         detail=detail,
     )
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """Which tasks a listing shows; None matches any."""
+
+    status: TaskStatus | None = None
+    account_id: int | None = None
+    platform: str | None = None
+    scheduled_from: datetime | None = None  # inclusive
+    scheduled_until: datetime | None = None  # exclusive
+
+    def where(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.status is not None:
+            conditions.append(tasks.c.status == self.status.value)
+        if self.account_id is not None:
+            conditions.append(tasks.c.account_id == self.account_id)
+        if self.platform is not None:
+            conditions.append(tasks.c.platform == self.platform)
+        if self.scheduled_from is not None:
+            conditions.append(tasks.c.scheduled_at >= self.scheduled_from)
+        if self.scheduled_until is not None:
+            conditions.append(tasks.c.scheduled_at < self.scheduled_until)
+        return conditions
+
+
+class TaskOrder(StrEnum):
+    SOONEST = "soonest"  # by scheduled time, earliest first
+    NEWEST = "newest"  # by creation, latest first
 
 
 class TaskQueries(StoreBase):
@@ -79,6 +111,37 @@ class TaskQueries(StoreBase):
             query = query.where(tasks.c.status == status.value)
         with self.engine.connect() as conn:
             return [Task.from_row(r) for r in conn.execute(query)]
+
+    def task_page(
+        self,
+        filters: TaskFilter,
+        *,
+        order: TaskOrder = TaskOrder.SOONEST,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 100,
+    ) -> list[Task]:
+        """Up to `limit` tasks after the (scheduled_at, id) key `after` in `order`.
+
+        Keyset paging: a page never skips or repeats a task when others are added meanwhile.
+        """
+        query = select(tasks).where(*filters.where())
+        if order is TaskOrder.SOONEST:
+            query = query.order_by(tasks.c.scheduled_at, tasks.c.id)
+            if after is not None:
+                at, task_id = after
+                # Not a row-value comparison: compared with the column, `at` binds as UTC.
+                query = query.where(
+                    or_(
+                        tasks.c.scheduled_at > at,
+                        and_(tasks.c.scheduled_at == at, tasks.c.id > task_id),
+                    )
+                )
+        else:
+            query = query.order_by(tasks.c.id.desc())
+            if after is not None:
+                query = query.where(tasks.c.id < after[1])
+        with self.engine.connect() as conn:
+            return [Task.from_row(r) for r in conn.execute(query.limit(limit))]
 
     def tasks_in_batch(self, claim_batch: str) -> list[Task]:
         query = (

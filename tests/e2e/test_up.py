@@ -21,7 +21,7 @@ import pytest
 from dagster import DagsterInstance
 
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.service.tasks import schedule_task
+from scheduling_platform.scheduling.tasks import schedule_task
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from scheduling_platform.analytics.warehouse import Warehouse
-from scheduling_platform.cli.intelligence import UCI_MAPPING
 from scheduling_platform.cli.main import main
 from scheduling_platform.intelligence.engagement import load_engagement
+from scheduling_platform.service.intelligence import UCI_MAPPING
 from scheduling_platform.settings import Settings
 
 UCI_CSV = (

@@ -1,0 +1,77 @@
+"""Running the platform: the whole of it (`up`), the sandbox alone, or one sensor tick here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scheduling_platform.cli.support import context, emit, json_option, user_errors
+from scheduling_platform.service.tasks import show_task
+from scheduling_platform.settings import get_settings
+
+
+@click.command()
+@json_option
+@user_errors
+def tick(as_json: bool) -> None:
+    """Evaluate the due-task sensor once and execute the runs it asks for, here and now."""
+    from dagster import DagsterInstance
+
+    from scheduling_platform.definitions import build_definitions
+    from scheduling_platform.runtime.dagster_home import ensure_dagster_home
+    from sensors.ticks import run_one_tick
+
+    ctx = context()
+    ensure_dagster_home(ctx.settings)
+    with DagsterInstance.get() as instance:
+        runs = run_one_tick(instance, build_definitions(ctx.settings))
+    published = [
+        show_task(ctx, task_id).model_dump(mode="json", exclude={"attempts", "audit"})
+        for run in runs
+        for task_id in run["published_task_ids"]
+    ]
+    lines = [
+        f"run {r['run_id']} ({r['platform']}): "
+        f"{'ok' if r['success'] else 'FAILED'}, {len(r['published_task_ids'])} published"
+        for r in runs
+    ]
+    lines += [f"  task {t['id']} -> {t['platform_post_id']}" for t in published]
+    emit(as_json, {"runs": runs, "published": published}, "\n".join(lines) or "nothing was due")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8094, show_default=True, type=int)
+@click.option(
+    "--profile",
+    type=click.Path(exists=True, dir_okay=False),
+    help="engagement profile JSON (default: the shipped one)",
+)
+@click.option("--review-delay", default=30.0, show_default=True, type=click.FloatRange(min=0))
+@click.option("--reject-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
+@user_errors
+def sandbox(
+    host: str, port: int, profile: str | None, review_delay: float, reject_rate: float
+) -> None:
+    """Serve the local platform sandbox (the five platforms' APIs) on loopback."""
+    from scheduling_platform.sandbox.app import serve
+    from scheduling_platform.sandbox.engagement_profile import load_profile
+    from scheduling_platform.sandbox.state import SandboxState
+
+    state = SandboxState(review_delay_seconds=review_delay, review_reject_rate=reject_rate)
+    if profile:
+        state.profile = load_profile(Path(profile))  # ProfileError is a ValueError
+    serve(host, port, state)
+
+
+@click.command()
+def up() -> None:
+    """Start the sandbox, the Dagster webserver and the daemon (sensor running). Ctrl-C stops."""
+    from scheduling_platform.runtime.launcher import PortInUseError, run_platform
+
+    try:
+        sys.exit(run_platform(get_settings()))
+    except PortInUseError as exc:
+        raise click.ClickException(str(exc)) from None

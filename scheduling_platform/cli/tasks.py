@@ -1,0 +1,178 @@
+"""`tasks`: create (at a time or at the model's best slot), list, show, cancel, reschedule."""
+
+from __future__ import annotations
+
+import click
+
+from scheduling_platform.cli.support import context, emit, json_option, user_errors
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.service import tasks as service
+from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.views import TaskView
+from scheduling_platform.store.tasks import TaskOrder
+from scheduling_platform.timeutil import in_zone
+
+
+@click.group()
+def tasks() -> None:
+    """Scheduled posts."""
+
+
+def _local(ctx: ServiceContext, task: TaskView) -> str:
+    """The task's time in its account's zone."""
+    return in_zone(task.scheduled_at, service.account_zone(ctx, task.account_id)).isoformat()
+
+
+@tasks.command("create")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option("--content", required=True)
+@click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
+@click.option("--title")
+@click.option("--media", multiple=True, help="a path or URL; repeat for several (Douyin: a video)")
+@json_option
+@user_errors
+def tasks_create(
+    account_id: int,
+    content: str,
+    at: str,
+    priority: int,
+    title: str | None,
+    media: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    ctx = context()
+    request = service.CreateTaskRequest(
+        account_id=account_id,
+        content=content,
+        at=at,
+        priority=priority,
+        title=title,
+        media=list(media),
+    )
+    task = service.create_task(ctx, request)
+    emit(as_json, task, f"task {task.id} scheduled for {_local(ctx, task)}")
+
+
+@tasks.command("create-best")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option("--content", required=True)
+@click.option("--title")
+@click.option("--content-type", default="text", show_default=True)
+@click.option("--media-count", default=0, show_default=True, type=click.IntRange(0, 50))
+@click.option("--within-days", default=7.0, show_default=True, type=float)
+@click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
+@json_option
+@user_errors
+def tasks_create_best(
+    account_id: int,
+    content: str,
+    title: str | None,
+    content_type: str,
+    media_count: int,
+    within_days: float,
+    priority: int,
+    as_json: bool,
+) -> None:
+    """Schedule a post at the model's best 5-minute slot of the coming days."""
+    request = service.BestSlotRequest(
+        account_id=account_id,
+        content=content,
+        title=title,
+        content_type=content_type,
+        media_count=media_count,
+        within_days=within_days,
+        priority=priority,
+    )
+    result = service.create_task_at_best_slot(context(), request)
+    emit(
+        as_json,
+        result.task,
+        f"task {result.task.id} scheduled for {result.local_time} by model "
+        f"{result.model_version}: expects {result.predicted:.0f} ± {result.uncertainty:.0f} "
+        f"(median slot {result.median_slot:.0f})",
+    )
+
+
+@tasks.command("list")
+@click.option("--status", type=click.Choice([s.value for s in TaskStatus]))
+@click.option("--account", "account_id", type=int)
+@click.option("--platform", type=click.Choice(PLATFORMS))
+@click.option("--from", "scheduled_from", help="scheduled at or after (ISO 8601)")
+@click.option("--until", "scheduled_until", help="scheduled before (ISO 8601)")
+@click.option("--order", type=click.Choice([o.value for o in TaskOrder]), default="soonest")
+@click.option("--cursor", help="the next page, as the previous page's last line gave it")
+@click.option("--limit", default=1000, show_default=True, type=int)
+@json_option
+@user_errors
+def tasks_list(
+    status: str | None,
+    account_id: int | None,
+    platform: str | None,
+    scheduled_from: str | None,
+    scheduled_until: str | None,
+    order: str,
+    cursor: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    ctx = context()
+    request = service.ListTasksRequest(
+        status=TaskStatus(status) if status else None,
+        account_id=account_id,
+        platform=platform,
+        scheduled_from=scheduled_from,
+        scheduled_until=scheduled_until,
+        order=TaskOrder(order),
+        cursor=cursor,
+        limit=limit,
+    )
+    page = service.list_tasks(ctx, request)
+    lines = [
+        f"{t.id:>7}  {t.platform:<10} {t.status:<16} {_local(ctx, t)}  {t.content[:40]}"
+        for t in page.items
+    ]
+    if page.next_cursor:
+        lines.append(f"more: --cursor {page.next_cursor}")
+        if as_json:
+            click.echo(f"more: --cursor {page.next_cursor}", err=True)
+    emit(as_json, page.items, "\n".join(lines) or "no tasks")
+
+
+@tasks.command("show")
+@click.argument("task_id", type=int)
+@json_option
+@user_errors
+def tasks_show(task_id: int, as_json: bool) -> None:
+    ctx = context()
+    detail = service.show_task(ctx, task_id)
+    task = TaskView(**detail.model_dump(exclude={"attempts", "audit"}))
+    zone_name = service.account_zone(ctx, detail.account_id)
+    lines = [f"{k}: {v}" for k, v in task.data().items()]
+    lines.append(f"scheduled_at ({zone_name}): {_local(ctx, task)}")
+    lines += [
+        f"  {a.at:%Y-%m-%d %H:%M:%S}Z {a.from_status or '-'} -> {a.to_status} by {a.actor}"
+        for a in detail.audit
+    ]
+    emit(as_json, detail, "\n".join(lines))
+
+
+@tasks.command("cancel")
+@click.argument("task_id", type=int)
+@json_option
+@user_errors
+def tasks_cancel(task_id: int, as_json: bool) -> None:
+    task = service.cancel_task(context(), task_id)
+    emit(as_json, task, f"task {task.id} cancelled")
+
+
+@tasks.command("reschedule")
+@click.argument("task_id", type=int)
+@click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@json_option
+@user_errors
+def tasks_reschedule(task_id: int, at: str, as_json: bool) -> None:
+    ctx = context()
+    task = service.reschedule_task(ctx, task_id, at)
+    emit(as_json, task, f"task {task.id} moved to {_local(ctx, task)}")

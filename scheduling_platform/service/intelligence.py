@@ -1,0 +1,143 @@
+"""Model and engagement operations: retrain, list, promote, roll back, explain, evaluate, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from scheduling_platform.intelligence.engagement import store_rows
+from scheduling_platform.intelligence.registry import ModelRegistry
+from scheduling_platform.intelligence.training import Thresholds, retrain
+from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.views import Timestamp, View
+from scheduling_platform.store.models import ModelEntry
+
+UCI_MAPPING = Path(__file__).parents[1] / "intelligence" / "mappings" / "uci_facebook.json"
+
+
+class ModelView(View):
+    version: str
+    status: str
+    candidate: str
+    rows: int
+    created_at: Timestamp
+    promoted_at: Timestamp | None
+    holdout_r2: float | None
+    cv_r2_spread: float | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, entry: ModelEntry) -> ModelView:
+        return cls(
+            version=entry.version,
+            status=str(entry.status),
+            candidate=entry.candidate,
+            rows=entry.rows,
+            created_at=entry.created_at,
+            promoted_at=entry.promoted_at,
+            holdout_r2=entry.summary.get("holdout_r2"),
+            cv_r2_spread=entry.summary.get("cv_r2_spread"),
+            detail=entry.detail,
+        )
+
+
+class CheckView(View):
+    name: str
+    passed: bool
+    value: float
+    threshold: float
+    description: str
+
+
+class RetrainRequest(BaseModel):
+    min_r2: float = 0.75
+    max_spread: float = 0.1
+    promote: bool = True
+
+
+class RetrainResult(View):
+    model: dict[str, Any]  # the artifact's summary: version, candidate, metrics, importances
+    checks: list[CheckView]
+    promoted: bool
+    in_use: str | None
+
+
+class Explanation(View):
+    task_id: int
+    model: dict[str, Any]
+    why: dict[str, Any]
+    text: str
+
+
+class EvaluationReport(View):
+    csv: str
+    target: str
+    rows: int
+    dropped_rows_without_target: int
+    features: list[str]
+    folds: int
+    repeats: int
+    scores: dict[str, dict[str, float]]  # candidate -> r2_log1p_mean/std, mae_mean/std
+
+
+class ImportResult(View):
+    rows: int
+    source: str
+    posted: str  # the first and last posting days
+
+
+def retrain_model(ctx: ServiceContext, request: RetrainRequest) -> RetrainResult:
+    """Train on all engagement in the warehouse; promote the model if its checks pass."""
+    outcome = retrain(
+        ctx.store,
+        ctx.warehouse,
+        Thresholds(request.min_r2, request.max_spread),
+        actor=ctx.actor,
+        promote=request.promote,
+    )
+    return RetrainResult(
+        model=outcome.artifact.summary(),
+        checks=[CheckView(**c.__dict__) for c in outcome.checks],
+        promoted=outcome.promoted,
+        in_use=outcome.in_use,
+    )
+
+
+def list_models(ctx: ServiceContext) -> list[ModelView]:
+    return [ModelView.of(e) for e in ModelRegistry(ctx.store).list()]
+
+
+def promote_model(ctx: ServiceContext, version: str) -> ModelView:
+    return ModelView.of(ModelRegistry(ctx.store).promote(version, actor=ctx.actor))
+
+
+def rollback_model(ctx: ServiceContext) -> ModelView:
+    return ModelView.of(ModelRegistry(ctx.store).rollback(actor=ctx.actor))
+
+
+def explain_task(ctx: ServiceContext, task_id: int) -> Explanation:
+    from scheduling_platform.intelligence.explain import explain_task as explain
+
+    return Explanation(**explain(ctx.store, task_id))
+
+
+def evaluate_csv(
+    csv_path: Path, target: str, *, mapping_path: Path = UCI_MAPPING, folds: int, repeats: int
+) -> EvaluationReport:
+    """Repeated k-fold CV of every candidate and a mean baseline (scikit-learn, on use)."""
+    from scheduling_platform.intelligence.evaluation import evaluate_csv as evaluate
+
+    report = evaluate(csv_path, mapping_path, target, folds=folds, repeats=repeats)
+    return EvaluationReport(**report)
+
+
+def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:
+    """Import a CSV of past posts and their metrics into the warehouse (by a column mapping)."""
+    from scheduling_platform.intelligence.importer import import_csv
+
+    rows = import_csv(csv_path, mapping_path)
+    written = store_rows(ctx.warehouse, rows)
+    span = f"{rows['posted_at'].min():%Y-%m-%d} .. {rows['posted_at'].max():%Y-%m-%d}"
+    return ImportResult(rows=written, source=str(rows["source"].iloc[0]), posted=span)
