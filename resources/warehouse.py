@@ -3,7 +3,7 @@
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from scheduling_platform.analytics.warehouse import Warehouse
+from scheduling_platform.store.warehouse import Warehouse
 
 
 class WarehouseResource(ConfigurableResource):

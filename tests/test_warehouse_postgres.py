@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.intelligence.engagement import (
     load_engagement,
     rows_collected_since,
@@ -21,6 +20,7 @@ from scheduling_platform.intelligence.engagement import (
 )
 from scheduling_platform.intelligence.features import ENGAGEMENT_COLUMNS
 from scheduling_platform.store.engine import normalized_url
+from scheduling_platform.store.warehouse import Warehouse
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

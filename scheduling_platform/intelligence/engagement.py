@@ -8,7 +8,6 @@ from datetime import datetime
 
 import pandas as pd
 
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.intelligence.features import (
     ENGAGEMENT_COLUMNS,
     METRIC_COLUMNS,
@@ -18,6 +17,7 @@ from scheduling_platform.platforms.base import PlatformClient, PlatformError
 from scheduling_platform.platforms.media import kind_of
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.warehouse import Warehouse
 from scheduling_platform.timeutil import as_utc, utcnow
 
 TABLE = "engagement_metrics"

@@ -6,9 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from scheduling_platform.intelligence.choose import draft_for
 from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
-from scheduling_platform.intelligence.scoring import score_slots, week_slots
+from scheduling_platform.intelligence.scoring import draft_for, score_slots, week_slots
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import in_zone
 

@@ -20,6 +20,7 @@ from scheduling_platform.intelligence.features import (
     feature_frame,
     text_counts,
 )
+from scheduling_platform.store.records import Account
 from scheduling_platform.timeutil import as_utc
 
 SLOT_MINUTES = 5
@@ -148,3 +149,15 @@ def best_hour_of_day(artifact: ModelArtifact, draft: PostDraft, start: datetime)
     scores = score_slots(artifact, draft, week_slots(start))
     hours = scores["slot"].dt.tz_convert(draft.timezone).dt.hour
     return int(scores.groupby(hours)["predicted"].mean().idxmax())
+
+
+def draft_for(account: Account, content: str, content_type: str, media_count: int) -> PostDraft:
+    return PostDraft(
+        platform=account.platform,
+        account_key=f"account:{account.id}",
+        timezone=account.timezone,
+        text=content,
+        content_type=content_type,
+        media_count=media_count,
+        followers=float(DEFAULT_FOLLOWERS if account.followers is None else account.followers),
+    )

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.intelligence.artifact import CV_FOLDS, ModelArtifact
 from scheduling_platform.intelligence.engagement import FEATURES_TABLE, load_engagement
 from scheduling_platform.intelligence.features import feature_frame
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.warehouse import Warehouse
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Reading what an account's stored credentials say about its token."""
+"""What an account's stored credentials say about its token, and holding a new one."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from scheduling_platform.platforms.base import TokenGrant
 from scheduling_platform.timeutil import as_utc
 
 
@@ -17,3 +18,13 @@ def token_expires_at(credentials: dict[str, Any]) -> datetime | None:
         return as_utc(datetime.fromisoformat(value))
     except ValueError:
         return None
+
+
+def with_grant(credentials: dict[str, Any], grant: TokenGrant) -> dict[str, Any]:
+    """`credentials` holding the new token (and refresh token, expiry) of `grant`."""
+    renewed = {**credentials, "access_token": grant.access_token}
+    if grant.refresh_token:
+        renewed["refresh_token"] = grant.refresh_token
+    if grant.expires_at is not None:
+        renewed["expires_at"] = grant.expires_at.isoformat()
+    return renewed

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduling_platform.accounts.tokens import publish_with_token_refresh
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.base import (
     ErrorKind,
@@ -21,6 +20,7 @@ from scheduling_platform.platforms.base import (
 )
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.rate_limit import TokenBucket
+from scheduling_platform.publishing.token_refresh import publish_with_token_refresh
 from scheduling_platform.store.leases import extend_claims, needs_verification
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scheduling_platform.accounts.tokens import refresh_credentials
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.base import ErrorKind, PlatformClient, PlatformError
+from scheduling_platform.publishing.token_refresh import refresh_credentials
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow

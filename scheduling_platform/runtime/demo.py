@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.scheduling.tasks import schedule_task
-from scheduling_platform.settings import Settings
-from scheduling_platform.store.records import Task
-from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.service.accounts import AddAccountRequest, add_account, list_accounts
+from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.tasks import CreateTaskRequest, create_task
+from scheduling_platform.service.views import TaskView
 from scheduling_platform.timeutil import utcnow
 
 DEMO_POSTS = [
@@ -20,22 +19,23 @@ DEMO_POSTS = [
 ]
 
 
-def seed_demo(store: TaskStore, settings: Settings) -> list[Task]:
+def seed_demo(ctx: ServiceContext) -> list[TaskView]:
     """Only on an empty store: two sandbox Weibo accounts, five posts over the next minutes."""
-    if store.list_accounts():
+    if list_accounts(ctx):
         return []
     accounts = [
-        add_account(store, settings, platform="weibo", name=name)
+        add_account(ctx, AddAccountRequest(platform="weibo", name=name))
         for name in ("demo-brand", "demo-news")
     ]
     now = utcnow()
     return [
-        schedule_task(
-            store,
-            accounts[i % len(accounts)].id,
-            text,
-            now + timedelta(minutes=2 + i),
-            actor="demo",
+        create_task(
+            ctx,
+            CreateTaskRequest(
+                account_id=accounts[i % len(accounts)].id,
+                content=text,
+                at=now + timedelta(minutes=2 + i),
+            ),
         )
         for i, text in enumerate(DEMO_POSTS)
     ]

@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 import httpx
 
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
+from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.settings import Settings
-from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.vault import prepare_vault
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -84,8 +84,9 @@ def run_platform(settings: Settings) -> int:
     )
     settings.home.mkdir(parents=True, exist_ok=True)
     dagster_home = ensure_dagster_home(settings)
-    vault = prepare_vault(settings, say=lambda line: print(line, flush=True))
-    store = TaskStore.from_url(settings.resolved_database_url, vault=vault)
+    prepare_vault(settings, say=lambda line: print(line, flush=True))
+    ctx = ServiceContext(settings, actor="demo")
+    ctx.store  # noqa: B018 -- migrates the store now, before any other process opens it
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "SCHEDULING_HOME": str(settings.home)}
     children: list[tuple[subprocess.Popen[bytes], int, float]] = []
 
@@ -118,7 +119,7 @@ def run_platform(settings: Settings) -> int:
         if settings.demo:
             from scheduling_platform.runtime.demo import seed_demo
 
-            seeded = seed_demo(store, settings)
+            seeded = seed_demo(ctx)
             if seeded:
                 print(
                     f"demo: {len(seeded)} posts due in the next minutes "
@@ -151,4 +152,4 @@ def run_platform(settings: Settings) -> int:
         return 0
     finally:
         stop_all()
-        store.engine.dispose()
+        ctx.store.engine.dispose()

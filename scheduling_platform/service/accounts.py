@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scheduling_platform.accounts import checks, registration, tokens
+from scheduling_platform.accounts import checks, reauthorisation, registration
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import AccountView, View
 
@@ -71,4 +71,6 @@ def reauthorise_account(
     """Renew an account's token, check it works, and release the tasks held for it."""
     account = ctx.store.get_account(account_id)
     client = ctx.client(account.platform)
-    return AccountView.of(tokens.reauthorise(ctx.store, client, account, credentials or {}))
+    return AccountView.of(
+        reauthorisation.reauthorise(ctx.store, client, account, credentials or {})
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.platforms.base import PlatformClient
 from scheduling_platform.platforms.registry import client_from_settings
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.warehouse import Warehouse
 
 
 @dataclass

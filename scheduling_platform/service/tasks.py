@@ -9,9 +9,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from scheduling_platform.intelligence.choose import schedule_at_best_slot
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.scheduling import tasks as scheduling
+from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import (
     AttemptView,

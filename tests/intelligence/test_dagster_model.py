@@ -20,7 +20,6 @@ from assets.intelligence import (
 )
 from resources.policies import ModelPolicyResource
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.definitions import build_resources
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
@@ -28,6 +27,7 @@ from scheduling_platform.sandbox.engagement_profile import load_profile
 from scheduling_platform.sandbox.history import simulate_history
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.warehouse import Warehouse
 from scheduling_platform.timeutil import utcnow
 from tests.intelligence.published import publish_on_sandbox
 

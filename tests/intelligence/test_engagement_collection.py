@@ -8,7 +8,6 @@ import numpy as np
 from click.testing import CliRunner
 
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.cli.main import main
 from scheduling_platform.intelligence.engagement import (
     collect_engagement,
@@ -20,6 +19,7 @@ from scheduling_platform.platforms.registry import make_client, sandbox_base_url
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.warehouse import Warehouse
 from scheduling_platform.timeutil import utcnow
 from tests.intelligence.published import publish_on_sandbox
 

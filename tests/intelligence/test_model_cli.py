@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner, Result
 
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.cli.main import main
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.sandbox.engagement_profile import load_profile
 from scheduling_platform.sandbox.history import simulate_history
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.warehouse import Warehouse
 from scheduling_platform.timeutil import in_zone, utcnow
 
 

@@ -21,11 +21,11 @@ from dagster._utils.schedules import cron_string_iterator  # what the scheduler 
 
 from resources.policies import ModelPolicyResource
 from resources.warehouse import WarehouseResource
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.definitions import defs
 from scheduling_platform.intelligence.engagement import load_engagement, store_rows
 from scheduling_platform.intelligence.features import ENGAGEMENT_COLUMNS
 from scheduling_platform.settings import Settings
+from scheduling_platform.store.warehouse import Warehouse
 from scheduling_platform.timeutil import utcnow
 from sensors.intelligence import retrain_on_new_engagement, weekly_retrain_schedule
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scheduling_platform.analytics.warehouse import Warehouse
 from scheduling_platform.cli.main import main
 from scheduling_platform.intelligence.engagement import load_engagement
 from scheduling_platform.service.intelligence import UCI_MAPPING
 from scheduling_platform.settings import Settings
+from scheduling_platform.store.warehouse import Warehouse
 
 UCI_CSV = (
     Path(__file__).parents[2] / ".." / "shared" / "data" / "uci-facebook-metrics"

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduling_platform.intelligence.features import CONTENT_TYPES, DEFAULT_FOLLOWERS
+from scheduling_platform.intelligence.features import CONTENT_TYPES
 from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
-from scheduling_platform.intelligence.scoring import PostDraft, SlotChoice, best_slot
+from scheduling_platform.intelligence.scoring import SlotChoice, best_slot, draft_for
 from scheduling_platform.platforms.rules import rules_for
 from scheduling_platform.scheduling.tasks import SchedulingError, schedule_task
-from scheduling_platform.store.records import Account, Task
+from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
-
-
-def draft_for(account: Account, content: str, content_type: str, media_count: int) -> PostDraft:
-    return PostDraft(
-        platform=account.platform,
-        account_key=f"account:{account.id}",
-        timezone=account.timezone,
-        text=content,
-        content_type=content_type,
-        media_count=media_count,
-        followers=float(DEFAULT_FOLLOWERS if account.followers is None else account.followers),
-    )
 
 
 def schedule_at_best_slot(

@@ -15,8 +15,8 @@ from scheduling_platform.platforms.base import (
     PlatformError,
     Post,
     PublishResult,
-    TokenGrant,
 )
+from scheduling_platform.platforms.credentials import with_grant
 from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore
 
@@ -34,34 +34,6 @@ def refresh_credentials(
     credentials = with_grant(account.credentials, client.acquire_token(account.credentials))
     store.update_credentials(account.id, credentials)
     return credentials
-
-
-def reauthorise(
-    store: TaskStore, client: PlatformClient, account: Account, given: dict[str, Any]
-) -> Account:
-    """New credentials for a held account: `given` merged in, or a token acquired from what
-    the account holds; checked with the platform, then the account's tasks are released."""
-    merged = {**account.credentials, **given}
-    if "access_token" in given:
-        renewed = merged
-    else:  # exchange what the account now holds (a new code, refresh token) for a token
-        renewed = with_grant(merged, client.acquire_token(merged))
-    check = client.validate_account(renewed)
-    if not check.token_valid:
-        raise ValueError(f"the platform still refuses the token: {check.detail}")
-    store.update_credentials(account.id, renewed, actor="cli")
-    store.set_account_status(account.id, AccountStatus.ACTIVE, actor="cli", detail="re-authorised")
-    return store.get_account(account.id)
-
-
-def with_grant(credentials: dict[str, Any], grant: TokenGrant) -> dict[str, Any]:
-    """`credentials` holding the new token (and refresh token, expiry) of `grant`."""
-    renewed = {**credentials, "access_token": grant.access_token}
-    if grant.refresh_token:
-        renewed["refresh_token"] = grant.refresh_token
-    if grant.expires_at is not None:
-        renewed["expires_at"] = grant.expires_at.isoformat()
-    return renewed
 
 
 def hold_account(store: TaskStore, account: Account, exc: PlatformError) -> PlatformError:
