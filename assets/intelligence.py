@@ -60,7 +60,7 @@ def engagement_metrics(
         metadata={
             "posts_asked": collection.posts_asked,
             "rows_written": written,
-            "by_platform": MetadataValue.json({k: int(v) for k, v in by_platform.items()}),
+            "by_platform": MetadataValue.json({str(k): int(v) for k, v in by_platform.items()}),
             "accounts_failed": MetadataValue.json(collection.errors),
             # Rows whose account size is unknown train on the default size: set it with
             # `scheduling-platform accounts set-followers`.

@@ -23,16 +23,18 @@ class PublishBatchConfig(Config):
     platform: str
 
 
-def outcome_metadata(outcomes: list[PublishOutcome]) -> dict[str, object]:
+def outcome_metadata(outcomes: list[PublishOutcome]) -> dict[str, MetadataValue]:
     lateness = sorted(o.lateness_seconds for o in outcomes if o.lateness_seconds is not None)
     by_status: dict[str, int] = {}
     for outcome in outcomes:
         by_status[str(outcome.status)] = by_status.get(str(outcome.status), 0) + 1
     return {
-        "tasks": len(outcomes),
+        "tasks": MetadataValue.int(len(outcomes)),
         "by_status": MetadataValue.json(by_status),
-        "lateness_p50_seconds": round(statistics.median(lateness), 3) if lateness else 0.0,
-        "lateness_max_seconds": round(lateness[-1], 3) if lateness else 0.0,
+        "lateness_p50_seconds": MetadataValue.float(
+            round(statistics.median(lateness), 3) if lateness else 0.0
+        ),
+        "lateness_max_seconds": MetadataValue.float(round(lateness[-1], 3) if lateness else 0.0),
         "errors": MetadataValue.md(
             "\n".join(f"- task {o.task_id}: {o.error}" for o in outcomes if o.error) or "none"
         ),

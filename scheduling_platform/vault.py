@@ -382,6 +382,6 @@ class Vault:
 
     def open_credentials(self, raw: str | None) -> dict[str, Any]:
         """Sealed or (from before the vault) plain JSON credentials, as a dict."""
-        credentials = json.loads(self.open(raw)) if is_sealed(raw) else json.loads(raw or "{}")
+        credentials = json.loads(self.open(raw) if raw and is_sealed(raw) else raw or "{}")
         register_secrets(secret_values(credentials))
         return credentials

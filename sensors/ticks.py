@@ -25,6 +25,8 @@ def run_sensor_tick(
 ) -> list[TickRun]:
     """Evaluate `sensor_name` once and execute each run it requests, in this process."""
     sensor = definitions.resolve_sensor_def(sensor_name)
+    if sensor.job_name is None:
+        raise ValueError(f"{sensor_name} starts no job")
     job = definitions.resolve_job_def(sensor.job_name)
     (op_name,) = [node.name for node in job.graph.nodes]
     with build_sensor_context(

@@ -93,6 +93,10 @@ def check_account(
     )
 
 
+def _available(client: PlatformClient | None) -> bool:
+    return client is not None and client.is_available()
+
+
 def check_accounts(
     store: TaskStore,
     client_for: Callable[[str], PlatformClient],
@@ -112,7 +116,7 @@ def check_accounts(
         available = dict(
             zip(
                 clients,
-                pool.map(lambda p: bool(clients[p] and clients[p].is_available()), clients),
+                pool.map(_available, clients.values()),
                 strict=True,
             )
         )

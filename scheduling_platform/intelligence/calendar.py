@@ -22,7 +22,7 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 def calendar_features(local_dates: pd.Series | np.ndarray) -> pd.DataFrame:
     """is_public_holiday, is_adjusted_workday, is_day_off, days_to_next_holiday per local date."""
-    days = np.asarray(pd.to_datetime(pd.Series(local_dates)).values.astype("datetime64[D]"))
+    days = pd.to_datetime(pd.Series(local_dates)).to_numpy().astype("datetime64[D]")
     holidays, workdays = _tables()
     is_holiday = np.isin(days, holidays)
     is_adjusted = np.isin(days, workdays)

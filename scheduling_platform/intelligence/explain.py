@@ -32,8 +32,10 @@ def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
     )
     zone_name = account.timezone
     runners_up = [
-        {"slot": in_zone(r.slot.to_pydatetime(), zone_name).isoformat(), "predicted": r.predicted}
-        for r in ranked.iloc[1:4].itertuples()
+        {"slot": in_zone(slot.to_pydatetime(), zone_name).isoformat(), "predicted": predicted}
+        for slot, predicted in zip(
+            ranked["slot"].iloc[1:4], ranked["predicted"].iloc[1:4], strict=True
+        )
     ]
     why = {
         "slot": in_zone(task.scheduled_at, zone_name).isoformat(),

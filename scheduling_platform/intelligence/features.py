@@ -94,20 +94,20 @@ def time_features(posted_at: pd.Series, timezones: pd.Series) -> pd.DataFrame:
     utc = pd.to_datetime(posted_at, utc=True)
     parts = []
     for zone_name, index in timezones.groupby(timezones, sort=False).groups.items():
-        local = utc.loc[index].dt.tz_convert(str(zone_name))
+        zoned = utc.loc[index].dt.tz_convert(str(zone_name))
         parts.append(
             pd.DataFrame(
                 {
-                    "hour": local.dt.hour,
-                    "minute": local.dt.minute,
-                    "weekday": local.dt.day_of_week,
-                    "month": local.dt.month,
-                    "date": local.dt.tz_localize(None).dt.normalize(),
+                    "hour": zoned.dt.hour,
+                    "minute": zoned.dt.minute,
+                    "weekday": zoned.dt.day_of_week,
+                    "month": zoned.dt.month,
+                    "date": zoned.dt.tz_localize(None).dt.normalize(),
                 },
                 index=index,
             )
         )
-    local = pd.concat(parts).loc[utc.index]
+    local: pd.DataFrame = pd.concat(parts).loc[utc.index]
     minutes = local["hour"] * 60 + local["minute"]
     week_hours = local["weekday"] * 24 + minutes / 60
     out = pd.DataFrame(
@@ -123,7 +123,7 @@ def time_features(posted_at: pd.Series, timezones: pd.Series) -> pd.DataFrame:
         },
         index=utc.index,
     )
-    holidays = calendar_features(local["date"].to_numpy())
+    holidays = calendar_features(local["date"])
     holidays.index = utc.index
     return pd.concat([out, holidays], axis=1)
 

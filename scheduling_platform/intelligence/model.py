@@ -220,7 +220,7 @@ def log_r2(y: np.ndarray, predicted: np.ndarray) -> float:
 
 def _version(trained_at: datetime, frame: pd.DataFrame) -> str:
     digest = hashlib.sha256(
-        pd.util.hash_pandas_object(frame[["post_key", "reads"]], index=False).values.tobytes()
+        pd.util.hash_pandas_object(frame[["post_key", "reads"]], index=False).to_numpy().tobytes()
     ).hexdigest()[:6]
     return f"{trained_at:%Y%m%dT%H%M%S}-{digest}"
 

@@ -148,7 +148,8 @@ def best_hour_of_day(artifact: ModelArtifact, draft: PostDraft, start: datetime)
     """
     scores = score_slots(artifact, draft, week_slots(start))
     hours = scores["slot"].dt.tz_convert(draft.timezone).dt.hour
-    return int(scores.groupby(hours)["predicted"].mean().idxmax())
+    by_hour = scores.groupby(hours)["predicted"].mean()
+    return int(by_hour.index.to_numpy()[by_hour.to_numpy().argmax()])
 
 
 def draft_for(account: Account, content: str, content_type: str, media_count: int) -> PostDraft:

@@ -69,7 +69,8 @@ class ToutiaoClient(PlatformClientBase):
 
     def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
         body = json_object(response, sends_post=sends_post)
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        found = body.get("data")
+        data: dict[str, Any] = found if isinstance(found, dict) else {}
         code = int(data.get("error_code") or body.get("err_no") or 0)
         if code:
             message = str(data.get("description") or body.get("err_tips") or "unknown error")

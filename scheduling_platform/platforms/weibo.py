@@ -62,7 +62,10 @@ class WeiboClient(PlatformClientBase):
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "weibo"
 
-    def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
+    def _answer(
+        self, response: httpx.Response, *, sends_post: bool = False
+    ) -> dict[str, Any] | list[Any]:
+        """Weibo's JSON answer (an object or, for counts, a list); its error body raises."""
         body = json_body(response)
         if isinstance(body, dict) and "error_code" in body:
             message = str(body.get("error", "unknown error"))
@@ -71,7 +74,13 @@ class WeiboClient(PlatformClientBase):
             raise server_error(response, sends_post=sends_post)
         if response.status_code >= 400 or not isinstance(body, dict | list):
             raise unexpected_answer(response)
-        return body  # type: ignore[return-value]
+        return body
+
+    def _check(self, response: httpx.Response, *, sends_post: bool = False) -> dict[str, Any]:
+        body = self._answer(response, sends_post=sends_post)
+        if not isinstance(body, dict):
+            raise unexpected_answer(response)
+        return body
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
         response = send(
@@ -102,12 +111,12 @@ class WeiboClient(PlatformClientBase):
                 self._http, "GET", "/2/statuses/user_timeline.json", params={**params, "page": page}
             )
             body = self._check(response)
-            statuses = body.get("statuses", [])  # type: ignore[union-attr]
+            statuses = body.get("statuses", [])
             for status in statuses:
                 if status.get("text") == post.text:
                     return str(status["idstr"])
             searched += len(statuses)
-            if not statuses or searched >= int(body.get("total_number", searched)):  # type: ignore[union-attr]
+            if not statuses or searched >= int(body.get("total_number", searched)):
                 return None
             page += 1
         raise not_within_reach(searched, "statuses")
@@ -124,7 +133,10 @@ class WeiboClient(PlatformClientBase):
                 "/2/statuses/count.json",
                 params={"access_token": credentials.get("access_token", ""), "ids": ",".join(ids)},
             )
-            for item in self._check(response):  # type: ignore[union-attr]
+            items = self._answer(response)
+            if not isinstance(items, list):
+                raise unexpected_answer(response)
+            for item in items:
                 metrics[str(item["id"])] = self._engagement(item)
         return metrics
 

@@ -9,7 +9,7 @@ whose platform cannot answer now, stays for the next poll.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
@@ -84,7 +84,7 @@ def _poll_one(
 
 
 def _move(
-    store: TaskStore, task: Task, target: TaskStatus, detail: str, values: dict[str, object]
+    store: TaskStore, task: Task, target: TaskStatus, detail: str, values: Mapping[str, object]
 ) -> ReviewOutcome:
     try:
         store.transition(task, target, actor=ACTOR, detail=detail, values=values)

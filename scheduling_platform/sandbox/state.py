@@ -160,7 +160,8 @@ class SandboxState:
 
     def review(self, post: AcceptedPost) -> AcceptedPost:
         """End the post's review if its time has come; returns the post."""
-        if post.review_status == "reviewing" and post.review_due_at <= utcnow().isoformat():
+        due = post.review_due_at
+        if post.review_status == "reviewing" and due is not None and due <= utcnow().isoformat():
             if post._will_reject:
                 post.review_status = "rejected"
                 post.review_message = "content did not pass the platform review"

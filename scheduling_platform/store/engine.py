@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
-F = TypeVar("F", bound=Callable[..., object])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def normalized_url(url: str) -> URL:
@@ -66,13 +67,15 @@ def is_connection_problem(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
-def retry_on_connection_problems(seconds: float = 120.0) -> Callable[[F], F]:
+def retry_on_connection_problems(
+    seconds: float = 120.0,
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Retry a store write while the database is unreachable (a restart, a failover).
 
     A write whose COMMIT went through but whose answer was lost fails its retry as an
     `InvalidTransitionError` (the row moved on); callers treat that as "someone did it".
     """
-    return retry(  # type: ignore[return-value]
+    return retry(
         retry=retry_if_exception(is_connection_problem),
         stop=stop_after_delay(seconds),
         wait=wait_exponential(multiplier=0.2, max=5.0),

@@ -65,7 +65,8 @@ class Warehouse:
         if self.is_duckdb:
             with self._duckdb(write=True) as con:
                 con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {select_sql}')
-                return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+                counted = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+                return int(counted[0]) if counted else 0
         with self._postgres(write=True) as conn:
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE TABLE "{name}" AS {select_sql}'))
