@@ -5,7 +5,6 @@ from dagster import AssetSelection, define_asset_job
 from assets.intelligence import (
     engagement_metrics,
     engagement_model,
-    engagement_partitions,
     promoted_engagement_model,
     training_features,
 )
@@ -19,6 +18,5 @@ retrain_job = define_asset_job(
 engagement_job = define_asset_job(
     "engagement_job",
     selection=AssetSelection.assets(engagement_metrics),
-    partitions_def=engagement_partitions,
     description="Pull one day's engagement of published posts into the warehouse.",
 )

@@ -4,6 +4,8 @@ Resources carry the real values (the UI shows them); secrets reach them through 
 Dagster resolves at launch and never shows.
 """
 
+import warnings
+
 from dagster import Definitions, EnvVar
 
 from assets.analytics import publish_log, sql_model_assets
@@ -31,6 +33,10 @@ from sensors.intelligence import (
 )
 from sensors.publishing import build_due_tasks_sensor, publish_run_failure_sensor
 from sensors.review import build_review_sensor
+
+# Dagster itself passes `owners=None` when it binds resources to a sensor's job, and warns that
+# the parameter is in beta at every code-location load; the warning is not about our code.
+warnings.filterwarnings("ignore", message="Parameter `owners` of initializer `SensorDefinition")
 
 
 def _secret(value: object, variable: str) -> str | EnvVar:

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -19,6 +20,9 @@ from scheduling_platform.settings import Settings
 from scheduling_platform.vault import prepare_vault
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+# The project folder (pyproject.toml), which `dg dev` loads.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_for_http(url: str, timeout_seconds: float = 30.0) -> None:
@@ -87,7 +91,12 @@ def run_platform(settings: Settings) -> int:
     prepare_vault(settings, say=lambda line: print(line, flush=True))
     ctx = ServiceContext(settings, actor="demo")
     ctx.store  # noqa: B018 -- migrates the store now, before any other process opens it
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "SCHEDULING_HOME": str(settings.home)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "SCHEDULING_HOME": str(settings.home),
+        "VIRTUAL_ENV": sys.prefix,  # the environment `dg dev --use-active-venv` runs in
+    }
     children: list[tuple[subprocess.Popen[bytes], int, float]] = []
 
     def stop_all(*_args: object) -> None:
@@ -127,16 +136,17 @@ def run_platform(settings: Settings) -> int:
                     flush=True,
                 )
         dagster = subprocess.Popen(
+            # `dg dev` reads the project from pyproject.toml ([tool.dg]), in this interpreter's
+            # environment (so it needs no uv).
             [
-                sys.executable,
-                "-m",
-                "dagster",
+                str(Path(sys.executable).with_name("dg")),
                 "dev",
-                "-m",
-                "scheduling_platform.definitions",
-                "-h",
+                "--use-active-venv",
+                "--target-path",
+                str(PROJECT_ROOT),
+                "--host",
                 "127.0.0.1",
-                "-p",
+                "--port",
                 str(settings.webserver_port),
             ],
             env=env,
