@@ -8,6 +8,7 @@ the scheduler through the model registry, which only `promoted_engagement_model`
 import pandas as pd
 from dagster import (
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetExecutionContext,
     DailyPartitionsDefinition,
@@ -133,26 +134,34 @@ def _result(
     )
 
 
-@asset_check(asset=engagement_model, blocking=True)
-def holdout_r2_above_threshold(
-    engagement_model: ModelArtifact,
-    model_policy: ModelPolicyResource,
-    task_store: TaskStoreResource,
-) -> AssetCheckResult:
-    """Holdout R² of log1p(engagement) above `model_policy.min_holdout_r2`."""
-    check = check_model(engagement_model, model_policy.thresholds())[0]
-    return _result(check, engagement_model, task_store)
+def _model_check(check_name: str, asset_check_name: str, description: str) -> AssetChecksDefinition:
+    """A blocking check of `engagement_model`: the `check_model` result named `check_name`."""
+
+    @asset_check(
+        asset=engagement_model, name=asset_check_name, blocking=True, description=description
+    )
+    def _check(
+        engagement_model: ModelArtifact,
+        model_policy: ModelPolicyResource,
+        task_store: TaskStoreResource,
+    ) -> AssetCheckResult:
+        checks = check_model(engagement_model, model_policy.thresholds())
+        (check,) = [c for c in checks if c.name == check_name]
+        return _result(check, engagement_model, task_store)
+
+    return _check
 
 
-@asset_check(asset=engagement_model, blocking=True)
-def cv_spread_below_threshold(
-    engagement_model: ModelArtifact,
-    model_policy: ModelPolicyResource,
-    task_store: TaskStoreResource,
-) -> AssetCheckResult:
-    """Standard deviation of the CV folds' R² below `model_policy.max_cv_spread`."""
-    check = check_model(engagement_model, model_policy.thresholds())[1]
-    return _result(check, engagement_model, task_store)
+holdout_r2_above_threshold = _model_check(
+    "holdout_r2",
+    "holdout_r2_above_threshold",
+    "Holdout R² of log1p(engagement) above `model_policy.min_holdout_r2`.",
+)
+cv_spread_below_threshold = _model_check(
+    "cv_spread",
+    "cv_spread_below_threshold",
+    "Standard deviation of the CV folds' R² below `model_policy.max_cv_spread`.",
+)
 
 
 @asset(group_name="intelligence")

@@ -35,6 +35,13 @@ class AuditEntry:
         }
 
 
+def moves(
+    actor: str, rows: Iterable[Any], source: str, target: str, detail: str | None
+) -> list[AuditEntry]:
+    """The entries of tasks moved together (`rows` carry `id` and `account_id`)."""
+    return [AuditEntry(actor, r.id, r.account_id, source, target, detail) for r in rows]
+
+
 def write_audit(conn: Connection, at: datetime, entries: Iterable[AuditEntry]) -> None:
     """Append `entries` in the caller's transaction, so a change and its record go together."""
     rows = [entry.row(at) for entry in entries]

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, update
 
 from scheduling_platform.lifecycle import ErrorKind, TaskStatus
-from scheduling_platform.store.audit import AuditEntry, write_audit
+from scheduling_platform.store.audit import moves, write_audit
 from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.engine import retry_on_connection_problems
 from scheduling_platform.store.schema import publish_attempts, tasks
@@ -47,21 +47,7 @@ def _give_back(conn: Connection, condition: ColumnElement[bool], now: datetime, 
             .values(**values)
             .returning(tasks.c.id, tasks.c.account_id)
         ).all()
-        write_audit(
-            conn,
-            now,
-            [
-                AuditEntry(
-                    actor,
-                    task_id=r.id,
-                    account_id=r.account_id,
-                    from_status=source,
-                    to_status=target,
-                    detail=detail,
-                )
-                for r in rows
-            ],
-        )
+        write_audit(conn, now, moves(actor, rows, source, target, detail))
         count += len(rows)
     return count
 
@@ -115,19 +101,7 @@ def hold_missed_posts(
             .returning(tasks.c.id, tasks.c.account_id)
         ).all()
         write_audit(
-            conn,
-            now,
-            [
-                AuditEntry(
-                    actor,
-                    task_id=r.id,
-                    account_id=r.account_id,
-                    from_status=TaskStatus.SCHEDULED,
-                    to_status=TaskStatus.NEEDS_ATTENTION,
-                    detail=detail,
-                )
-                for r in rows
-            ],
+            conn, now, moves(actor, rows, TaskStatus.SCHEDULED, TaskStatus.NEEDS_ATTENTION, detail)
         )
     return len(rows)
 
