@@ -1,1 +1,1 @@
-"""Engagement ingestion, training features and the engagement model (issue 5)."""
+"""Engagement ingestion, training features, the engagement model and its registry."""
