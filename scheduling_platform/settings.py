@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
@@ -66,6 +67,45 @@ class Settings(BaseSettings):
         description="per platform, when a spent quota renews: 'hour', or 'day' (00:00 "
         "Asia/Shanghai, the default for platforms not named)",
     )
+
+    media_public_base_url: str | None = Field(
+        default=None,
+        description="where the media store's files are served publicly (the store's sha256/ "
+        "folder below this URL); Baijiahao fetches cover images from there, so without it a "
+        "Baijiahao task with media is refused at creation",
+    )
+    media_fetch_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="longest a media URL may take to download"
+    )
+    media_fetch_max_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=1,
+        description="largest media URL download; each platform's own limit applies as well",
+    )
+    weibo_default_rip: str | None = Field(
+        default=None,
+        description="the posting user's IP sent as Weibo's `rip` when an account's credentials "
+        "carry none (without either, the Weibo client refuses to send)",
+    )
+    weibo_safe_domain: str | None = Field(
+        default=None,
+        description="the app's registered safe domain: Weibo texts must contain a URL of it; "
+        "when set, a text without one is refused at creation",
+    )
+    douyin_refresh_renew_margin_days: float = Field(
+        default=5.0,
+        ge=0,
+        le=29,
+        description="renew a Douyin refresh token (renew_refresh_token) when a token refresh "
+        "happens this close to the refresh token's 30-day end",
+    )
+
+    @field_validator("weibo_default_rip")
+    @classmethod
+    def _an_ip(cls, value: str | None) -> str | None:
+        if value:
+            ipaddress.ip_address(value)  # ValueError: not an IP address
+        return value or None
 
     @field_validator("home")
     @classmethod

@@ -45,4 +45,7 @@ def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[st
     }
     if grant.refresh_token:
         credentials["refresh_token"] = grant.refresh_token
+    if platform == "weibo":
+        # Weibo wants the posting user's real IP (`rip`); a sandbox user posts from here.
+        credentials["rip"] = "127.0.0.1"
     return credentials

@@ -26,7 +26,7 @@ from scheduling_platform.platforms.base import (
 )
 from scheduling_platform.platforms.http import code_error, json_object, send
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
-from scheduling_platform.platforms.media import is_url, kind_of
+from scheduling_platform.platforms.media import stored_media
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class BaijiahaoClient(PlatformClientBase):
     }
 
     origin_base_url: str = DEFAULT_ORIGIN_BASE_URL
+    # Where the media store is served: Baijiahao fetches cover images by URL.
+    media_public_base_url: str = ""
     status_path: str = f"{PREFIX}/query/status"
     list_path: str = f"{PREFIX}/article/list"
     recent_articles_to_search: int = 200
@@ -80,7 +82,7 @@ class BaijiahaoClient(PlatformClientBase):
         return body.get("data") or {}
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
-        covers = [{"src": m} for m in post.media if is_url(m) and kind_of(m) == "image"]
+        covers = [{"src": url} for url in self._cover_urls(post)]
         fields = {
             "title": post.title or post.text[:40],
             "content": "".join(
@@ -101,6 +103,17 @@ class BaijiahaoClient(PlatformClientBase):
                 ) from None
             return PublishResult(platform_post_id=found, final=False, raw={"duplicate": True})
         return PublishResult(platform_post_id=str(data["article_id"]), final=False, raw=data)
+
+    def _cover_urls(self, post: Post) -> list[str]:
+        """Public URLs of the task's stored covers; REJECTED when there is nowhere they live."""
+        stored = stored_media(post.media)
+        if stored and not self.media_public_base_url:
+            raise PlatformError(
+                ErrorKind.REJECTED,
+                "Baijiahao fetches covers by URL and no media_public_base_url is set",
+            )
+        base = self.media_public_base_url.rstrip("/")
+        return [f"{base}/{item.relative}" for item in stored]
 
     def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
         data = self._call(self.status_path, credentials, {"article_id": platform_post_id})

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from scheduling_platform.lifecycle import EDITABLE, InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.rules import rules_for
+from scheduling_platform.service.platform_content import prepare_platform_content
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import parse_user_time, utcnow
@@ -42,6 +43,8 @@ def schedule_task(
     account = store.get_account(account_id)
     rules_for(account.platform).check(content, title, media)
     when = _future_time(at, account.timezone, now or utcnow())
+    # Media into the content-addressed store; the task keeps store references only.
+    media = prepare_platform_content(account, content, media)
     return store.create_task(
         account, content, when, priority=priority, title=title, media=media, actor=actor
     )

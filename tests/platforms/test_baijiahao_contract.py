@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scheduling_platform.platforms.baijiahao import BaijiahaoClient
 from scheduling_platform.platforms.base import ErrorKind, PlatformError, Post
 from tests.platforms.conftest import Sandbox, wait_for
+from tests.samples import stored_media
+
+MEDIA_URL = "https://media.brand.example/store"
 
 
 @pytest.fixture
 def client(sandbox: Sandbox) -> BaijiahaoClient:
-    return BaijiahaoClient(sandbox.base("baijiahao"), origin_base_url="https://brand.example")
-
-
-def _post(task_id: int = 7) -> Post:
-    return Post(
-        task_id, "正文一\n正文二", title="百家号测试标题", media=("https://img.example/a.jpg",)
+    return BaijiahaoClient(
+        sandbox.base("baijiahao"),
+        origin_base_url="https://brand.example",
+        media_public_base_url=MEDIA_URL,
     )
 
 
-def test_publish_review_status_and_statistics(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+def _post(task_id: int = 7, media: tuple[str, ...] = ()) -> Post:
+    return Post(task_id, "正文一\n正文二", title="百家号测试标题", media=media)
+
+
+def test_publish_review_status_and_statistics(
+    client: BaijiahaoClient, sandbox: Sandbox, tmp_path: Path
+) -> None:
     creds = sandbox.credentials("baijiahao", "media")
     assert creds["app_id"] == "sandbox-media" and creds["access_token"] == creds["app_token"]
-    result = client.publish(creds, _post())
+    cover = stored_media(tmp_path, "cover.jpg")
+    result = client.publish(creds, _post(media=(cover,)))
     assert result.final is False
     (posted,) = sandbox.posts("baijiahao")
     assert posted["extra"]["origin_url"] == "https://brand.example/posts/7"
-    assert posted["extra"]["cover_images"] == '[{"src": "https://img.example/a.jpg"}]'
+    name = Path(cover).name
+    expected = f'[{{"src": "{MEDIA_URL}/sha256/{name[:2]}/{name}"}}]'
+    assert posted["extra"]["cover_images"] == expected
     assert posted["review_status"] == "reviewing"
     assert wait_for(lambda: client.publish_status(creds, result.platform_post_id).final)
     metrics = client.fetch_metrics(creds, [result.platform_post_id])[result.platform_post_id]

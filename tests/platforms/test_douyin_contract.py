@@ -9,6 +9,7 @@ import pytest
 from scheduling_platform.platforms.base import ErrorKind, PlatformError, Post
 from scheduling_platform.platforms.douyin import DouyinClient
 from tests.platforms.conftest import Sandbox, wait_for
+from tests.samples import stored_media
 
 
 @pytest.fixture
@@ -18,9 +19,7 @@ def client(sandbox: Sandbox) -> DouyinClient:
 
 @pytest.fixture
 def video(tmp_path: Path) -> str:
-    path = tmp_path / "clip.mp4"
-    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2048))
-    return str(path)
+    return stored_media(tmp_path, "clip.mp4")
 
 
 def test_publish_reviews_then_goes_public_with_metrics(
