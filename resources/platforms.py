@@ -7,7 +7,11 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from scheduling_platform.platforms.base import PlatformClient
-from scheduling_platform.platforms.registry import make_client, sandbox_base_url
+from scheduling_platform.platforms.registry import (
+    make_client,
+    sandbox_base_url,
+    settings_options,
+)
 from scheduling_platform.settings import get_settings
 
 
@@ -32,8 +36,9 @@ class PlatformResource(ConfigurableResource):
     )
 
     def client(self, platform: str) -> PlatformClient:
-        base_url = self.base_url or sandbox_base_url(platform, get_settings())
-        options: dict[str, Any] = {}
+        settings = get_settings()
+        base_url = self.base_url or sandbox_base_url(platform, settings)
+        options: dict[str, Any] = settings_options(platform, settings)
         if self.auth_base_url:
             options["auth_base_url"] = self.auth_base_url
         if self.origin_base_url:

@@ -15,8 +15,10 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scheduling_platform.media.kinds import HEAD_BYTES, MediaType, detect, sniff
+from scheduling_platform.media.range_reader import RangeReader
 
 CHUNK = 1024 * 1024
 _NAME = re.compile(r"^([0-9a-f]{64})\.([a-z0-9]{2,5})$")
@@ -58,6 +60,16 @@ class StoredMedia:
                     raise StoreError(f"{self.path.name} is shorter than recorded")
                 remaining -= len(piece)
                 yield piece
+
+    def open_range(self, start: int = 0, length: int | None = None) -> RangeReader:
+        """A file object over bytes [start, start + length), read lazily (for uploads)."""
+        length = self.size - start if length is None else length
+        return RangeReader(_open_no_follow(self.path), start, length)
+
+    def range_sha256(self, start: int, length: int, digest: Any) -> None:
+        """Feed bytes [start, start + length) to `digest` (a hashlib object), in pieces."""
+        for piece in self.chunks(start=start, length=length):
+            digest.update(piece)
 
     def read(self) -> bytes:
         """All bytes, checked against the name: for images, which are small."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -71,6 +72,8 @@ class DouyinClient(PlatformClientBase):
     chunked_above_bytes: int = 50 * MB  # "above 50 MB use the chunked upload"
     part_bytes: int = 20 * MB  # 20 MB advised, 5 MB at least (the last part may be smaller)
     recent_items_to_search: int = 60
+    # A token refresh this close to the refresh token's 30-day end renews it first.
+    refresh_renew_margin_seconds: float = 5 * 86400
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "douyin"
 
@@ -189,7 +192,11 @@ class DouyinClient(PlatformClientBase):
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
         """Refresh with the refresh token; when it has expired, a held code is the fallback."""
         return renew_token(
-            credentials, self._post_form, client_secret=self.client_secret, platform="Douyin"
+            credentials,
+            self._post_form,
+            client_secret=self.client_secret,
+            platform="Douyin",
+            renew_margin=timedelta(seconds=self.refresh_renew_margin_seconds),
         )
 
     def _post_form(self, path: str, form: dict[str, Any]) -> dict[str, Any]:

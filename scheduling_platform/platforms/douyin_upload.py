@@ -2,8 +2,8 @@
 
 Chunked (init, parts, complete) per the upload page: above 50 MB recommended, above 128 MB
 required, 4 GB at most, parts of 5 MB or more (20 MB advised), the last one may be smaller.
-The parts are read from the store one at a time, never the whole file, and hashed on the way;
-if the bytes sent are not the ones the task was created with, the upload is not completed.
+The parts are streamed from the store in small reads, never the whole file, and hashed; if the
+bytes are not the ones the task was created with, the upload is not completed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from scheduling_platform.media.store import StoredMedia
 from scheduling_platform.platforms.base import ErrorKind, PlatformError
-from scheduling_platform.platforms.media import read_checked
+from scheduling_platform.platforms.media import verified
 
 MB = 1024 * 1024
 # (method, path, credentials, **httpx kwargs) -> the answer's `data`, errors raised.
@@ -45,29 +45,31 @@ def upload_video(
 ) -> str:
     """Upload `video`; returns Douyin's video_id."""
     if video.size <= chunked_above_bytes:
-        uploaded = api(
-            "POST",
-            paths.single,
-            credentials,
-            files={"video": (video.path.name, read_checked(video), video.media_type.mime)},
-            timeout=timeout_seconds,
-        )
+        verified(video)
+        with video.open_range() as whole:
+            uploaded = api(
+                "POST",
+                paths.single,
+                credentials,
+                files={"video": (video.path.name, whole, video.media_type.mime)},
+                timeout=timeout_seconds,
+            )
         return str(uploaded["video"]["video_id"])
     upload_id = str(api("POST", paths.init, credentials)["upload_id"])
     digest = hashlib.sha256()
     offset, number = 0, 1
     while offset < video.size:
         length = min(part_bytes, video.size - offset)
-        piece = b"".join(video.chunks(start=offset, length=length))
-        digest.update(piece)
-        api(
-            "POST",
-            paths.part,
-            credentials,
-            params={"upload_id": upload_id, "part_number": number},
-            files={"video": (video.path.name, piece, video.media_type.mime)},
-            timeout=timeout_seconds,
-        )
+        video.range_sha256(offset, length, digest)
+        with video.open_range(offset, length) as part:  # read while it is sent
+            api(
+                "POST",
+                paths.part,
+                credentials,
+                params={"upload_id": upload_id, "part_number": number},
+                files={"video": (video.path.name, part, video.media_type.mime)},
+                timeout=timeout_seconds,
+            )
         offset, number = offset + length, number + 1
     if digest.hexdigest() != video.sha256:
         raise PlatformError(

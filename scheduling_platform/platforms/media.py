@@ -36,3 +36,12 @@ def read_checked(media: StoredMedia) -> bytes:
         return media.read()
     except StoreError as exc:
         raise PlatformError(ErrorKind.REJECTED, str(exc)) from None
+
+
+def verified(media: StoredMedia) -> StoredMedia:
+    """`media` after hashing it in pieces against its name; REJECTED if it changed."""
+    try:
+        media.verify()
+    except StoreError as exc:
+        raise PlatformError(ErrorKind.REJECTED, str(exc)) from None
+    return media

@@ -51,6 +51,18 @@ APP_FIELDS: dict[str, tuple[str, str] | None] = {
 }
 
 
+def settings_options(platform: str, settings: Settings) -> dict[str, Any]:
+    """Client fields that come from the deployment's settings (None: the client's default)."""
+    if platform == "weibo":
+        return {"default_rip": settings.weibo_default_rip}
+    if platform == "douyin":
+        margin = settings.douyin_refresh_renew_margin_days * 86400
+        return {"refresh_renew_margin_seconds": margin}
+    if platform == "baijiahao":
+        return {"media_public_base_url": settings.media_public_base_url}
+    return {}
+
+
 def make_client(
     platform: str,
     base_url: str,

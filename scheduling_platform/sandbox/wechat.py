@@ -14,7 +14,6 @@ from starlette.routing import Route
 
 from scheduling_platform.sandbox.metrics import engagement
 from scheduling_platform.sandbox.state import IssuedToken, SandboxState
-from scheduling_platform.timeutil import utcnow
 
 PUBLISH_PATHS = frozenset({"/cgi-bin/freepublish/submit"})
 
@@ -55,7 +54,7 @@ def routes(state: SandboxState) -> list[Route]:
         issued = state.token("wechat", token)
         if issued is None:
             return wechat_error(40001, "invalid credential, access_token is invalid or not latest")
-        if issued.expires_at <= utcnow():
+        if issued.expires_at <= state.now():
             return wechat_error(42001, "access_token expired")
         return issued
 
@@ -71,7 +70,7 @@ def routes(state: SandboxState) -> list[Route]:
         return JSONResponse(
             {
                 "access_token": token,
-                "expires_in": int((issued.expires_at - utcnow()).total_seconds()),
+                "expires_in": int((issued.expires_at - state.now()).total_seconds()),
             }
         )
 
@@ -214,7 +213,7 @@ def routes(state: SandboxState) -> list[Route]:
         except ValueError:
             return wechat_error(61500, "date format error")
         # The real API stops at yesterday; the sandbox lets today through so tests see posts.
-        if end < begin or end > utcnow().date():
+        if end < begin or end > state.now().date():
             return wechat_error(61501, "date range error")
         rows = []
         for post in state.posts_of("wechat", issued.account):
@@ -229,7 +228,7 @@ def routes(state: SandboxState) -> list[Route]:
                     "title": post.title,
                     "details": [
                         {
-                            "stat_date": utcnow().date().isoformat(),
+                            "stat_date": state.now().date().isoformat(),
                             "read_user": earned["reads"],
                             "share_user": earned["shares"],
                             "zaikan_user": earned["likes"] // 3,

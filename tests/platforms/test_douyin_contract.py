@@ -57,9 +57,12 @@ def test_expired_token_is_refreshed_with_the_refresh_token(
         client.publish(creds, Post(1, "x", media=(video,)))
     assert caught.value.kind is ErrorKind.AUTH and caught.value.code == "28001008"
     assert not client.validate_account(creds).token_valid
-    # Without the authorisation code only the refresh token can renew it.
-    grant = client.acquire_token({"refresh_token": creds["refresh_token"]})
-    assert grant.refresh_token and grant.refresh_token != creds["refresh_token"]
+    # Without the authorisation code only the refresh token can renew it; refreshing keeps
+    # the refresh token (and its end), far from its end it is not renewed.
+    grant = client.acquire_token(
+        {"refresh_token": creds["refresh_token"], "refresh_expires_at": creds["refresh_expires_at"]}
+    )
+    assert grant.refresh_token == creds["refresh_token"]
     renewed = {**creds, "access_token": grant.access_token}
     assert client.validate_account(renewed).token_valid
     assert client.publish(renewed, Post(1, "x", media=(video,))).final is False

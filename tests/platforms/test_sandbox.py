@@ -57,7 +57,7 @@ def test_weibo_counts_come_from_the_profile() -> None:
         token = http.post("/weibo/oauth2/access_token", data={"code": "sandbox-a"}).json()
         status = http.post(
             "/weibo/2/statuses/share.json",
-            data={"access_token": token["access_token"], "status": "hi"},
+            data={"access_token": token["access_token"], "status": "hi", "rip": "127.0.0.1"},
         ).json()
         counts = http.get(
             "/weibo/2/statuses/count.json",
