@@ -54,6 +54,7 @@ class BaijiahaoClient(PlatformClientBase):
     # Where the media store is served: Baijiahao fetches cover images by URL.
     media_public_base_url: str = ""
     status_path: str = f"{PREFIX}/query/status"
+    withdraw_path: str = f"{PREFIX}/article/withdraw"
     list_path: str = f"{PREFIX}/article/list"
     recent_articles_to_search: int = 200
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
@@ -151,6 +152,10 @@ class BaijiahaoClient(PlatformClientBase):
             )
             metrics[article_id] = self._engagement(data)
         return metrics
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """`article/withdraw`: the article is taken down (its answer shape is unconfirmed)."""
+        self._call(self.withdraw_path, credentials, {"article_id": platform_post_id})
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
         """The app token works: list one article. Baijiahao tokens do not expire."""

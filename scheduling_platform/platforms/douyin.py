@@ -16,6 +16,7 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    NoSuchOperationError,
     PlatformClientBase,
     PlatformError,
     Post,
@@ -185,6 +186,10 @@ class DouyinClient(PlatformClientBase):
             )
             metrics[item_id] = self._engagement(data.get("result") or {})
         return metrics
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """No deletion API is confirmed for Douyin: say so rather than pretend."""
+        raise NoSuchOperationError("Douyin", "delete a post")
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
         return check_account(credentials, self._post_form)

@@ -46,7 +46,9 @@ def content_of(post: AcceptedPost) -> tuple[str, int]:
     return str(post.extra.get("content_type", default)), len(media)
 
 
-def engagement(state: SandboxState, post: AcceptedPost) -> dict[str, int]:
+def engagement(
+    state: SandboxState, post: AcceptedPost, at: datetime | None = None
+) -> dict[str, int]:
     """reads, likes, shares and comments of `post` now (zero while in review or rejected).
 
     The inputs are what the platform knows: the account's size as told to the sandbox, the
@@ -59,7 +61,9 @@ def engagement(state: SandboxState, post: AcceptedPost) -> dict[str, int]:
     if post.review_status != "published":
         return dict(ZERO)
     posted_at = datetime.fromisoformat(post.received_at)
-    age_hours = (state.now() - posted_at).total_seconds() / 3600 * state.engagement_age_scale
+    # `at`: as of a past moment (WeChat's statistics per day); now by default.
+    age = ((at or state.now()) - posted_at).total_seconds()
+    age_hours = age / 3600 * state.engagement_age_scale
     profile = state.profile or default_profile()
     content_type, media_count = content_of(post)
     return profile.expected(

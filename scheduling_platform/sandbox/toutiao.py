@@ -103,7 +103,12 @@ def routes(state: SandboxState) -> list[Route]:
             issued.account,
             content,
             title=title,
-            extra={"abstract": str(form.get("abstract", "")), "draft": draft},
+            extra={
+                "abstract": str(form.get("abstract", "")),
+                "draft": draft,
+                "content_type": "article",
+                "media": [],  # no confirmed way to send media with an article
+            },
         )
         return toutiao_answer({"pgc_id": post.platform_post_id})
 

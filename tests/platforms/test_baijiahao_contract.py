@@ -88,3 +88,26 @@ def test_bad_token_title_and_quota(client: BaijiahaoClient, sandbox: Sandbox) ->
         client.publish(creds, _post(2))
     assert quota.value.kind is ErrorKind.QUOTA
     assert len(sandbox.posts("baijiahao")) == 1
+
+
+def test_withdraw_takes_the_article_down(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+    creds = sandbox.credentials("baijiahao", "media")
+    sandbox.configure(review_delay_seconds=0)
+    article_id = client.publish(creds, _post()).platform_post_id
+    assert client.publish_status(creds, article_id).final
+    client.delete_post(creds, article_id)
+    with pytest.raises(PlatformError, match="withdraw") as gone:
+        client.publish_status(creds, article_id)
+    assert gone.value.kind is ErrorKind.REJECTED
+    assert client.find_published(creds, _post()) is None
+    with pytest.raises(PlatformError):
+        client.delete_post(creds, article_id)
+
+
+def test_covers_need_a_public_media_url(sandbox: Sandbox, tmp_path: Path) -> None:
+    no_url = BaijiahaoClient(sandbox.base("baijiahao"))
+    cover = stored_media(tmp_path, "cover.jpg")
+    with pytest.raises(PlatformError, match="media_public_base_url") as refused:
+        no_url.publish(sandbox.credentials("baijiahao", "media"), _post(media=(cover,)))
+    assert refused.value.kind is ErrorKind.REJECTED
+    assert sandbox.posts("baijiahao") == []
