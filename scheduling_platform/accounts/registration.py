@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from scheduling_platform.platforms.registry import check_platform, make_client, sandbox_base_url
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
@@ -31,7 +33,19 @@ def add_account(
     zone(timezone)  # refuse an unknown zone before anything is stored
     if credentials is None:
         credentials = sandbox_credentials(platform, name, settings)
+        if followers is not None:
+            tell_sandbox_followers(platform, name, followers, settings)
     return store.add_account(platform, name, timezone, credentials, followers)
+
+
+def tell_sandbox_followers(platform: str, name: str, followers: int, settings: Settings) -> None:
+    """The sandbox scales a sandbox account's engagement by its size, as the profile says."""
+    response = httpx.post(
+        f"{settings.sandbox_url.rstrip('/')}/_sandbox/accounts",
+        json={"platform": platform, "account": name, "followers": followers},
+        timeout=10,
+    )
+    response.raise_for_status()
 
 
 def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[str, Any]:
