@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from contextlib import closing
+from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
@@ -38,13 +39,13 @@ def ingest_media(
 ) -> tuple[StoredMedia, ...]:
     """Store `refs` for a post on `platform`; ValueError with the reason when refused.
 
-    `fetcher.max_bytes` is lowered to the platform's largest item for each download.
+    Downloads are bounded by the smaller of `fetcher.max_bytes` and the platform's largest item.
     """
     check_count(platform, len(refs))
     if not refs:
         return ()
     limit = largest_accepted(platform)
-    fetcher.max_bytes = min(fetcher.max_bytes, limit)
+    fetcher = replace(fetcher, max_bytes=min(fetcher.max_bytes, limit))
     stored: list[tuple[StoredMedia, str]] = []
     for ref in refs:
         if is_url(ref):
