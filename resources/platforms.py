@@ -4,7 +4,7 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from scheduling_platform.platforms.base import PlatformClient
-from scheduling_platform.platforms.registry import make_client
+from scheduling_platform.platforms.registry import make_client, platform_options
 from scheduling_platform.settings import Settings
 
 
@@ -25,6 +25,13 @@ class PlatformResource(ConfigurableResource):
         default_factory=dict,
         description='error code -> "retryable" | "auth" | "rejected" | "quota" overrides',
     )
+    default_rip: str = Field(default="", description="Weibo: `rip` for accounts without one")
+    refresh_renew_margin_days: float = Field(
+        default=5.0, description="Douyin: renew the refresh token this close to its end"
+    )
+    media_public_base_url: str = Field(
+        default="", description="Baijiahao: where the media store is served publicly"
+    )
 
     def client(self, platform: str) -> PlatformClient:
         return make_client(
@@ -36,6 +43,12 @@ class PlatformResource(ConfigurableResource):
             error_kinds=self.error_kinds,
             auth_base_url=self.auth_base_url or None,
             origin_base_url=self.origin_base_url or None,
+            **platform_options(
+                platform,
+                default_rip=self.default_rip,
+                refresh_renew_margin_days=self.refresh_renew_margin_days,
+                media_public_base_url=self.media_public_base_url,
+            ),
         )
 
 
@@ -65,6 +78,9 @@ def platform_resource(platform: str, settings: Settings) -> PlatformResource:
         auth_base_url=endpoint.auth_base_url or "",
         origin_base_url=endpoint.origin_base_url or "",
         error_kinds=dict(endpoint.error_kinds),
+        default_rip=settings.weibo.default_rip or "",
+        refresh_renew_margin_days=settings.douyin.refresh_renew_margin_days,
+        media_public_base_url=settings.media_public_base_url or "",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,40 @@ class PlatformEndpoint(BaseModel):
     error_kinds: dict[str, str] = Field(
         default_factory=dict,
         description='error code -> "retryable" | "auth" | "rejected" | "quota" overrides',
+    )
+
+
+class WeiboEndpoint(PlatformEndpoint):
+    """Weibo's endpoint and what `statuses/share.json` needs of this deployment."""
+
+    default_rip: str | None = Field(
+        default=None,
+        description="the posting user's IP sent as Weibo's `rip` when an account's credentials "
+        "carry none (without either, the Weibo client refuses to send)",
+    )
+    safe_domain: str | None = Field(
+        default=None,
+        description="the app's registered safe domain: Weibo texts must contain a URL of it; "
+        "when set, a text without one is refused at creation",
+    )
+
+    @field_validator("default_rip")
+    @classmethod
+    def _an_ip(cls, value: str | None) -> str | None:
+        if value:
+            ipaddress.ip_address(value)  # ValueError: not an IP address
+        return value or None
+
+
+class DouyinEndpoint(PlatformEndpoint):
+    """Douyin's endpoint and when its refresh token is renewed."""
+
+    refresh_renew_margin_days: float = Field(
+        default=5.0,
+        ge=0,
+        le=29,
+        description="renew a Douyin refresh token (renew_refresh_token) when a token refresh "
+        "happens this close to the refresh token's 30-day end",
     )
 
 
@@ -93,9 +128,23 @@ class Settings(BaseSettings):
         "Asia/Shanghai, the default for platforms not named)",
     )
 
-    weibo: PlatformEndpoint = PlatformEndpoint()
+    media_public_base_url: str | None = Field(
+        default=None,
+        description="where the media store's files are served publicly (the store's sha256/ "
+        "folder below this URL); Baijiahao fetches cover images from there, so without it a "
+        "Baijiahao task with media is refused at creation",
+    )
+    media_fetch_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="longest a media URL may take to download"
+    )
+    media_fetch_max_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=1,
+        description="largest media URL download; each platform's own limit applies as well",
+    )
+    weibo: WeiboEndpoint = WeiboEndpoint()
     wechat: PlatformEndpoint = PlatformEndpoint()
-    douyin: PlatformEndpoint = PlatformEndpoint()
+    douyin: DouyinEndpoint = DouyinEndpoint()
     toutiao: PlatformEndpoint = PlatformEndpoint()
     baijiahao: PlatformEndpoint = PlatformEndpoint()
 

@@ -123,7 +123,8 @@ def test_expired_token_is_renewed_once_and_kept(store: TaskStore, sandbox_url: s
 def test_auth_failure_without_a_way_to_renew_is_not_sent(
     store: TaskStore, sandbox_url: str
 ) -> None:
-    account = store.add_account("weibo", "orphan", "Asia/Shanghai", {"access_token": "bad"})
+    credentials = {"access_token": "bad", "rip": "127.0.0.1"}  # everything but a valid token
+    account = store.add_account("weibo", "orphan", "Asia/Shanghai", credentials)
     task = store.create_task(account, "x", utcnow() + timedelta(seconds=0.5))
     batch = _claim_all(store)
     BatchPublisher(store, {"weibo": WeiboClient(f"{sandbox_url}/weibo")}).publish_batch(batch)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from scheduling_platform.platforms.registry import check_platform, make_client, sandbox_base_url
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
@@ -32,7 +34,19 @@ def add_account(
     zone(timezone)  # refuse an unknown zone before anything is stored
     if credentials is None:
         credentials = sandbox_credentials(platform, name, settings)
+        if followers is not None:
+            tell_sandbox_followers(platform, name, followers, settings)
     return store.add_account(platform, name, timezone, credentials, followers, actor=actor)
+
+
+def tell_sandbox_followers(platform: str, name: str, followers: int, settings: Settings) -> None:
+    """The sandbox scales a sandbox account's engagement by its size, as the profile says."""
+    response = httpx.post(
+        f"{settings.sandbox_url.rstrip('/')}/_sandbox/accounts",
+        json={"platform": platform, "account": name, "followers": followers},
+        timeout=10,
+    )
+    response.raise_for_status()
 
 
 def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[str, Any]:
@@ -46,4 +60,7 @@ def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[st
     }
     if grant.refresh_token:
         credentials["refresh_token"] = grant.refresh_token
+    if platform == "weibo":
+        # Weibo wants the posting user's real IP (`rip`); a sandbox user posts from here.
+        credentials["rip"] = "127.0.0.1"
     return credentials

@@ -61,6 +61,7 @@ def _row(task: Task, account: Account, metrics: dict[str, int]) -> dict:
         "followers": float(account.followers) if account.followers is not None else None,
         "paid": 0,
         "category": -1,
+        # A metric the platform does not report is 0 (metric_meaning.py), as in imports.
         **{k: int(metrics.get(k, 0)) for k in METRIC_COLUMNS},
         "collected_at": None,  # stamped when the whole pass is done
         "partition": posted_at.date().isoformat(),

@@ -32,6 +32,7 @@ from scheduling_platform.intelligence.features import (
     ENGAGEMENT_COLUMNS,
     METRIC_COLUMNS,
 )
+from scheduling_platform.intelligence.metric_meaning import comparable
 from scheduling_platform.timeutil import utcnow, zone
 
 DEFAULTS: dict[str, Any] = {
@@ -140,7 +141,8 @@ def map_rows(raw: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
     out["paid"] = out["paid"].astype(np.int64)
     out["category"] = out["category"].astype(np.int64)
     out["followers"] = out["followers"].astype(float)
-    return out[list(ENGAGEMENT_COLUMNS)]
+    # A metric the platform's API does not report is 0, as in collected rows.
+    return comparable(out[list(ENGAGEMENT_COLUMNS)])
 
 
 def import_csv(csv_path: Path, mapping_path: Path) -> pd.DataFrame:

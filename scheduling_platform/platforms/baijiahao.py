@@ -26,7 +26,7 @@ from scheduling_platform.platforms.base import (
 )
 from scheduling_platform.platforms.http import code_error, json_object, send
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
-from scheduling_platform.platforms.media import is_url, kind_of
+from scheduling_platform.platforms.media import stored_media
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,10 @@ class BaijiahaoClient(PlatformClientBase):
     }
 
     origin_base_url: str = DEFAULT_ORIGIN_BASE_URL
+    # Where the media store is served: Baijiahao fetches cover images by URL.
+    media_public_base_url: str = ""
     status_path: str = f"{PREFIX}/query/status"
+    withdraw_path: str = f"{PREFIX}/article/withdraw"
     list_path: str = f"{PREFIX}/article/list"
     recent_articles_to_search: int = 200
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
@@ -80,7 +83,7 @@ class BaijiahaoClient(PlatformClientBase):
         return body.get("data") or {}
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
-        covers = [{"src": m} for m in post.media if is_url(m) and kind_of(m) == "image"]
+        covers = [{"src": url} for url in self._cover_urls(post)]
         fields = {
             "title": post.title or post.text[:40],
             "content": "".join(
@@ -101,6 +104,17 @@ class BaijiahaoClient(PlatformClientBase):
                 ) from None
             return PublishResult(platform_post_id=found, final=False, raw={"duplicate": True})
         return PublishResult(platform_post_id=str(data["article_id"]), final=False, raw=data)
+
+    def _cover_urls(self, post: Post) -> list[str]:
+        """Public URLs of the task's stored covers; REJECTED when there is nowhere they live."""
+        stored = stored_media(post.media)
+        if stored and not self.media_public_base_url:
+            raise PlatformError(
+                ErrorKind.REJECTED,
+                "Baijiahao fetches covers by URL and no media_public_base_url is set",
+            )
+        base = self.media_public_base_url.rstrip("/")
+        return [f"{base}/{item.relative}" for item in stored]
 
     def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
         data = self._call(self.status_path, credentials, {"article_id": platform_post_id})
@@ -138,6 +152,10 @@ class BaijiahaoClient(PlatformClientBase):
             )
             metrics[article_id] = self._engagement(data)
         return metrics
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """`article/withdraw`: the article is taken down (its answer shape is unconfirmed)."""
+        self._call(self.withdraw_path, credentials, {"article_id": platform_post_id})
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
         """The app token works: list one article. Baijiahao tokens do not expire."""

@@ -39,6 +39,13 @@ class PlatformError(Exception):
         self.unrecognised = unrecognised
 
 
+class NoSuchOperationError(PlatformError):
+    """The platform offers no API for this (e.g. deleting a post on Douyin or Toutiao)."""
+
+    def __init__(self, platform: str, what: str) -> None:
+        super().__init__(ErrorKind.REJECTED, f"{platform} offers no way to {what} through its API")
+
+
 @dataclass(frozen=True)
 class Post:
     """What goes out: the task's content in platform-neutral form."""
@@ -46,7 +53,10 @@ class Post:
     task_id: int
     text: str
     title: str | None = None
-    media: tuple[str, ...] = ()
+    media: tuple[str, ...] = ()  # media store references (media/store.py)
+    # When the attempt began: a lookup after an unknown outcome takes only posts the platform
+    # created at or after it (less the client's clock skew). None: any time.
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,10 @@ class PlatformClient(Protocol):
         ...
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck: ...
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """Take a live post down; NoSuchOperationError where the platform has no API for it."""
+        ...
 
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
         """Refresh or re-acquire the access token from what the account holds."""

@@ -21,8 +21,12 @@ def token_expires_at(credentials: dict[str, Any]) -> datetime | None:
 
 
 def with_grant(credentials: dict[str, Any], grant: TokenGrant) -> dict[str, Any]:
-    """`credentials` holding the new token (and refresh token, expiry) of `grant`."""
-    renewed = {**credentials, "access_token": grant.access_token}
+    """`credentials` holding the new token (and refresh token, expiries) of `grant`.
+
+    The grant's extra fields (open_id, when the refresh token ends, ...) are kept too: a
+    Douyin refresh token is renewed by what they say.
+    """
+    renewed = {**credentials, **grant.extra, "access_token": grant.access_token}
     if grant.refresh_token:
         renewed["refresh_token"] = grant.refresh_token
     if grant.expires_at is not None:

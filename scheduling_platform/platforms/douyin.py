@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    NoSuchOperationError,
     PlatformClientBase,
     PlatformError,
     Post,
@@ -22,13 +24,14 @@ from scheduling_platform.platforms.base import (
     TokenGrant,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
+from scheduling_platform.platforms.douyin_upload import UploadPaths, upload_video
 from scheduling_platform.platforms.http import (
     code_error,
     json_object,
     send,
     unexpected_answer,
 )
-from scheduling_platform.platforms.media import kind_of, read_media
+from scheduling_platform.platforms.media import stored_media
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
     28003007: ErrorKind.REJECTED,  # unconfirmed: content refused
     28003024: ErrorKind.QUOTA,  # unconfirmed: daily publish quota reached
 }
-MAX_SINGLE_UPLOAD_BYTES = 50 * 1024 * 1024  # above this Douyin wants the chunked upload
+MB = 1024 * 1024
 REVIEWING, NOT_PUBLIC = 4, 2
 
 
@@ -66,7 +69,12 @@ class DouyinClient(PlatformClientBase):
     client_key: str = ""
     client_secret: str = field(default="", repr=False)  # never in a printed client
     upload_timeout_seconds: float = 120.0
+    upload_paths: UploadPaths = UploadPaths()
+    chunked_above_bytes: int = 50 * MB  # "above 50 MB use the chunked upload"
+    part_bytes: int = 20 * MB  # 20 MB advised, 5 MB at least (the last part may be smaller)
     recent_items_to_search: int = 60
+    # A token refresh this close to the refresh token's 30-day end renews it first.
+    refresh_renew_margin_seconds: float = 5 * 86400
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
     platform: str = "douyin"
 
@@ -99,18 +107,20 @@ class DouyinClient(PlatformClientBase):
         return self._check(response, sends_post=sends_post)
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
-        videos = [m for m in post.media if kind_of(m) == "video"]
+        videos = [m for m in stored_media(post.media) if m.media_type.kind == "video"]
         if not videos:
             raise PlatformError(ErrorKind.REJECTED, "a Douyin post needs a video")
-        name, data = read_media(videos[0], MAX_SINGLE_UPLOAD_BYTES, self.upload_timeout_seconds)
-        uploaded = self._api(
-            "POST",
-            "/api/douyin/v1/video/upload_video/",
+        # The upload is part of the attempt: its errors are the attempt's, and no video is
+        # created without it.
+        video_id = upload_video(
+            self._api,
             credentials,
-            files={"video": (name, data, "video/mp4")},
-            timeout=self.upload_timeout_seconds,
+            videos[0],
+            paths=self.upload_paths,
+            chunked_above_bytes=self.chunked_above_bytes,
+            part_bytes=self.part_bytes,
+            timeout_seconds=self.upload_timeout_seconds,
         )
-        video_id = uploaded["video"]["video_id"]
         created = self._api(
             "POST",
             "/api/douyin/v1/video/create_video/",
@@ -177,13 +187,21 @@ class DouyinClient(PlatformClientBase):
             metrics[item_id] = self._engagement(data.get("result") or {})
         return metrics
 
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """No deletion API is confirmed for Douyin: say so rather than pretend."""
+        raise NoSuchOperationError("Douyin", "delete a post")
+
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
         return check_account(credentials, self._post_form)
 
     def acquire_token(self, credentials: dict[str, Any]) -> TokenGrant:
         """Refresh with the refresh token; when it has expired, a held code is the fallback."""
         return renew_token(
-            credentials, self._post_form, client_secret=self.client_secret, platform="Douyin"
+            credentials,
+            self._post_form,
+            client_secret=self.client_secret,
+            platform="Douyin",
+            renew_margin=timedelta(seconds=self.refresh_renew_margin_seconds),
         )
 
     def _post_form(self, path: str, form: dict[str, Any]) -> dict[str, Any]:

@@ -7,14 +7,19 @@ from dataclasses import fields
 from typing import Any
 
 from scheduling_platform.platforms.baijiahao import BaijiahaoClient
-from scheduling_platform.platforms.base import PLATFORMS, ErrorKind, PlatformClient
+from scheduling_platform.platforms.base import (
+    PLATFORMS,
+    ErrorKind,
+    PlatformClient,
+    PlatformClientBase,
+)
 from scheduling_platform.platforms.douyin import DouyinClient
 from scheduling_platform.platforms.toutiao import ToutiaoClient
 from scheduling_platform.platforms.wechat import WeChatClient
 from scheduling_platform.platforms.weibo import WeiboClient
 from scheduling_platform.settings import Settings
 
-CLIENT_CLASSES: dict[str, type] = {
+CLIENT_CLASSES: dict[str, type[PlatformClientBase]] = {
     "weibo": WeiboClient,
     "wechat": WeChatClient,
     "douyin": DouyinClient,
@@ -53,6 +58,7 @@ def client_from_settings(platform: str, settings: Settings) -> PlatformClient:
         error_kinds=endpoint.error_kinds,
         auth_base_url=endpoint.auth_base_url,
         origin_base_url=endpoint.origin_base_url,
+        **settings_options(platform, settings),
     )
 
 
@@ -64,6 +70,33 @@ APP_FIELDS: dict[str, tuple[str, str] | None] = {
     "toutiao": ("client_key", "client_secret"),
     "baijiahao": None,
 }
+
+
+def platform_options(
+    platform: str,
+    *,
+    default_rip: str | None = None,
+    refresh_renew_margin_days: float | None = None,
+    media_public_base_url: str | None = None,
+) -> dict[str, Any]:
+    """The client fields a deployment sets for `platform` (None: the client's default)."""
+    if platform == "weibo":
+        return {"default_rip": default_rip or None}
+    if platform == "douyin" and refresh_renew_margin_days is not None:
+        return {"refresh_renew_margin_seconds": refresh_renew_margin_days * 86400}
+    if platform == "baijiahao":
+        return {"media_public_base_url": media_public_base_url or None}
+    return {}
+
+
+def settings_options(platform: str, settings: Settings) -> dict[str, Any]:
+    """`platform_options` as these settings give them."""
+    return platform_options(
+        platform,
+        default_rip=settings.weibo.default_rip,
+        refresh_renew_margin_days=settings.douyin.refresh_renew_margin_days,
+        media_public_base_url=settings.media_public_base_url,
+    )
 
 
 def make_client(
@@ -93,7 +126,8 @@ def make_client(
             kwargs[names[0]] = app_key
         if app_secret:
             kwargs[names[1]] = app_secret
-    client = cls(base_url=base_url, timeout_seconds=timeout_seconds, **kwargs)
+    # Every registered class implements PlatformClient; the base class alone does not say so.
+    client: Any = cls(base_url=base_url, timeout_seconds=timeout_seconds, **kwargs)
     if error_kinds:
         try:
             client.error_kinds.update({int(c): ErrorKind(k) for c, k in error_kinds.items()})

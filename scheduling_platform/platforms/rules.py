@@ -1,16 +1,16 @@
 """Each platform's content rules, checked when a task is created, not at publish time.
 
 Limits PLATFORMS.md gives are enforced as documented; the ones it calls unconfirmed (Douyin's
-text, Toutiao's title and body, Baijiahao's body) are marked and kept generous.
+text, Toutiao's title and body, Baijiahao's body) are marked and kept generous. Media are
+counted here; their types and sizes are read from their content at ingest (media/limits.py).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
-from scheduling_platform.platforms.media import is_url, kind_of
+from scheduling_platform.media.limits import MediaLimitError, check_count
 
 
 class ContentRejectedError(ValueError):
@@ -29,9 +29,6 @@ class ContentRules:
     max_title: int | None = None
     min_title: int | None = None
     title_required: bool = False
-    required_media: str | None = None  # "video": a post needs one
-    media_kinds: frozenset[str] = frozenset()  # kinds a post may carry; empty: no media
-    max_media: int = 0
 
     def text_length(self, text: str) -> int:
         return weibo_length(text) if self.platform == "weibo" else len(text)
@@ -58,37 +55,20 @@ class ContentRules:
         self.check_media(media)
 
     def check_media(self, media: tuple[str, ...]) -> None:
-        if len(media) > self.max_media:
-            allowed = f"at most {self.max_media}" if self.max_media else "no"
-            raise ContentRejectedError(f"{self.platform} takes {allowed} media items")
-        for ref in media:
-            kind = kind_of(ref)
-            if kind not in self.media_kinds:
-                raise ContentRejectedError(
-                    f"{self.platform} does not take {kind} media ({ref.rsplit('/', 1)[-1]}); "
-                    f"allowed: {', '.join(sorted(self.media_kinds))}"
-                )
-            if not is_url(ref) and not Path(ref).is_file():
-                raise ContentRejectedError(f"media file {ref} does not exist")
-        if self.required_media and not any(kind_of(m) == self.required_media for m in media):
-            raise ContentRejectedError(f"a {self.platform} post needs a {self.required_media}")
+        """Only how many: what each item is, is read from its content when it is ingested."""
+        try:
+            check_count(self.platform, len(media))
+        except MediaLimitError as exc:
+            raise ContentRejectedError(str(exc)) from None
 
 
 RULES: dict[str, ContentRules] = {
     # statuses/share.json: at most 140 Chinese characters, one picture.
-    "weibo": ContentRules("weibo", max_text=140, media_kinds=frozenset({"image"}), max_media=1),
+    "weibo": ContentRules("weibo", max_text=140),
     # draft/add: title <= 32 (taken from the text when absent), content < 20,000 characters.
-    "wechat": ContentRules(
-        "wechat", max_text=19_999, max_title=32, media_kinds=frozenset({"image"}), max_media=1
-    ),
+    "wechat": ContentRules("wechat", max_text=19_999, max_title=32),
     # upload_video + create_video: one video; the text limit is unconfirmed.
-    "douyin": ContentRules(
-        "douyin",
-        max_text=1_000,
-        required_media="video",
-        media_kinds=frozenset({"video"}),
-        max_media=1,
-    ),
+    "douyin": ContentRules("douyin", max_text=1_000),
     # new_article_post: title and body limits unconfirmed; 5-30 is the commonly cited title.
     "toutiao": ContentRules(
         "toutiao",
@@ -96,8 +76,6 @@ RULES: dict[str, ContentRules] = {
         min_title=5,
         max_title=30,
         title_required=True,
-        media_kinds=frozenset({"image"}),
-        max_media=9,
     ),
     # article/publish: title 5-40 (another source says 8-40); body limit unconfirmed.
     "baijiahao": ContentRules(
@@ -106,8 +84,6 @@ RULES: dict[str, ContentRules] = {
         min_title=5,
         max_title=40,
         title_required=True,
-        media_kinds=frozenset({"image"}),
-        max_media=3,
     ),
 }
 

@@ -18,6 +18,7 @@ import httpx
 from scheduling_platform.platforms.base import (
     AccountCheck,
     ErrorKind,
+    NoSuchOperationError,
     PlatformClientBase,
     PlatformError,
     Post,
@@ -87,6 +88,11 @@ class ToutiaoClient(PlatformClientBase):
         }
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
+        if post.media:  # refused at creation too; an older task must not lose them silently
+            raise PlatformError(
+                ErrorKind.REJECTED,
+                "Toutiao has no confirmed way to send images or video with an article",
+            )
         text = post.text
         response = send(
             self._http,
@@ -159,6 +165,10 @@ class ToutiaoClient(PlatformClientBase):
             for row in self._check(response).get("list") or []:
                 metrics[str(row["pgc_id"])] = self._engagement(row)
         return metrics
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """No deletion API is confirmed for Toutiao: say so rather than pretend."""
+        raise NoSuchOperationError("Toutiao", "delete a post")
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
         return check_account(credentials, self._post_form)

@@ -1,4 +1,8 @@
-"""WeChat Official Account: `stable_token`, `draft/add` then `freepublish/submit`, review polling.
+"""WeChat Official Account: `stable_token`; the cover and article images uploaded, `draft/add`
+then `freepublish/submit`; review polling; datacube statistics; freepublish/delete.
+
+A task's first image is the article's cover (material/add_material?type=thumb, its media_id
+the article's thumb_media_id); the others go inside the article through media/uploadimg.
 
 The platform post id is `<publish_id>:<msg_data_id>`: the publish id is what `freepublish/get`
 asks for, and the datacube metrics name an article by its msg_data_id, which only the submit
@@ -7,12 +11,12 @@ answer gives. A post found by `find_published` is `article:<article_id>` (alread
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -28,13 +32,26 @@ from scheduling_platform.platforms.base import (
 from scheduling_platform.platforms.credentials import token_expires_at
 from scheduling_platform.platforms.http import code_error, json_object, send
 from scheduling_platform.platforms.idempotency import DEFAULT_ORIGIN_BASE_URL, origin_url
+from scheduling_platform.platforms.media import stored_media
+from scheduling_platform.platforms.wechat_media import (
+    article_html,
+    upload_cover,
+    upload_images,
+    with_hosted_images,
+)
 from scheduling_platform.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Codes from the WeChat documentation (PLATFORMS.md); override per deployment.
 DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
     -1: ErrorKind.RETRYABLE,  # system busy
+    40004: ErrorKind.REJECTED,  # invalid media type
+    40005: ErrorKind.REJECTED,  # invalid file type
+    40006: ErrorKind.REJECTED,  # invalid media size
+    41005: ErrorKind.REJECTED,  # media data missing
+    53600: ErrorKind.REJECTED,  # invalid article_id (freepublish/delete, getarticle)
     40001: ErrorKind.AUTH,  # invalid credential / not the latest token
     40014: ErrorKind.AUTH,  # invalid access_token
     42001: ErrorKind.AUTH,  # access_token expired
@@ -79,7 +96,7 @@ class WeChatClient(PlatformClientBase):
     # stable_token does not end tokens other processes hold; a plain `token` call does.
     use_stable_token: bool = True
     origin_base_url: str = DEFAULT_ORIGIN_BASE_URL
-    # datacube gives days up to yesterday; 0 reads today as well (the sandbox allows it).
+    # datacube gives days up to yesterday at the latest: the lag is one day or more.
     metrics_lag_days: int = 1
     metrics_window_days: int = 30
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
@@ -111,18 +128,41 @@ class WeChatClient(PlatformClientBase):
         )
         return self._check(response, sends_post=kw.get("sends_post", False))
 
+    def _upload(
+        self,
+        path: str,
+        credentials: dict[str, Any],
+        files: dict[str, Any],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        response = send(
+            self._http,
+            "POST",
+            path,
+            params={"access_token": credentials.get("access_token", ""), **params},
+            files=files,
+        )
+        return self._check(response)
+
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
+        media = stored_media(post.media)
+        if not media:
+            raise PlatformError(ErrorKind.REJECTED, "a WeChat article needs a cover image")
+        cover, inside = media[0], media[1:]
+        # The uploads are part of the attempt: their errors are the attempt's, and nothing is
+        # drafted without them.
+        thumb_media_id = upload_cover(self._upload, credentials, cover)
+        urls = upload_images(self._upload, credentials, inside)
         article: dict[str, Any] = {
             "article_type": "news",
             "title": post.title or post.text[:32],
             "author": str(credentials.get("author", ""))[:16],
             "digest": post.text[:120],
-            "content": _as_html(post.text),
+            "content": with_hosted_images(article_html(post.text, inside), urls),
             "content_source_url": origin_url(self.origin_base_url, post.task_id),
+            "thumb_media_id": thumb_media_id,
             "need_open_comment": 1,
         }
-        if credentials.get("thumb_media_id"):  # the account's default cover image
-            article["thumb_media_id"] = credentials["thumb_media_id"]
         draft = self._call("/cgi-bin/draft/add", credentials, {"articles": [article]})
         body = self._call(
             "/cgi-bin/freepublish/submit",
@@ -149,9 +189,11 @@ class WeChatClient(PlatformClientBase):
                 raw=body,
             )
         if status in FAILED_STATUSES:
+            failed = body.get("fail_idx") or []
+            which = f" (articles {', '.join(map(str, failed))})" if failed else ""
             raise PlatformError(
                 ErrorKind.REJECTED,
-                f"WeChat publish_status {status}: {FAILED_STATUSES[status]}",
+                f"WeChat publish_status {status}: {FAILED_STATUSES[status]}{which}",
                 code=f"publish_status_{status}",
             )
         return PublishResult(platform_post_id=platform_post_id, final=False, raw=body)
@@ -188,7 +230,9 @@ class WeChatClient(PlatformClientBase):
         }
         if not by_msgid:
             return {}
-        end = utcnow().date() - timedelta(days=self.metrics_lag_days)
+        # WeChat's days are Beijing days and end at yesterday at the latest.
+        today = utcnow().astimezone(BEIJING).date()
+        end = today - timedelta(days=max(self.metrics_lag_days, 1))
         begin = end - timedelta(days=self.metrics_window_days - 1)
         body = self._call(
             "/datacube/getarticletotaldetail",
@@ -198,11 +242,29 @@ class WeChatClient(PlatformClientBase):
         metrics: dict[str, dict[str, int]] = {}
         for row in body.get("list", []):
             pid = by_msgid.get(str(row.get("msgid")))
-            if pid is None or not row.get("details"):
+            days = row.get("detail_list") or []
+            if pid is None or not days:
                 continue
-            latest = row["details"][-1]  # cumulative; the last day has the totals
+            # Cumulative per stat_date: the latest day has the totals.
+            latest = max(days, key=lambda day: str(day.get("stat_date", "")))
             metrics[pid] = self._engagement(latest)
         return metrics
+
+    def _article_id(self, credentials: dict[str, Any], platform_post_id: str) -> str:
+        if platform_post_id.startswith("article:"):
+            return platform_post_id.removeprefix("article:")
+        publish_id = platform_post_id.split(":", 1)[0]
+        body = self._call("/cgi-bin/freepublish/get", credentials, {"publish_id": publish_id})
+        if not body.get("article_id"):
+            raise PlatformError(ErrorKind.REJECTED, "the article is not live: nothing to delete")
+        return str(body["article_id"])
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """`freepublish/delete` of the published article (index 1: its one article)."""
+        article_id = self._article_id(credentials, platform_post_id)
+        self._call(
+            "/cgi-bin/freepublish/delete", credentials, {"article_id": article_id, "index": 1}
+        )
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck:
         """The token works and freepublish is allowed: ask freepublish's API quota."""
@@ -264,10 +326,6 @@ class WeChatClient(PlatformClientBase):
         except PlatformError:
             return False
         return response.status_code < 500
-
-
-def _as_html(text: str) -> str:
-    return "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip())
 
 
 def _json_bytes(payload: dict[str, Any]) -> bytes:

@@ -1,9 +1,14 @@
-"""Sina Weibo: OAuth2 tokens and `2/statuses/share.json` (see shared PLATFORMS.md)."""
+"""Sina Weibo: OAuth2 tokens, `2/statuses/share.json` with one picture, counts, destroy.
+
+share.json wants `rip`, the posting user's real IP: the account's credentials `rip`, else the
+client's `default_rip` (SCHEDULING_WEIBO_DEFAULT_RIP). Statuses carry `created_at` in Weibo's
+own format (`Wed Oct 24 23:49:17 +0800 2012`). `statuses/count.json` has no reads.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +30,7 @@ from scheduling_platform.platforms.http import (
     server_error,
     unexpected_answer,
 )
+from scheduling_platform.platforms.media import read_checked, stored_media
 from scheduling_platform.timeutil import utcnow
 
 # Weibo documents the error body but not these codes; they are the commonly cited ones and
@@ -43,20 +49,45 @@ DEFAULT_ERROR_KINDS: dict[int, ErrorKind] = {
     21316: ErrorKind.AUTH,
     21317: ErrorKind.AUTH,
     10014: ErrorKind.REJECTED,  # the app lacks permission
+    10016: ErrorKind.REJECTED,  # a required parameter is missing (e.g. rip)
+    10017: ErrorKind.REJECTED,  # a parameter's value is invalid (e.g. no safe-domain URL)
+    20005: ErrorKind.REJECTED,  # unsupported image type (JPG, GIF, PNG only)
+    20006: ErrorKind.REJECTED,  # image too large
+    20012: ErrorKind.REJECTED,  # text too long
+    20101: ErrorKind.REJECTED,  # the status does not exist (destroy)
 }
+WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"  # Wed Oct 24 23:49:17 +0800 2012
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_weibo_time(value: str) -> datetime:
+    """A `created_at` of Weibo's (`Wed Oct 24 23:49:17 +0800 2012`), zone kept.
+
+    Parsed by hand rather than with %a/%b, which follow the process's locale.
+    """
+    try:
+        _day, month, mday, clock, offset, year = value.split()
+        hour, minute, second = (int(p) for p in clock.split(":"))
+        stamp = f"{int(year):04d}-{_MONTHS.index(month) + 1:02d}-{int(mday):02d}"
+        return datetime.fromisoformat(f"{stamp}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
+    except ValueError:
+        raise ValueError(f"not a Weibo time: {value!r}") from None
 
 
 @dataclass
 class WeiboClient(PlatformClientBase):
+    # statuses/count.json: comments, reposts, attitudes. It has no reads (only the paid
+    # media_statuses/count_sp/biz.json does), so Weibo reports none.
     METRIC_FIELDS = {
         "comments": "comments",
         "shares": "reposts",
         "likes": "attitudes",
-        "reads": "reads",
     }
 
     app_key: str = ""
     app_secret: str = field(default="", repr=False)  # never in a printed client
+    default_rip: str = ""  # the posting user's IP when the account's credentials carry none
+    clock_skew_seconds: float = 120.0  # how far Weibo's clock may be behind ours
     recent_statuses_to_search: int = 300
     statuses_per_page: int = 100  # Weibo's maximum
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
@@ -83,15 +114,46 @@ class WeiboClient(PlatformClientBase):
         return body
 
     def publish(self, credentials: dict[str, Any], post: Post) -> PublishResult:
+        rip = str(credentials.get("rip") or self.default_rip)
+        if not rip:
+            raise PlatformError(
+                ErrorKind.REJECTED,
+                "Weibo needs the posting user's IP (rip): set it in the account's credentials "
+                "or SCHEDULING_WEIBO_DEFAULT_RIP",
+            )
+        form = {"access_token": credentials.get("access_token", ""), "status": post.text}
+        files = None
+        images = stored_media(post.media)
+        if images:  # one picture, in the same request: the post never goes out without it
+            pic = images[0]
+            files = {"pic": (pic.path.name, read_checked(pic), pic.media_type.mime)}
         response = send(
             self._http,
             "POST",
             "/2/statuses/share.json",
             sends_post=True,
-            data={"access_token": credentials.get("access_token", ""), "status": post.text},
+            data={**form, "rip": rip},
+            files=files,
         )
         body = self._check(response, sends_post=True)
         return PublishResult(platform_post_id=str(body["idstr"]), final=True, raw=body)
+
+    def delete_post(self, credentials: dict[str, Any], platform_post_id: str) -> None:
+        """`statuses/destroy.json`: the status is gone from the account's timeline."""
+        response = send(
+            self._http,
+            "POST",
+            "/2/statuses/destroy.json",
+            data={"access_token": credentials.get("access_token", ""), "id": platform_post_id},
+        )
+        self._check(response)
+
+    def _created_in_time(self, status: dict[str, Any], post: Post) -> bool:
+        """Created at or after the attempt began (less the skew), when the post says when."""
+        if post.not_before is None:
+            return True
+        created = parse_weibo_time(str(status.get("created_at", "")))
+        return created >= post.not_before - timedelta(seconds=self.clock_skew_seconds)
 
     def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
         # Weibo publishes synchronously: an accepted post is live.
@@ -113,7 +175,7 @@ class WeiboClient(PlatformClientBase):
             body = self._check(response)
             statuses = body.get("statuses", [])
             for status in statuses:
-                if status.get("text") == post.text:
+                if status.get("text") == post.text and self._created_in_time(status, post):
                     return str(status["idstr"])
             searched += len(statuses)
             if not statuses or searched >= int(body.get("total_number", searched)):

@@ -7,6 +7,7 @@ Only `60001001` is a documented code; the others are the sandbox's choice.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,12 @@ FAULT_BODIES = {
     "token_expired": (AUTH_FAILED, "auth check failed"),
     "reject": (CONTENT_REFUSED, "文章内容违规 (the article breaks the content rules)"),
 }
-STATUS = {"reviewing": "pre_publish", "published": "publish", "rejected": "rejected"}
+STATUS = {
+    "reviewing": "pre_publish",
+    "published": "publish",
+    "rejected": "rejected",
+    "deleted": "withdraw",
+}
 
 
 def bjh_answer(data: Any = None, errno: int = 0, errmsg: str = "success") -> JSONResponse:
@@ -52,6 +58,19 @@ async def _fields(request: Request) -> dict[str, Any]:
             return {}
         return body if isinstance(body, dict) else {}
     return dict(await request.form())
+
+
+def _covers(raw: str) -> list[str] | None:
+    """The `src` of each cover in `cover_images` ('[{"src": ...}]'); None when malformed."""
+    try:
+        covers = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(covers, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("src"), str) for c in covers
+    ):
+        return None
+    return [c["src"] for c in covers]
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -77,14 +96,34 @@ def routes(state: SandboxState) -> list[Route]:
             return bjh_answer({}, DUPLICATE_ORIGIN_URL, "文章已存在 (origin_url already published)")
         if state.quota_spent("baijiahao", account):
             return bjh_answer({}, DAILY_QUOTA, "今日发文数已达上限 (daily quota reached)")
+        covers = _covers(str(fields.get("cover_images", "") or "[]"))
+        if covers is None:
+            return bjh_answer({}, BAD_PARAMETER, "cover_images must be a JSON list of {src}")
         post = state.accept(
             "baijiahao",
             account,
             content,
             reviewed=True,
             title=title,
-            extra={"origin_url": origin_url, "cover_images": fields.get("cover_images", "")},
+            extra={
+                "origin_url": origin_url,
+                "cover_images": fields.get("cover_images", ""),
+                # The platform fetches these URLs; what it received is the list of them.
+                "media": [{"role": "cover", "src": src} for src in covers],
+                "content_type": "article",
+            },
         )
+        return bjh_answer({"article_id": post.platform_post_id})
+
+    async def withdraw(request: Request) -> JSONResponse:
+        fields = await _fields(request)
+        account = account_of(fields)
+        if isinstance(account, JSONResponse):
+            return account
+        post = state.post("baijiahao", str(fields.get("article_id", "")))
+        if post is None or post.account != account:
+            return bjh_answer({}, BAD_PARAMETER, "article not found")
+        state.delete(post)
         return bjh_answer({"article_id": post.platform_post_id})
 
     async def status(request: Request) -> JSONResponse:
@@ -92,7 +131,7 @@ def routes(state: SandboxState) -> list[Route]:
         account = account_of(fields)
         if isinstance(account, JSONResponse):
             return account
-        post = state.post("baijiahao", str(fields.get("article_id", "")))
+        post = state.post("baijiahao", str(fields.get("article_id", "")), deleted=True)
         if post is None or post.account != account:
             return bjh_answer({}, BAD_PARAMETER, "article not found")
         return bjh_answer(
@@ -153,6 +192,7 @@ def routes(state: SandboxState) -> list[Route]:
     prefix = "/builderinner/open/resource"
     return [
         Route(f"{prefix}/article/publish", publish, methods=["POST"]),
+        Route(f"{prefix}/article/withdraw", withdraw, methods=["POST"]),
         Route(f"{prefix}/article/list", article_list, methods=["POST"]),
         Route(f"{prefix}/query/status", status, methods=["POST"]),
         Route(f"{prefix}/query/articleStatistics", statistics, methods=["POST"]),

@@ -10,21 +10,23 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from scheduling_platform.sandbox import douyin_upload
+from scheduling_platform.sandbox.douyin_upload import upload_routes
 from scheduling_platform.sandbox.metrics import engagement
 from scheduling_platform.sandbox.state import REFRESH_TOKEN_LIFETIME, IssuedToken, SandboxState
 from scheduling_platform.timeutil import utcnow
 
 PUBLISH_PATHS = frozenset({"/api/douyin/v1/video/create_video/"})
+# Uploads fail on command too (`"on": "upload"`): a failed upload must fail the attempt.
+UPLOAD_PATHS = douyin_upload.UPLOAD_PATHS
 
 # The daily-quota and content-refusal codes are unconfirmed (PLATFORMS.md): the sandbox's own.
 DAILY_QUOTA_CODE = 28003024
 CONTENT_REFUSED_CODE = 28003007
-MAX_SINGLE_UPLOAD_BYTES = 50 * 1024 * 1024
 
 FAULT_BODIES = {
     "rate_limit": (2100004, "系统繁忙，此时请开发者稍候再试 (system busy, try later)"),
@@ -66,20 +68,25 @@ def routes(state: SandboxState) -> list[Route]:
         issued = state.token("douyin", token)
         if issued is None:
             return douyin_error(28001003, "access_token无效 (access token invalid)")
-        if issued.expires_at <= utcnow():
+        if issued.expires_at <= state.now():
             return douyin_error(28001008, "access_token过期 (access token expired)")
         if request.query_params.get("open_id", issued.uid) != issued.uid:
             return douyin_error(2190015, "access_token与open_id不匹配 (open_id mismatch)")
         return issued
 
-    def grant(account: str) -> JSONResponse:
+    def grant(account: str, refresh: str | None = None) -> JSONResponse:
+        """A new access token; with `refresh`, that refresh token and what is left of it
+        (refreshing does not extend a refresh token: renew_refresh_token does)."""
         token, issued = state.issue_token("douyin", account)
+        if refresh is None:
+            refresh = state.issue_refresh_token("douyin", account)
+        refresh_ends = state.refresh_tokens[refresh].expires_at
         return douyin_answer(
             {
                 "access_token": token,
-                "expires_in": int((issued.expires_at - utcnow()).total_seconds()),
-                "refresh_token": state.issue_refresh_token("douyin", account),
-                "refresh_expires_in": int(REFRESH_TOKEN_LIFETIME.total_seconds()),
+                "expires_in": int((issued.expires_at - state.now()).total_seconds()),
+                "refresh_token": refresh,
+                "refresh_expires_in": int((refresh_ends - state.now()).total_seconds()),
                 "open_id": issued.uid,
                 "scope": "user_info,video.create,video.data,data.external.item",
             }
@@ -97,9 +104,21 @@ def routes(state: SandboxState) -> list[Route]:
         issued = state.refresh_token("douyin", str(form.get("refresh_token", "")))
         if form.get("grant_type") != "refresh_token" or issued is None:
             return douyin_error(10010, "refresh_token无效 (refresh token invalid)")
-        if issued.expires_at <= utcnow():
+        if issued.expires_at <= state.now():
             return douyin_error(10010, "refresh_token过期 (refresh token expired)")
-        return grant(issued.account)
+        return grant(issued.account, str(form["refresh_token"]))
+
+    async def renew_refresh_token(request: Request) -> JSONResponse:
+        form = await request.form()
+        old = str(form.get("refresh_token", ""))
+        issued = state.refresh_token("douyin", old)
+        if issued is None or issued.expires_at <= state.now():
+            return douyin_error(10010, "refresh_token无效或过期 (refresh token invalid or expired)")
+        del state.refresh_tokens[old]  # the renewed token replaces it
+        fresh = state.issue_refresh_token("douyin", issued.account)
+        return douyin_answer(
+            {"refresh_token": fresh, "expires_in": int(REFRESH_TOKEN_LIFETIME.total_seconds())}
+        )
 
     async def userinfo(request: Request) -> JSONResponse:
         form = await request.form()
@@ -109,23 +128,6 @@ def routes(state: SandboxState) -> list[Route]:
         return douyin_answer(
             {"open_id": issued.uid, "nickname": issued.account, "e_account_role": "EAccountM"}
         )
-
-    async def upload_video(request: Request) -> JSONResponse:
-        issued = authorised(request)
-        if isinstance(issued, JSONResponse):
-            return issued
-        form = await request.form()
-        video = form.get("video")
-        if not isinstance(video, UploadFile):
-            return douyin_error(2100005, "参数不合法 (the multipart field video is missing)")
-        size = len(await video.read())
-        if size == 0:
-            return douyin_error(2100005, "参数不合法 (the video is empty)")
-        if size > MAX_SINGLE_UPLOAD_BYTES:
-            return douyin_error(2100005, "参数不合法 (above 50 MB use the chunked upload)")
-        video_id = f"v0{state.next_id()}"
-        videos[video_id] = {"account": issued.account, "used": False}
-        return douyin_answer({"video": {"video_id": video_id, "width": 1080, "height": 1920}})
 
     async def create_video(request: Request) -> JSONResponse:
         issued = authorised(request)
@@ -143,12 +145,13 @@ def routes(state: SandboxState) -> list[Route]:
         if state.quota_spent("douyin", issued.account):
             return douyin_error(DAILY_QUOTA_CODE, "今日发布次数已达上限 (daily quota reached)")
         video["used"] = True
+        received = {"video_id": body["video_id"], "size": video["size"], "sha256": video["sha256"]}
         post = state.accept(
             "douyin",
             issued.account,
             str(body.get("text", "")),
             reviewed=True,
-            extra={"video_id": body["video_id"], "media": [body["video_id"]]},
+            extra={"video_id": body["video_id"], "media": [received], "content_type": "video"},
         )
         return douyin_answer({"item_id": post.platform_post_id})
 
@@ -221,10 +224,11 @@ def routes(state: SandboxState) -> list[Route]:
         )
 
     return [
+        *upload_routes(state, authorised, videos, douyin_answer, douyin_error),
+        Route("/oauth/renew_refresh_token/", renew_refresh_token, methods=["POST"]),
         Route("/oauth/access_token/", access_token, methods=["POST"]),
         Route("/oauth/refresh_token/", refresh_token, methods=["POST"]),
         Route("/oauth/userinfo/", userinfo, methods=["POST"]),
-        Route("/api/douyin/v1/video/upload_video/", upload_video, methods=["POST"]),
         Route("/api/douyin/v1/video/create_video/", create_video, methods=["POST"]),
         Route("/api/douyin/v1/video/video_data/", video_data, methods=["POST"]),
         Route("/api/douyin/v1/video/video_list/", video_list, methods=["GET"]),

@@ -4,8 +4,9 @@
 (several may be active; a second one for the same platform and mode replaces the first),
 `GET` lists them with how often each fired, `DELETE` clears them (`?platform=` for one).
 
-Faults touch only publish requests: each sandbox platform module names its publish paths in
-`PUBLISH_PATHS` and answers `rate_limit`, `token_expired` and `reject` in its own error shape
+Faults touch only publish requests, or with `"on": "upload"` only media uploads: each sandbox
+platform module names its publish paths in `PUBLISH_PATHS` (and uploads in `UPLOAD_PATHS`) and
+answers `rate_limit`, `token_expired` and `reject` in its own error shape
 with `fault_response(mode)`. `http_500` and `timeout` look the same on every platform.
 `accept_then_error` lets the real handler accept and record the post, then answers HTTP 500
 (or, with `"after": "timeout"`, nothing in time): the case that makes schedulers post twice.
@@ -36,7 +37,8 @@ AFTER_ACCEPT = ("http_500", "timeout")
 # Longer than any client timeout we configure; tests set a short one per fault.
 DEFAULT_TIMEOUT_DELAY_SECONDS = 30.0
 MAX_DELAY_SECONDS = 600.0
-_FIELDS = {"platform", "mode", "rate", "after", "delay_seconds", "seed"}
+_FIELDS = {"platform", "mode", "rate", "after", "delay_seconds", "seed", "on"}
+TARGETS = ("publish", "upload")
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,10 @@ class Fault:
     rate: float = 1.0
     after: str = "http_500"  # accept_then_error only: what the client gets after the accept
     delay_seconds: float = DEFAULT_TIMEOUT_DELAY_SECONDS  # timeout modes: how long to hang
+    on: str = "publish"  # which requests: "publish", or "upload" (media uploads)
 
-    def applies_to(self, platform: str) -> bool:
-        return self.platform in ("*", platform)
+    def applies_to(self, platform: str, target: str = "publish") -> bool:
+        return self.platform in ("*", platform) and self.on == target
 
 
 def fault_capable_modules() -> dict[str, ModuleType]:
@@ -77,9 +80,8 @@ class FaultInjector:
         with self._lock:
             if seed is not None:
                 self._random.seed(seed)
-            self.faults = [
-                f for f in self.faults if (f.platform, f.mode) != (fault.platform, fault.mode)
-            ] + [fault]
+            key = (fault.platform, fault.mode, fault.on)
+            self.faults = [f for f in self.faults if (f.platform, f.mode, f.on) != key] + [fault]
 
     def clear(self, platform: str | None = None) -> int:
         with self._lock:
@@ -88,12 +90,13 @@ class FaultInjector:
             self.faults = kept
             return cleared
 
-    def pick(self, platform: str) -> Fault | None:
+    def pick(self, platform: str, target: str = "publish") -> Fault | None:
         """The fault that hits this request, if any: each active one draws in turn."""
         with self._lock:
             for fault in self.faults:
-                if fault.applies_to(platform) and self._random.random() < fault.rate:
-                    self.fired[f"{platform}:{fault.mode}"] += 1
+                if fault.applies_to(platform, target) and self._random.random() < fault.rate:
+                    suffix = "" if target == "publish" else f":{target}"
+                    self.fired[f"{platform}:{fault.mode}{suffix}"] += 1
                     return fault
         return None
 
@@ -131,7 +134,10 @@ def parse_fault(body: object, modules: dict[str, ModuleType]) -> tuple[Fault, in
     seed = body.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise ValueError("seed must be an integer")
-    return Fault(platform, mode, rate, after, delay), seed
+    on = body.get("on", "publish")
+    if on not in TARGETS:
+        raise ValueError(f"on must be one of {list(TARGETS)}, not {on!r}")
+    return Fault(platform, mode, rate, after, delay, on), seed
 
 
 def _number(body: dict[str, Any], name: str, default: float) -> float:
@@ -165,6 +171,8 @@ class FaultMiddleware:
         fault = None
         if module is not None and rest in module.PUBLISH_PATHS:
             fault = self.injector.pick(platform)
+        elif module is not None and rest in getattr(module, "UPLOAD_PATHS", ()):
+            fault = self.injector.pick(platform, "upload")
         if fault is None:
             await self.app(scope, receive, send)
             return

@@ -20,6 +20,7 @@ DEFAULT_TOKEN_LIFETIMES: dict[str, timedelta] = {
     "toutiao": timedelta(days=15),
 }
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+DEFAULT_FOLLOWERS = 10_000  # an account whose size nobody told the sandbox
 
 # Posts a day per account the sandbox accepts; the real limits are unconfirmed (PLATFORMS.md).
 DEFAULT_DAILY_QUOTAS: dict[str, int] = {
@@ -45,7 +46,7 @@ class AcceptedPost:
     text: str
     platform_post_id: str
     received_at: str
-    review_status: str = "published"  # reviewing | published | rejected
+    review_status: str = "published"  # reviewing | published | rejected | deleted
     title: str | None = None
     review_due_at: str | None = None
     review_message: str | None = None
@@ -68,6 +69,13 @@ class SandboxState:
     profile: Any = None
     # How fast posts age for engagement: 3600 makes a real second count as an hour.
     engagement_age_scale: float = 1.0
+    # The sandbox's clock runs this far ahead of the real one (`POST /_sandbox/clock`), so
+    # tests see token lifetimes and grace periods end without waiting for them.
+    clock_offset: timedelta = timedelta(0)
+    # Weibo: the app's registered safe domain; share.json refuses a text without its URL.
+    weibo_safe_domain: str | None = None
+    # Account sizes the engagement profile scales by (`POST /_sandbox/accounts`).
+    followers: dict[tuple[str, str], int] = field(default_factory=dict)
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     refresh_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     posts: list[AcceptedPost] = field(default_factory=list)
@@ -79,7 +87,16 @@ class SandboxState:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
+    def now(self) -> datetime:
+        return utcnow() + self.clock_offset
+
+    def followers_of(self, platform: str, account: str) -> int:
+        """The account's size as told to the sandbox; the profile's reference size if not."""
+        return self.followers.get((platform, account), DEFAULT_FOLLOWERS)
+
     def reset(self) -> None:
+        self.followers.clear()
+        self.clock_offset = timedelta(0)
         self.tokens.clear()
         self.refresh_tokens.clear()
         self.posts.clear()
@@ -94,14 +111,16 @@ class SandboxState:
     def issue_token(self, platform: str, account: str) -> tuple[str, IssuedToken]:
         token = f"{platform[:2]}-{secrets.token_urlsafe(24)}"
         lifetime = self.token_lifetimes.get(platform, self.token_lifetime)
-        issued = IssuedToken(platform, account, self.uid_of(platform, account), utcnow() + lifetime)
+        issued = IssuedToken(
+            platform, account, self.uid_of(platform, account), self.now() + lifetime
+        )
         self.tokens[token] = issued
         return token, issued
 
     def issue_refresh_token(self, platform: str, account: str) -> str:
         token = f"{platform[:2]}r-{secrets.token_urlsafe(24)}"
         self.refresh_tokens[token] = IssuedToken(
-            platform, account, self.uid_of(platform, account), utcnow() + REFRESH_TOKEN_LIFETIME
+            platform, account, self.uid_of(platform, account), self.now() + REFRESH_TOKEN_LIFETIME
         )
         return token
 
@@ -121,7 +140,7 @@ class SandboxState:
 
     def expire_tokens(self, platform: str, account: str | None = None) -> int:
         """Make access tokens expire now (tests of refresh on expiry)."""
-        past = utcnow() - timedelta(seconds=1)
+        past = self.now() - timedelta(seconds=1)
         expired = 0
         for issued in self.tokens.values():
             if issued.platform == platform and account in (None, issued.account):
@@ -144,13 +163,13 @@ class SandboxState:
             account=account,
             text=text,
             platform_post_id=self.next_id(),
-            received_at=utcnow().isoformat(),
+            received_at=self.now().isoformat(),
             **extra,
         )
         if reviewed:
             post.review_status = "reviewing"
             post.review_due_at = (
-                utcnow() + timedelta(seconds=self.review_delay_seconds)
+                self.now() + timedelta(seconds=self.review_delay_seconds)
             ).isoformat()
             post._will_reject = self._random.random() < self.review_reject_rate
         self.posts.append(post)
@@ -161,7 +180,7 @@ class SandboxState:
     def review(self, post: AcceptedPost) -> AcceptedPost:
         """End the post's review if its time has come; returns the post."""
         due = post.review_due_at
-        if post.review_status == "reviewing" and due is not None and due <= utcnow().isoformat():
+        if post.review_status == "reviewing" and due is not None and due <= self.now().isoformat():
             if post._will_reject:
                 post.review_status = "rejected"
                 post.review_message = "content did not pass the platform review"
@@ -170,19 +189,41 @@ class SandboxState:
         return post
 
     def posts_of(self, platform: str, account: str) -> list[AcceptedPost]:
-        return [self.review(p) for p in self._by_account.get((platform, account), [])]
+        """The account's posts, oldest first; deleted ones are gone, as on the platforms."""
+        return [
+            self.review(p)
+            for p in self._by_account.get((platform, account), [])
+            if p.review_status != "deleted"
+        ]
 
     def posts_today(self, platform: str, account: str) -> int:
-        today = utcnow().date().isoformat()
+        today = self.now().date().isoformat()
         return sum(1 for p in self.posts_of(platform, account) if p.received_at[:10] == today)
 
     def quota_spent(self, platform: str, account: str) -> bool:
         quota = self.daily_quotas.get(platform)
         return quota is not None and self.posts_today(platform, account) >= quota
 
-    def post(self, platform: str, platform_post_id: str) -> AcceptedPost | None:
+    def post(
+        self, platform: str, platform_post_id: str, *, deleted: bool = False
+    ) -> AcceptedPost | None:
+        """A post by id; a deleted one only when `deleted` (status answers still know it)."""
         post = self._by_id.get((platform, platform_post_id))
-        return self.review(post) if post is not None else None
+        if post is None or (post.review_status == "deleted" and not deleted):
+            return None
+        return self.review(post)
+
+    def delete(self, post: AcceptedPost) -> None:
+        """The post is taken down (destroy, freepublish/delete, withdraw); kept for the record."""
+        post.review_status = "deleted"
+
+    def backdate(self, platform: str, platform_post_id: str, seconds: float) -> AcceptedPost | None:
+        """Move a post's receipt into the past, as if it had been sent `seconds` earlier."""
+        post = self._by_id.get((platform, platform_post_id))
+        if post is not None:
+            earlier = datetime.fromisoformat(post.received_at) - timedelta(seconds=seconds)
+            post.received_at = earlier.isoformat()
+        return post
 
     def public_posts(self) -> list[dict[str, Any]]:
         return [

@@ -16,7 +16,6 @@ from starlette.routing import Route
 
 from scheduling_platform.sandbox.metrics import engagement
 from scheduling_platform.sandbox.state import REFRESH_TOKEN_LIFETIME, IssuedToken, SandboxState
-from scheduling_platform.timeutil import utcnow
 
 PUBLISH_PATHS = frozenset({"/open/new_article_post/"})
 
@@ -50,7 +49,7 @@ def routes(state: SandboxState) -> list[Route]:
         issued = state.token("toutiao", token)
         if issued is None:
             return toutiao_answer({}, TOKEN_INVALID, "access_token无效 (access token invalid)")
-        if issued.expires_at <= utcnow():
+        if issued.expires_at <= state.now():
             return toutiao_answer({}, TOKEN_EXPIRED, "access_token过期 (access token expired)")
         return issued
 
@@ -59,7 +58,7 @@ def routes(state: SandboxState) -> list[Route]:
         return toutiao_answer(
             {
                 "access_token": token,
-                "expires_in": int((issued.expires_at - utcnow()).total_seconds()),
+                "expires_in": int((issued.expires_at - state.now()).total_seconds()),
                 "refresh_token": state.issue_refresh_token("toutiao", account),
                 "refresh_expires_in": int(REFRESH_TOKEN_LIFETIME.total_seconds()),
                 "open_id": issued.uid,
@@ -76,7 +75,7 @@ def routes(state: SandboxState) -> list[Route]:
     async def refresh_token(request: Request) -> JSONResponse:
         form = await request.form()
         issued = state.refresh_token("toutiao", str(form.get("refresh_token", "")))
-        if issued is None or issued.expires_at <= utcnow():
+        if issued is None or issued.expires_at <= state.now():
             return toutiao_answer({}, REFRESH_INVALID, "refresh_token无效 (refresh token invalid)")
         return grant(issued.account)
 
@@ -104,7 +103,12 @@ def routes(state: SandboxState) -> list[Route]:
             issued.account,
             content,
             title=title,
-            extra={"abstract": str(form.get("abstract", "")), "draft": draft},
+            extra={
+                "abstract": str(form.get("abstract", "")),
+                "draft": draft,
+                "content_type": "article",
+                "media": [],  # no confirmed way to send media with an article
+            },
         )
         return toutiao_answer({"pgc_id": post.platform_post_id})
 

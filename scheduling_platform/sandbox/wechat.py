@@ -1,22 +1,30 @@
-"""Sandbox WeChat Official Account: tokens, drafts, freepublish with review, datacube metrics.
+"""Sandbox WeChat Official Account: tokens, drafts, freepublish with review and deletion.
 
 Sandbox apps: the app id `sandbox-<name>` with the secret `sandbox-<name>` is account <name>.
+draft/add refuses a `thumb_media_id` no material upload returned (40007) and, as WeChat does,
+shows only article images that media/uploadimg returned (others are filtered out and noted).
+After a new token, the old one stays valid five minutes. Material and image uploads are in
+wechat_media.py, articles and statistics in wechat_data.py.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from scheduling_platform.sandbox.metrics import engagement
+from scheduling_platform.sandbox import wechat_media
 from scheduling_platform.sandbox.state import IssuedToken, SandboxState
-from scheduling_platform.timeutil import utcnow
+from scheduling_platform.sandbox.wechat_data import article_url, data_routes
+from scheduling_platform.sandbox.wechat_media import WeChatMedia, media_routes
 
 PUBLISH_PATHS = frozenset({"/cgi-bin/freepublish/submit"})
+UPLOAD_PATHS = wechat_media.UPLOAD_PATHS
+# After a new token is issued the old one stays valid this long (AccessToken.html).
+OLD_TOKEN_GRACE = timedelta(minutes=5)
 
 FAULT_BODIES = {
     "rate_limit": (45011, "api minute-quota reach limit  mustslower  retry next minute"),
@@ -24,7 +32,7 @@ FAULT_BODIES = {
     "reject": (53503, "该草稿未通过发布检查 (draft failed the publish check)"),
 }
 # freepublish/get publish_status of a post as the sandbox knows it.
-REVIEW_STATUS = {"reviewing": 1, "published": 0, "rejected": 4}
+REVIEW_STATUS = {"reviewing": 1, "published": 0, "rejected": 4, "deleted": 5}
 
 
 def wechat_error(code: int, message: str) -> JSONResponse:
@@ -47,6 +55,7 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def routes(state: SandboxState) -> list[Route]:
     drafts: dict[str, dict[str, Any]] = {}
+    media = WeChatMedia()
 
     def authorised(request: Request) -> IssuedToken | JSONResponse:
         token = request.query_params.get("access_token", "")
@@ -55,7 +64,7 @@ def routes(state: SandboxState) -> list[Route]:
         issued = state.token("wechat", token)
         if issued is None:
             return wechat_error(40001, "invalid credential, access_token is invalid or not latest")
-        if issued.expires_at <= utcnow():
+        if issued.expires_at <= state.now():
             return wechat_error(42001, "access_token expired")
         return issued
 
@@ -65,13 +74,16 @@ def routes(state: SandboxState) -> list[Route]:
         if secret != appid:
             return wechat_error(40125, "invalid appsecret")
         account = appid.removeprefix("sandbox-")
-        if not keep_old:  # a plain token request ends the tokens issued before
-            state.revoke_tokens("wechat", account)
+        if not keep_old:  # a new token ends the ones before, five minutes later
+            grace_end = state.now() + OLD_TOKEN_GRACE
+            for issued in state.tokens.values():
+                if issued.platform == "wechat" and issued.account == account:
+                    issued.expires_at = min(issued.expires_at, grace_end)
         token, issued = state.issue_token("wechat", account)
         return JSONResponse(
             {
                 "access_token": token,
-                "expires_in": int((issued.expires_at - utcnow()).total_seconds()),
+                "expires_in": int((issued.expires_at - state.now()).total_seconds()),
             }
         )
 
@@ -109,9 +121,34 @@ def routes(state: SandboxState) -> list[Route]:
                 return wechat_error(44004, "empty content")
             if len(content) >= 20_000 or len(content.encode()) >= 1_000_000:
                 return wechat_error(45002, "content size out of limit")
+            thumb = str(article.get("thumb_media_id", ""))
+            if article.get("article_type", "news") == "news" and (
+                media.material_of(issued.account, thumb) is None
+            ):
+                return wechat_error(40007, "invalid media_id")
         media_id = f"draft-{state.next_id()}"
-        drafts[media_id] = {"account": issued.account, "articles": articles}
+        drafts[media_id] = {
+            "account": issued.account,
+            "articles": articles,
+            "update_time": int(state.now().timestamp()),
+        }
         return JSONResponse({"media_id": media_id})
+
+    async def draft_get(request: Request) -> JSONResponse:
+        issued = authorised(request)
+        if isinstance(issued, JSONResponse):
+            return issued
+        draft = drafts.get(str((await _json(request)).get("media_id", "")))
+        if draft is None or draft["account"] != issued.account:
+            return wechat_error(40007, "invalid media_id")
+        return JSONResponse({"news_item": draft["articles"]})
+
+    async def draft_count(request: Request) -> JSONResponse:
+        issued = authorised(request)
+        if isinstance(issued, JSONResponse):
+            return issued
+        mine = sum(1 for d in drafts.values() if d["account"] == issued.account)
+        return JSONResponse({"total_count": mine})
 
     async def submit(request: Request) -> JSONResponse:
         issued = authorised(request)
@@ -125,18 +162,27 @@ def routes(state: SandboxState) -> list[Route]:
             return wechat_error(45009, "reach max api daily quota limit")
         del drafts[media_id]  # a draft is published once
         article = draft["articles"][0]
+        content = str(article.get("content", ""))
+        cover = media.material_of(issued.account, str(article.get("thumb_media_id", "")))
+        shown, dropped = media.article_images(issued.account, content)
+        received = [{"role": "cover", **_public(cover)}] if cover else []
+        received += [{"role": "inline", **_public(image)} for image in shown]
         msg_data_id = state.next_id()
         post = state.accept(
             "wechat",
             issued.account,
-            str(article.get("content", "")),
+            content,
             reviewed=True,
             title=str(article.get("title", "")),
             extra={
                 "msg_data_id": msg_data_id,
                 "article_id": f"art-{msg_data_id}",
-                "content_source_url": article.get("content_source_url", ""),
-                "digest": article.get("digest", ""),
+                "article": {k: v for k, v in article.items() if k != "content"},
+                "thumb_media_id": article.get("thumb_media_id", ""),
+                "thumb_url": cover["url"] if cover else "",
+                "media": received,
+                "dropped_images": dropped,  # WeChat filters images it did not host
+                "content_type": "article",
             },
         )
         return JSONResponse(
@@ -153,93 +199,43 @@ def routes(state: SandboxState) -> list[Route]:
         if isinstance(issued, JSONResponse):
             return issued
         publish_id = str((await _json(request)).get("publish_id", ""))
-        post = state.post("wechat", publish_id)
+        post = state.post("wechat", publish_id, deleted=True)
         if post is None or post.account != issued.account:
             return wechat_error(53600, "Article ID 无效 (invalid publish_id)")
         status = REVIEW_STATUS[post.review_status]
-        answer: dict[str, Any] = {"publish_id": publish_id, "publish_status": status}
-        if status == 0:
+        # fail_idx is always there: empty unless articles failed.
+        answer: dict[str, Any] = {
+            "publish_id": publish_id,
+            "publish_status": status,
+            "fail_idx": [1] if status in (2, 3, 4) else [],
+        }
+        if status in (0, 5, 6):
             answer["article_id"] = post.extra["article_id"]
             answer["article_detail"] = {
                 "count": 1,
-                "item": [{"idx": 1, "article_url": _article_url(post.extra["article_id"])}],
+                "item": [{"idx": 1, "article_url": article_url(post.extra["article_id"])}],
             }
-        elif status != 1:
-            answer["fail_idx"] = [1]
         return JSONResponse(answer)
 
-    async def batchget(request: Request) -> JSONResponse:
+    async def publish_delete(request: Request) -> JSONResponse:
         issued = authorised(request)
         if isinstance(issued, JSONResponse):
             return issued
         body = await _json(request)
-        offset, count = int(body.get("offset", 0)), min(int(body.get("count", 20)), 20)
-        live = [
-            p for p in state.posts_of("wechat", issued.account) if p.review_status == "published"
-        ]
-        page = live[::-1][offset : offset + count]
-        return JSONResponse(
-            {
-                "total_count": len(live),
-                "item_count": len(page),
-                "item": [
-                    {
-                        "article_id": p.extra["article_id"],
-                        "content": {
-                            "news_item": [
-                                {
-                                    "title": p.title,
-                                    "digest": p.extra.get("digest", ""),
-                                    "content_source_url": p.extra.get("content_source_url", ""),
-                                    "url": _article_url(p.extra["article_id"]),
-                                }
-                            ],
-                            "create_time": int(datetime.fromisoformat(p.received_at).timestamp()),
-                        },
-                        "update_time": int(datetime.fromisoformat(p.received_at).timestamp()),
-                    }
-                    for p in page
-                ],
-            }
-        )
-
-    async def article_total(request: Request) -> JSONResponse:
-        issued = authorised(request)
-        if isinstance(issued, JSONResponse):
-            return issued
-        body = await _json(request)
-        try:
-            begin = date.fromisoformat(str(body.get("begin_date")))
-            end = date.fromisoformat(str(body.get("end_date")))
-        except ValueError:
-            return wechat_error(61500, "date format error")
-        # The real API stops at yesterday; the sandbox lets today through so tests see posts.
-        if end < begin or end > utcnow().date():
-            return wechat_error(61501, "date range error")
-        rows = []
+        wanted, index = str(body.get("article_id", "")), int(body.get("index", 0) or 0)
         for post in state.posts_of("wechat", issued.account):
-            sent = datetime.fromisoformat(post.received_at).date()
-            if not begin <= sent <= end or post.review_status != "published":
-                continue
-            earned = engagement(state, post)
-            rows.append(
-                {
-                    "ref_date": sent.isoformat(),
-                    "msgid": f"{post.extra['msg_data_id']}_1",
-                    "title": post.title,
-                    "details": [
-                        {
-                            "stat_date": utcnow().date().isoformat(),
-                            "read_user": earned["reads"],
-                            "share_user": earned["shares"],
-                            "zaikan_user": earned["likes"] // 3,
-                            "like_user": earned["likes"],
-                            "comment_count": earned["comments"],
-                        }
-                    ],
-                }
-            )
-        return JSONResponse({"list": rows})
+            if post.extra.get("article_id") == wanted and post.review_status == "published":
+                if index not in (0, 1):  # each sandbox publish holds one article
+                    return wechat_error(53600, "invalid index")
+                state.delete(post)
+                return JSONResponse({"errcode": 0, "errmsg": "ok"})
+        return wechat_error(53600, "Article ID 无效 (invalid article_id)")
+
+    async def api_domain_ip(request: Request) -> JSONResponse:
+        issued = authorised(request)
+        if isinstance(issued, JSONResponse):
+            return issued
+        return JSONResponse({"ip_list": ["101.89.47.18", "101.91.34.103"]})
 
     async def quota_get(request: Request) -> JSONResponse:
         issued = authorised(request)
@@ -259,13 +255,18 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/cgi-bin/token", token, methods=["GET"]),
         Route("/cgi-bin/stable_token", stable_token, methods=["POST"]),
         Route("/cgi-bin/draft/add", draft_add, methods=["POST"]),
+        Route("/cgi-bin/draft/get", draft_get, methods=["POST"]),
+        Route("/cgi-bin/draft/count", draft_count, methods=["POST", "GET"]),
         Route("/cgi-bin/freepublish/submit", submit, methods=["POST"]),
         Route("/cgi-bin/freepublish/get", publish_get, methods=["POST"]),
-        Route("/cgi-bin/freepublish/batchget", batchget, methods=["POST"]),
+        Route("/cgi-bin/freepublish/delete", publish_delete, methods=["POST"]),
         Route("/cgi-bin/openapi/quota/get", quota_get, methods=["POST"]),
-        Route("/datacube/getarticletotaldetail", article_total, methods=["POST"]),
+        Route("/cgi-bin/get_api_domain_ip", api_domain_ip, methods=["GET"]),
+        *media_routes(state, media, authorised),
+        *data_routes(state, authorised, _json, wechat_error),
     ]
 
 
-def _article_url(article_id: str) -> str:
-    return f"https://mp.weixin.qq.com/s/{article_id}"
+def _public(upload: dict[str, Any]) -> dict[str, Any]:
+    """What a test may see of an upload: its hash, size and type."""
+    return {k: upload[k] for k in ("sha256", "size", "mime")}

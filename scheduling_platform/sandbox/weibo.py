@@ -1,10 +1,21 @@
-"""Sandbox Weibo: the OAuth2 and statuses endpoints, with Weibo's error body and limits."""
+"""Sandbox Weibo: the OAuth2 and statuses endpoints, with Weibo's error body and limits.
+
+share.json refuses what Weibo refuses: no `rip`, a picture that is not a JPEG/GIF/PNG under
+5 MB, and (when a safe domain is configured) a text without a URL of that domain. Statuses
+carry `created_at` in Weibo's format; `destroy.json` takes one down.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import ipaddress
+import re
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import filetype
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -12,12 +23,53 @@ from starlette.routing import Route
 from scheduling_platform.platforms.rules import weibo_length
 from scheduling_platform.sandbox.metrics import engagement
 from scheduling_platform.sandbox.state import IssuedToken, SandboxState
-from scheduling_platform.timeutil import utcnow
 
 POSTS_PER_HOUR = 30
+PIC_LIMIT = 5 * 1024 * 1024  # "under 5 MB"
+PIC_TYPES = frozenset({"image/jpeg", "image/gif", "image/png"})
+BEIJING = ZoneInfo("Asia/Shanghai")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_URL_HOST = re.compile(r"https?://([^/\s?#:]+)", re.IGNORECASE)
+
+
+def weibo_time(iso: str) -> str:
+    """An ISO time as Weibo writes `created_at`: `Wed Oct 24 23:49:17 +0800 2012`."""
+    moment = datetime.fromisoformat(iso).astimezone(BEIJING)
+    return (
+        f"{_DAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day:02d} "
+        f"{moment:%H:%M:%S} {moment:%z} {moment.year}"
+    )
+
+
+def _status(post: Any, uid: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": int(post.platform_post_id),
+        "idstr": post.platform_post_id,
+        "mid": post.platform_post_id,
+        "text": post.text,
+        "created_at": weibo_time(post.received_at),
+    }
+    if post.extra.get("media"):
+        body["original_pic"] = (
+            f"https://wx1.sinaimg.cn/large/{post.extra['media'][0]['sha256']}.jpg"
+        )
+    if uid is not None:
+        body["user"] = {"id": int(uid), "screen_name": post.account}
+    return body
+
+
+def _mentions_domain(text: str, domain: str) -> bool:
+    domain = domain.lower().strip(".")
+    return any(
+        h.lower() == domain or h.lower().endswith(f".{domain}") for h in _URL_HOST.findall(text)
+    )
+
 
 # Requests that publish: sandbox faults (sandbox/faults.py) apply to these only.
 PUBLISH_PATHS = frozenset({"/2/statuses/share.json"})
+# The picture travels inside share.json: an upload fault is a publish fault here.
+UPLOAD_PATHS: frozenset[str] = frozenset()
 
 FAULT_BODIES = {
     "rate_limit": (10023, "User requests out of rate limit!", 403),
@@ -29,6 +81,13 @@ FAULT_BODIES = {
 def weibo_error(request: Request, code: int, message: str, status: int = 400) -> JSONResponse:
     return JSONResponse(
         {"request": request.url.path, "error_code": code, "error": message}, status_code=status
+    )
+
+
+def weibo_error_plain(code: int, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"request": "/2/statuses/share.json", "error_code": code, "error": message},
+        status_code=400,
     )
 
 
@@ -47,7 +106,7 @@ def routes(state: SandboxState) -> list[Route]:
         issued = state.token("weibo", token)
         if issued is None:
             return weibo_error(request, 21332, "invalid_access_token")
-        if issued.expires_at <= utcnow():
+        if issued.expires_at <= state.now():
             return weibo_error(request, 21327, "expired_token")
         return issued
 
@@ -57,7 +116,7 @@ def routes(state: SandboxState) -> list[Route]:
         if not code.startswith("sandbox-"):
             return weibo_error(request, 21325, "invalid authorization code")
         token, issued = state.issue_token("weibo", code.removeprefix("sandbox-"))
-        lifetime = int((issued.expires_at - utcnow()).total_seconds())
+        lifetime = int((issued.expires_at - state.now()).total_seconds())
         return JSONResponse(
             {
                 "access_token": token,
@@ -76,10 +135,24 @@ def routes(state: SandboxState) -> list[Route]:
                 "uid": issued.uid,
                 "appkey": "sandbox",
                 "scope": "all",
-                "create_at": int(utcnow().timestamp()),
-                "expire_in": int((issued.expires_at - utcnow()).total_seconds()),
+                "create_at": int(state.now().timestamp()),
+                "expire_in": int((issued.expires_at - state.now()).total_seconds()),
             }
         )
+
+    async def picture(form: Any) -> dict[str, Any] | JSONResponse | None:
+        pic = form.get("pic")
+        if pic is None:
+            return None
+        if not isinstance(pic, UploadFile):
+            return weibo_error_plain(10017, "parameter (pic)'s value invalid: send a file")
+        data = await pic.read()
+        guess = filetype.guess(data[:8192])
+        if guess is None or guess.mime not in PIC_TYPES:
+            return weibo_error_plain(20005, "Unsupported image type, only suport JPG, GIF, PNG!")
+        if len(data) >= PIC_LIMIT:
+            return weibo_error_plain(20006, "Image size too large.")
+        return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mime": guess.mime}
 
     async def share(request: Request) -> JSONResponse:
         form = await request.form()
@@ -89,25 +162,50 @@ def routes(state: SandboxState) -> list[Route]:
         text = str(form.get("status", ""))
         if not text.strip():
             return weibo_error(request, 10016, "miss required parameter (status)")
+        rip = str(form.get("rip", ""))
+        if not rip:
+            return weibo_error(request, 10016, "miss required parameter (rip)")
+        try:
+            ipaddress.ip_address(rip)
+        except ValueError:
+            return weibo_error(request, 10017, "parameter (rip)'s value invalid")
         if weibo_length(text) > 140:
             return weibo_error(request, 20012, "Text too long, please input text less than 140")
+        domain = state.weibo_safe_domain
+        if domain and not _mentions_domain(text, domain):
+            return weibo_error(
+                request, 10017, f"parameter (status)'s value invalid: no URL of {domain}"
+            )
+        pic = await picture(form)
+        if isinstance(pic, JSONResponse):
+            return pic
         history = state.posts_of("weibo", issued.account)
         if history and history[-1].text == text:
             return weibo_error(request, 20019, "repeat content!")
-        hour_ago = (utcnow() - timedelta(hours=1)).isoformat()
+        hour_ago = (state.now() - timedelta(hours=1)).isoformat()
         if sum(1 for p in history if p.received_at > hour_ago) >= POSTS_PER_HOUR:
             return weibo_error(request, 10023, "User requests out of rate limit!", status=403)
-        post = state.accept("weibo", issued.account, text)
-        return JSONResponse(
-            {
-                "id": int(post.platform_post_id),
-                "idstr": post.platform_post_id,
-                "mid": post.platform_post_id,
-                "text": text,
-                "created_at": post.received_at,
-                "user": {"id": int(issued.uid), "screen_name": issued.account},
-            }
-        )
+        extra: dict[str, Any] = {"rip": rip, "content_type": "image" if pic else "text"}
+        extra["media"] = [pic] if pic else []
+        post = state.accept("weibo", issued.account, text, extra=extra)
+        return JSONResponse(_status(post, issued.uid))
+
+    async def destroy(request: Request) -> JSONResponse:
+        form = await request.form()
+        issued = await authorised(request, form)
+        if isinstance(issued, JSONResponse):
+            return issued
+        post = state.post("weibo", str(form.get("id", "")))
+        if post is None or post.account != issued.account:
+            return weibo_error(request, 20101, "Target weibo does not exist!")
+        state.delete(post)
+        return JSONResponse(_status(post, issued.uid))
+
+    async def get_uid(request: Request) -> JSONResponse:
+        issued = await authorised(request, {})
+        if isinstance(issued, JSONResponse):
+            return issued
+        return JSONResponse({"uid": int(issued.uid)})
 
     async def counts(request: Request) -> JSONResponse:
         issued = await authorised(request, {})
@@ -138,18 +236,7 @@ def routes(state: SandboxState) -> list[Route]:
         timeline = state.posts_of("weibo", issued.account)[::-1]
         recent = timeline[(page - 1) * count : page * count]
         return JSONResponse(
-            {
-                "statuses": [
-                    {
-                        "id": int(p.platform_post_id),
-                        "idstr": p.platform_post_id,
-                        "text": p.text,
-                        "created_at": p.received_at,
-                    }
-                    for p in recent
-                ],
-                "total_number": len(timeline),
-            }
+            {"statuses": [_status(p) for p in recent], "total_number": len(timeline)}
         )
 
     return [
@@ -158,4 +245,6 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/2/statuses/share.json", share, methods=["POST"]),
         Route("/2/statuses/count.json", counts, methods=["GET"]),
         Route("/2/statuses/user_timeline.json", user_timeline, methods=["GET"]),
+        Route("/2/statuses/destroy.json", destroy, methods=["POST"]),
+        Route("/2/account/get_uid.json", get_uid, methods=["GET"]),
     ]

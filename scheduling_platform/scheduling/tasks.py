@@ -6,6 +6,8 @@ from datetime import datetime
 
 from scheduling_platform.lifecycle import EDITABLE, InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.rules import rules_for
+from scheduling_platform.scheduling.content_intake import prepare_platform_content
+from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import parse_user_time, utcnow
@@ -35,13 +37,22 @@ def schedule_task(
     media: tuple[str, ...] = (),
     now: datetime | None = None,
     actor: str = "cli",
+    settings: Settings | None = None,
 ) -> Task:
-    """Validate and store a task; `at` without a zone is read in the account's zone."""
+    """Validate and store a task; `at` without a zone is read in the account's zone.
+
+    With `settings`, the deployment's own rules apply and the media are taken into the media
+    store (the task keeps store references); without, a task may carry no media.
+    """
     if not 1 <= priority <= 10:
         raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
     account = store.get_account(account_id)
     rules_for(account.platform).check(content, title, media)
     when = _future_time(at, account.timezone, now or utcnow())
+    if settings is not None:
+        media = prepare_platform_content(account, content, media, settings=settings)
+    elif media:
+        raise SchedulingError("media must be taken into the media store: pass the settings")
     return store.create_task(
         account, content, when, priority=priority, title=title, media=media, actor=actor
     )

@@ -79,6 +79,7 @@ def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
         title=request.title,
         media=tuple(request.media),
         actor=ctx.actor,
+        settings=ctx.settings,
     )
     return TaskView.of(task)
 

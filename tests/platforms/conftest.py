@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -42,6 +43,25 @@ class Sandbox:
         if account:
             body["account"] = account
         return httpx.post(f"{self.url}/_sandbox/tokens/expire", json=body).json()["expired"]
+
+    def advance_clock(self, by: timedelta) -> None:
+        """Move the sandbox's clock ahead (token lifetimes, grace periods)."""
+        response = httpx.post(
+            f"{self.url}/_sandbox/clock", json={"advance_seconds": by.total_seconds()}
+        )
+        response.raise_for_status()
+
+    def set_followers(self, platform: str, account: str, followers: int) -> None:
+        body = {"platform": platform, "account": account, "followers": followers}
+        httpx.post(f"{self.url}/_sandbox/accounts", json=body).raise_for_status()
+
+    def backdate(self, platform: str, platform_post_id: str, by: timedelta) -> None:
+        """The post was received `by` earlier (WeChat's statistics stop at yesterday)."""
+        body = {"platform": platform, "platform_post_id": platform_post_id}
+        response = httpx.post(
+            f"{self.url}/_sandbox/posts/backdate", json={**body, "seconds": by.total_seconds()}
+        )
+        response.raise_for_status()
 
     def posts(self, platform: str | None = None) -> list[dict[str, Any]]:
         posts = httpx.get(f"{self.url}/_sandbox/posts").json()["posts"]

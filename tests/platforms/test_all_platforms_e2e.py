@@ -16,6 +16,7 @@ from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from sensors.ticks import run_one_tick, run_review_tick
 from tests.platforms.conftest import REVIEW_DELAY, Sandbox
+from tests.samples import write_media
 
 TITLES = {
     "weibo": None,
@@ -35,8 +36,8 @@ def _cli(*args: str, ok: bool = True) -> dict:
 def test_cli_tasks_are_published_by_the_sensor_path_once(
     platform_env: Settings, platform_defs: Definitions, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    video = tmp_path / "clip.mp4"
-    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2048))
+    video = write_media(tmp_path, "clip.mp4")
+    cover = write_media(tmp_path, "cover.jpg")
     at = (utcnow() + timedelta(seconds=2)).isoformat()
     douyin = _cli("accounts", "add", "--platform", "douyin", "--name", "studio")
     refused = _cli(
@@ -49,6 +50,8 @@ def test_cli_tasks_are_published_by_the_sensor_path_once(
         extra = ["--title", title] if title else []
         if platform == "douyin":
             extra = ["--media", str(video)]
+        if platform == "wechat":
+            extra += ["--media", str(cover)]  # an article's cover is required
         task = _cli(
             "tasks", "create", "--account", str(account["id"]), "--content", f"{platform} 正文",
             "--at", at, *extra,

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scheduling_platform.platforms.baijiahao import BaijiahaoClient
 from scheduling_platform.platforms.base import ErrorKind, PlatformError, Post
 from tests.platforms.conftest import Sandbox, wait_for
+from tests.samples import stored_media
+
+MEDIA_URL = "https://media.brand.example/store"
 
 
 @pytest.fixture
 def client(sandbox: Sandbox) -> BaijiahaoClient:
-    return BaijiahaoClient(sandbox.base("baijiahao"), origin_base_url="https://brand.example")
-
-
-def _post(task_id: int = 7) -> Post:
-    return Post(
-        task_id, "正文一\n正文二", title="百家号测试标题", media=("https://img.example/a.jpg",)
+    return BaijiahaoClient(
+        sandbox.base("baijiahao"),
+        origin_base_url="https://brand.example",
+        media_public_base_url=MEDIA_URL,
     )
 
 
-def test_publish_review_status_and_statistics(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+def _post(task_id: int = 7, media: tuple[str, ...] = ()) -> Post:
+    return Post(task_id, "正文一\n正文二", title="百家号测试标题", media=media)
+
+
+def test_publish_review_status_and_statistics(
+    client: BaijiahaoClient, sandbox: Sandbox, tmp_path: Path
+) -> None:
     creds = sandbox.credentials("baijiahao", "media")
     assert creds["app_id"] == "sandbox-media" and creds["access_token"] == creds["app_token"]
-    result = client.publish(creds, _post())
+    cover = stored_media(tmp_path, "cover.jpg")
+    result = client.publish(creds, _post(media=(cover,)))
     assert result.final is False
     (posted,) = sandbox.posts("baijiahao")
     assert posted["extra"]["origin_url"] == "https://brand.example/posts/7"
-    assert posted["extra"]["cover_images"] == '[{"src": "https://img.example/a.jpg"}]'
+    name = Path(cover).name
+    expected = f'[{{"src": "{MEDIA_URL}/sha256/{name[:2]}/{name}"}}]'
+    assert posted["extra"]["cover_images"] == expected
     assert posted["review_status"] == "reviewing"
     assert wait_for(lambda: client.publish_status(creds, result.platform_post_id).final)
     metrics = client.fetch_metrics(creds, [result.platform_post_id])[result.platform_post_id]
@@ -76,3 +88,26 @@ def test_bad_token_title_and_quota(client: BaijiahaoClient, sandbox: Sandbox) ->
         client.publish(creds, _post(2))
     assert quota.value.kind is ErrorKind.QUOTA
     assert len(sandbox.posts("baijiahao")) == 1
+
+
+def test_withdraw_takes_the_article_down(client: BaijiahaoClient, sandbox: Sandbox) -> None:
+    creds = sandbox.credentials("baijiahao", "media")
+    sandbox.configure(review_delay_seconds=0)
+    article_id = client.publish(creds, _post()).platform_post_id
+    assert client.publish_status(creds, article_id).final
+    client.delete_post(creds, article_id)
+    with pytest.raises(PlatformError, match="withdraw") as gone:
+        client.publish_status(creds, article_id)
+    assert gone.value.kind is ErrorKind.REJECTED
+    assert client.find_published(creds, _post()) is None
+    with pytest.raises(PlatformError):
+        client.delete_post(creds, article_id)
+
+
+def test_covers_need_a_public_media_url(sandbox: Sandbox, tmp_path: Path) -> None:
+    no_url = BaijiahaoClient(sandbox.base("baijiahao"))
+    cover = stored_media(tmp_path, "cover.jpg")
+    with pytest.raises(PlatformError, match="media_public_base_url") as refused:
+        no_url.publish(sandbox.credentials("baijiahao", "media"), _post(media=(cover,)))
+    assert refused.value.kind is ErrorKind.REJECTED
+    assert sandbox.posts("baijiahao") == []

@@ -9,6 +9,7 @@ import pytest
 from scheduling_platform.platforms.base import ErrorKind, PlatformError, Post
 from scheduling_platform.platforms.douyin import DouyinClient
 from tests.platforms.conftest import Sandbox, wait_for
+from tests.samples import stored_media
 
 
 @pytest.fixture
@@ -18,9 +19,7 @@ def client(sandbox: Sandbox) -> DouyinClient:
 
 @pytest.fixture
 def video(tmp_path: Path) -> str:
-    path = tmp_path / "clip.mp4"
-    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2048))
-    return str(path)
+    return stored_media(tmp_path, "clip.mp4")
 
 
 def test_publish_reviews_then_goes_public_with_metrics(
@@ -58,9 +57,12 @@ def test_expired_token_is_refreshed_with_the_refresh_token(
         client.publish(creds, Post(1, "x", media=(video,)))
     assert caught.value.kind is ErrorKind.AUTH and caught.value.code == "28001008"
     assert not client.validate_account(creds).token_valid
-    # Without the authorisation code only the refresh token can renew it.
-    grant = client.acquire_token({"refresh_token": creds["refresh_token"]})
-    assert grant.refresh_token and grant.refresh_token != creds["refresh_token"]
+    # Without the authorisation code only the refresh token can renew it; refreshing keeps
+    # the refresh token (and its end), far from its end it is not renewed.
+    grant = client.acquire_token(
+        {"refresh_token": creds["refresh_token"], "refresh_expires_at": creds["refresh_expires_at"]}
+    )
+    assert grant.refresh_token == creds["refresh_token"]
     renewed = {**creds, "access_token": grant.access_token}
     assert client.validate_account(renewed).token_valid
     assert client.publish(renewed, Post(1, "x", media=(video,))).final is False

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.registry import make_client
@@ -12,14 +14,21 @@ from scheduling_platform.publishing.review import poll_reviews
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from tests.platforms.conftest import REVIEW_DELAY, Sandbox
+from tests.samples import stored_media
+
+COVER = stored_media(Path(tempfile.mkdtemp(prefix="review-cover-")), "cover.jpg")
 
 
 def _submit(store: TaskStore, sandbox: Sandbox, platform: str, titles: list[str]) -> list[int]:
     account = store.add_account(
         platform, "brand", "Asia/Shanghai", sandbox.credentials(platform, "brand")
     )
+    # A WeChat article needs its cover.
+    media = (COVER,) if platform == "wechat" else ()
     tasks = [
-        store.create_task(account, f"正文 {t}", utcnow() + timedelta(seconds=0.2), title=t)
+        store.create_task(
+            account, f"正文 {t}", utcnow() + timedelta(seconds=0.2), title=t, media=media
+        )
         for t in titles
     ]
     horizon = utcnow() + timedelta(minutes=1)

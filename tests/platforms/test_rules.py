@@ -24,13 +24,13 @@ def video(tmp_path: Path) -> str:
         ("wechat", "正文", "标" * 33, (), "at most 32"),
         ("wechat", "x" * 20_000, None, (), "at most 19999"),
         ("douyin", "视频描述", None, (), "needs a video"),
-        ("douyin", "视频描述", None, ("https://x.example/a.jpg",), "does not take image"),
-        ("douyin", "视频描述", None, ("/nowhere/clip.mp4",), "does not exist"),
+        ("douyin", "视频描述", None, ("a.mp4", "b.mp4"), "at most 1"),
+        ("toutiao", "正文", "五个字标题", ("a.jpg",), "no media"),
         ("toutiao", "正文", None, (), "needs a title"),
         ("toutiao", "正文", "四个字啊", (), "at least 5"),
         ("baijiahao", "正文", "标" * 41, (), "at most 40"),
         ("baijiahao", "正文", "短标题", (), "at least 5"),
-        ("baijiahao", "正文", "足够长的标题", ("https://x.example/a.mp4",), "does not take video"),
+        ("wechat", "正文", None, (), "needs a cover"),
     ],
 )
 def test_refusals_say_why(
@@ -42,9 +42,9 @@ def test_refusals_say_why(
 
 
 def test_acceptable_posts_pass(video: str) -> None:
+    # Only counts here: types and sizes are read from the content at ingest (tests/media).
     rules_for("weibo").check("hello", None, ("https://x.example/a.png",))
-    rules_for("wechat").check("正文", None)
+    rules_for("wechat").check("正文", None, ("cover.jpg",))
     rules_for("douyin").check("视频描述", None, (video,))
-    rules_for("douyin").check("视频描述", None, ("https://cdn.example/v/clip.MP4",))
     rules_for("toutiao").check("正文", "五个字标题")
     rules_for("baijiahao").check("正文", "足够长的标题", ("https://x.example/a.jpg",))

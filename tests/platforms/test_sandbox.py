@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from scheduling_platform.platforms.weibo import WeiboClient
 from scheduling_platform.sandbox import baijiahao, douyin, toutiao, wechat, weibo
 from scheduling_platform.sandbox.app import create_app
 from scheduling_platform.sandbox.state import SandboxState
+from scheduling_platform.settings import Settings
 from tests.platforms.conftest import Sandbox
 
 
@@ -57,7 +58,7 @@ def test_weibo_counts_come_from_the_profile() -> None:
         token = http.post("/weibo/oauth2/access_token", data={"code": "sandbox-a"}).json()
         status = http.post(
             "/weibo/2/statuses/share.json",
-            data={"access_token": token["access_token"], "status": "hi"},
+            data={"access_token": token["access_token"], "status": "hi", "rip": "127.0.0.1"},
         ).json()
         counts = http.get(
             "/weibo/2/statuses/count.json",
@@ -85,3 +86,28 @@ def test_sandbox_command_refuses_a_bad_profile(tmp_path: Path) -> None:
     bad.write_text("{not json")
     result = CliRunner().invoke(main, ["sandbox", "--port", "0", "--profile", str(bad)])
     assert result.exit_code == 1 and "not valid JSON" in result.output
+
+
+def test_a_sandbox_accounts_size_reaches_the_sandbox(platform_env: Settings) -> None:
+    from scheduling_platform.accounts.registration import add_account
+    from scheduling_platform.store.task_store import TaskStore
+
+    store = TaskStore.from_settings(platform_env)
+    add_account(store, platform_env, platform="douyin", name="big", followers=420_000)
+    add_account(store, platform_env, platform="douyin", name="unknown")
+    listed = httpx.get(f"{platform_env.sandbox_url}/_sandbox/accounts").json()["accounts"]
+    assert listed == [{"platform": "douyin", "account": "big", "followers": 420_000}]
+    refused = httpx.post(
+        f"{platform_env.sandbox_url}/_sandbox/accounts",
+        json={"platform": "douyin", "account": "big", "followers": -1},
+    )
+    assert refused.status_code == 400
+
+
+def test_the_sandbox_clock_moves_only_forward(sandbox: Sandbox) -> None:
+    before = httpx.get(f"{sandbox.url}/_sandbox/clock").json()
+    assert before["offset_seconds"] == 0
+    sandbox.advance_clock(timedelta(hours=2))
+    assert httpx.get(f"{sandbox.url}/_sandbox/clock").json()["offset_seconds"] == 7200
+    back = httpx.post(f"{sandbox.url}/_sandbox/clock", json={"advance_seconds": -5})
+    assert back.status_code == 400

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
 from scheduling_platform.platforms.base import ErrorKind, PlatformError, Post
 from scheduling_platform.platforms.wechat import WeChatClient
 from tests.platforms.conftest import Sandbox, wait_for
+from tests.samples import stored_media
 
 
 @pytest.fixture
 def client(sandbox: Sandbox) -> WeChatClient:
-    return WeChatClient(sandbox.base("wechat"), metrics_lag_days=0)
+    return WeChatClient(sandbox.base("wechat"))
+
+
+# Every article needs a cover; one stored file serves them all.
+COVER = stored_media(Path(tempfile.mkdtemp(prefix="wechat-cover-")), "cover.jpg")
 
 
 def _post(task_id: int = 1, title: str = "周末活动") -> Post:
-    return Post(task_id=task_id, text="第一段\n第二段 <b>不是标签</b>", title=title)
+    return Post(task_id=task_id, text="第一段\n第二段 <b>不是标签</b>", title=title, media=(COVER,))
 
 
 def test_publish_is_reviewed_then_live_with_metrics(client: WeChatClient, sandbox: Sandbox) -> None:
@@ -33,6 +42,9 @@ def test_publish_is_reviewed_then_live_with_metrics(client: WeChatClient, sandbo
     status = client.publish_status(creds, result.platform_post_id)
     assert status.url and status.url.startswith("https://mp.weixin.qq.com/s/")
     assert sandbox.posts("wechat")[0]["review_status"] == "published"
+    # datacube's days end yesterday: the post must be older than today to be counted.
+    assert client.fetch_metrics(creds, [result.platform_post_id]) == {}
+    sandbox.backdate("wechat", publish_id, timedelta(days=2))
     metrics = client.fetch_metrics(creds, [result.platform_post_id])
     assert set(metrics[result.platform_post_id]) == {"reads", "likes", "shares", "comments"}
     assert metrics[result.platform_post_id]["reads"] > 0
@@ -62,11 +74,17 @@ def test_expired_token_is_auth_and_a_new_one_works(client: WeChatClient, sandbox
     assert check.token_valid and "quota" in check.detail
 
 
-def test_plain_token_ends_the_previous_one(sandbox: Sandbox) -> None:
+def test_a_new_plain_token_ends_the_previous_one_five_minutes_later(sandbox: Sandbox) -> None:
     plain = WeChatClient(sandbox.base("wechat"), use_stable_token=False)
     creds = sandbox.credentials("wechat", "brand")
-    plain.acquire_token(creds)
+    new = {**creds, "access_token": plain.acquire_token(creds).access_token}
+    assert plain.validate_account(creds).token_valid  # both work for five minutes
+    assert plain.validate_account(new).token_valid
+    sandbox.advance_clock(timedelta(seconds=299))
+    assert plain.validate_account(creds).token_valid
+    sandbox.advance_clock(timedelta(seconds=2))
     assert not plain.validate_account(creds).token_valid
+    assert plain.validate_account(new).token_valid
 
 
 def test_wrong_secret_is_refused(client: WeChatClient) -> None:

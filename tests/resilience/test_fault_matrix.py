@@ -25,6 +25,7 @@ from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from scheduling_platform.vault import Vault
+from tests.samples import stored_media
 
 MATRIX_PLATFORMS = sorted(CLIENT_CLASSES)
 CLIENT_TIMEOUT = 0.5
@@ -66,11 +67,13 @@ def _account(store: TaskStore, sandbox_url: str, platform: str, name: str) -> Ac
     return store.add_account(platform, name, "Asia/Shanghai", credentials)
 
 
-def _video() -> str:
-    # Douyin posts are videos: a tiny MP4 header is enough for the sandbox.
-    path = Path(tempfile.gettempdir()) / "fault-matrix-clip.mp4"
-    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2048))
-    return str(path)
+# What each platform's post must carry: Douyin a video, WeChat an article's cover.
+NEEDED_MEDIA = {"douyin": "clip.mp4", "wechat": "cover.jpg"}
+
+
+def _media(platform: str) -> tuple[str, ...]:
+    name = NEEDED_MEDIA.get(platform)
+    return (stored_media(Path(tempfile.mkdtemp(prefix="fault-matrix-")), name),) if name else ()
 
 
 def _task(store: TaskStore, account: Account, n: int) -> Task:
@@ -79,7 +82,7 @@ def _task(store: TaskStore, account: Account, n: int) -> Task:
         f"故障矩阵 post number {n} for {account.name}",
         utcnow() - timedelta(seconds=1),
         title=f"Fault matrix title {n}",
-        media=(_video(),) if account.platform == "douyin" else (),
+        media=_media(account.platform),
     )
 
 
