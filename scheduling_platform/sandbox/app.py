@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -14,11 +13,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from scheduling_platform.sandbox import baijiahao, control, douyin, toutiao, wechat, weibo
+from scheduling_platform.sandbox.engagement_profile import EngagementProfile
 from scheduling_platform.sandbox.faults import install_faults
 from scheduling_platform.sandbox.state import SandboxState
 
 
-def create_app(state: SandboxState | None = None, profile: Any = None) -> Starlette:
+def create_app(
+    state: SandboxState | None = None, profile: EngagementProfile | None = None
+) -> Starlette:
     """The sandbox app; `profile` (engagement_profile.load_profile) drives the metrics."""
     state = state or SandboxState()
     if profile is not None:

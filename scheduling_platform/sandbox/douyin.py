@@ -17,7 +17,12 @@ from starlette.routing import Route
 from scheduling_platform.sandbox import douyin_upload
 from scheduling_platform.sandbox.douyin_upload import upload_routes
 from scheduling_platform.sandbox.metrics import engagement
-from scheduling_platform.sandbox.state import REFRESH_TOKEN_LIFETIME, IssuedToken, SandboxState
+from scheduling_platform.sandbox.state import (
+    REFRESH_TOKEN_LIFETIME,
+    AcceptedPost,
+    IssuedToken,
+    SandboxState,
+)
 from scheduling_platform.timeutil import utcnow
 
 PUBLISH_PATHS = frozenset({"/api/douyin/v1/video/create_video/"})
@@ -155,7 +160,7 @@ def routes(state: SandboxState) -> list[Route]:
         )
         return douyin_answer({"item_id": post.platform_post_id})
 
-    def item_view(post: Any) -> dict[str, Any]:
+    def item_view(post: AcceptedPost) -> dict[str, Any]:
         earned = engagement(state, post)
         return {
             "item_id": post.platform_post_id,

@@ -173,13 +173,15 @@ class FaultMiddleware:
             fault = self.injector.pick(platform)
         elif module is not None and rest in getattr(module, "UPLOAD_PATHS", ()):
             fault = self.injector.pick(platform, "upload")
-        if fault is None:
+        if fault is None or module is None:
             await self.app(scope, receive, send)
             return
         response = await self._fail(fault, module, scope, receive)
         await response(scope, receive, send)
 
-    async def _fail(self, fault: Fault, module: Any, scope: Scope, receive: Receive) -> Response:
+    async def _fail(
+        self, fault: Fault, module: ModuleType, scope: Scope, receive: Receive
+    ) -> Response:
         mode = fault.mode
         if mode == "accept_then_error":
 

@@ -8,9 +8,12 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduling_platform.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from scheduling_platform.sandbox.engagement_profile import EngagementProfile
 
 # Token lifetimes the platforms document (Weibo depends on the app's level).
 DEFAULT_TOKEN_LIFETIMES: dict[str, timedelta] = {
@@ -66,7 +69,7 @@ class SandboxState:
     review_delay_seconds: float = 30.0
     review_reject_rate: float = 0.0
     # An engagement profile (engagement_profile.load_profile); None means the shipped default.
-    profile: Any = None
+    profile: EngagementProfile | None = None
     # How fast posts age for engagement: 3600 makes a real second count as an hour.
     engagement_age_scale: float = 1.0
     # The sandbox's clock runs this far ahead of the real one (`POST /_sandbox/clock`), so

@@ -15,7 +15,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scheduling_platform.sandbox.metrics import engagement
-from scheduling_platform.sandbox.state import REFRESH_TOKEN_LIFETIME, IssuedToken, SandboxState
+from scheduling_platform.sandbox.state import (
+    REFRESH_TOKEN_LIFETIME,
+    AcceptedPost,
+    IssuedToken,
+    SandboxState,
+)
 
 PUBLISH_PATHS = frozenset({"/open/new_article_post/"})
 
@@ -112,7 +117,7 @@ def routes(state: SandboxState) -> list[Route]:
         )
         return toutiao_answer({"pgc_id": post.platform_post_id})
 
-    def article_view(post: Any) -> dict[str, Any]:
+    def article_view(post: AcceptedPost) -> dict[str, Any]:
         return {
             "pgc_id": post.platform_post_id,
             "title": post.title,

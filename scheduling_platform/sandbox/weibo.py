@@ -10,19 +10,20 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import filetype
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scheduling_platform.platforms.rules import weibo_length
 from scheduling_platform.sandbox.metrics import engagement
-from scheduling_platform.sandbox.state import IssuedToken, SandboxState
+from scheduling_platform.sandbox.state import AcceptedPost, IssuedToken, SandboxState
 
 POSTS_PER_HOUR = 30
 PIC_LIMIT = 5 * 1024 * 1024  # "under 5 MB"
@@ -42,7 +43,7 @@ def weibo_time(iso: str) -> str:
     )
 
 
-def _status(post: Any, uid: str | None = None) -> dict[str, Any]:
+def _status(post: AcceptedPost, uid: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": int(post.platform_post_id),
         "idstr": post.platform_post_id,
@@ -101,8 +102,10 @@ def fault_response(mode: str) -> Response:
 
 
 def routes(state: SandboxState) -> list[Route]:
-    async def authorised(request: Request, form: Any) -> IssuedToken | JSONResponse:
-        token = form.get("access_token") or request.query_params.get("access_token", "")
+    async def authorised(
+        request: Request, form: Mapping[str, str | UploadFile]
+    ) -> IssuedToken | JSONResponse:
+        token = str(form.get("access_token") or request.query_params.get("access_token", ""))
         issued = state.token("weibo", token)
         if issued is None:
             return weibo_error(request, 21332, "invalid_access_token")
@@ -140,7 +143,7 @@ def routes(state: SandboxState) -> list[Route]:
             }
         )
 
-    async def picture(form: Any) -> dict[str, Any] | JSONResponse | None:
+    async def picture(form: FormData) -> dict[str, Any] | JSONResponse | None:
         pic = form.get("pic")
         if pic is None:
             return None
