@@ -10,6 +10,9 @@ from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import zone
 
+MAX_NAME = 200  # the store's column
+MAX_FOLLOWERS = 2**63 - 1  # a 64-bit column
+
 
 def add_account(
     store: TaskStore,
@@ -21,18 +24,27 @@ def add_account(
     timezone: str | None = None,
     followers: int | None = None,
     actor: str = "cli",
+    workspace_id: int | None = None,
 ) -> Account:
     """Store an account; without credentials, authorise it against the sandbox."""
     check_platform(platform)
     if not name.strip():
         raise ValueError("the account name is empty")
+    if len(name) > MAX_NAME or "\x00" in name:
+        raise ValueError(f"the account name must be at most {MAX_NAME} characters, without NUL")
+    if followers is not None and followers > MAX_FOLLOWERS:
+        raise ValueError(f"followers must be at most {MAX_FOLLOWERS}, not {followers}")
     if followers is not None and followers < 0:
         raise ValueError(f"followers must be 0 or more, not {followers}")
     timezone = timezone or settings.default_timezone
     zone(timezone)  # refuse an unknown zone before anything is stored
     if credentials is None:
         credentials = sandbox_credentials(platform, name, settings)
-    return store.add_account(platform, name, timezone, credentials, followers, actor=actor)
+    if workspace_id is None:
+        return store.add_account(platform, name, timezone, credentials, followers, actor=actor)
+    return store.add_account(
+        platform, name, timezone, credentials, followers, actor=actor, workspace_id=workspace_id
+    )
 
 
 def sandbox_credentials(platform: str, name: str, settings: Settings) -> dict[str, Any]:

@@ -75,3 +75,15 @@ def up() -> None:
         sys.exit(run_platform(get_settings()))
     except PortInUseError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def api(workers: int) -> None:
+    """Serve the REST API alone (SCHEDULING_API_HOST:SCHEDULING_API_PORT, 127.0.0.1:8095).
+
+    With more than one worker set SCHEDULING_REDIS_URL, so they share the rate limits.
+    """
+    from scheduling_platform.runtime.api_server import serve_api
+
+    serve_api(get_settings(), workers=workers)

@@ -47,6 +47,7 @@ class AccountView(View):
 
 class TaskView(View):
     id: int
+    workspace_id: int
     account_id: int
     platform: str
     title: str | None
@@ -97,6 +98,8 @@ class AuditView(View):
     from_status: str | None
     to_status: str | None
     detail: str | None
+    api_key_id: int | None = None  # the API key that made the change, if one did
+    client_address: str | None = None
 
 
 class TaskDetail(TaskView):

@@ -89,9 +89,23 @@ def migrate(engine: Engine) -> None:
     config.set_main_option(
         "script_location", str(resources.files("scheduling_platform") / "migrations")
     )
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Several processes may start at once; let one of them migrate.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(8094001)")
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # SQLite's own procedure for changing a table (as batch migrations do: copy, drop,
+            # rename): foreign keys off meanwhile, or dropping the old table would cascade to
+            # its children; checked again before the changes commit. The pragma works outside
+            # a transaction only, so it goes to the driver's connection before BEGIN.
+            dbapi = connection.connection.dbapi_connection
+            assert dbapi is not None
+            dbapi.execute("PRAGMA foreign_keys=OFF")
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                # Several processes may start at once; let one of them migrate.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(8094001)")
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")

@@ -13,6 +13,10 @@ from sqlalchemy import Row
 from scheduling_platform.lifecycle import AccountStatus, TaskStatus
 from scheduling_platform.vault import read_plain_credentials
 
+# Migration 0005 creates it ("default") and moves every row from before workspaces into it.
+DEFAULT_WORKSPACE_ID = 1
+MAX_ID = 2**63 - 1  # ids are 64-bit integers
+
 
 class NotFoundError(LookupError):
     """No row with that id."""
@@ -27,6 +31,7 @@ class Account:
     credentials: dict[str, Any]
     status: AccountStatus
     created_at: datetime
+    workspace_id: int
     followers: int | None = None
 
     @classmethod
@@ -63,6 +68,7 @@ class Task:
     not_before: datetime | None
     created_at: datetime
     updated_at: datetime
+    workspace_id: int
     predicted_engagement: float | None = None
     prediction_uncertainty: float | None = None
     media: tuple[str, ...] = ()
