@@ -81,10 +81,7 @@ def test_retrain_launches_the_job_and_answers_its_run_id(
 def test_retrain_without_a_webserver_is_unavailable(
     make_api: Callable[..., Api], api_settings: Settings
 ) -> None:
-    away = api_settings.model_copy(
-        update={"dagster_graphql_url": f"http://127.0.0.1:{_free_port()}"}
-    )
-    answer = (
-        make_api(away).client(make_api(away).key("admin")).post("/api/v1/system/ml-model/retrain")
-    )
+    unused = f"http://127.0.0.1:{_free_port()}"
+    api = make_api(api_settings.model_copy(update={"dagster_graphql_url": unused}))
+    answer = api.client(api.key("admin")).post("/api/v1/system/ml-model/retrain")
     assert answer.status_code == 503 and "did not launch retrain_job" in answer.json()["detail"]
