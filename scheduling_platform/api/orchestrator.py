@@ -54,8 +54,10 @@ class DagsterOrchestrator:
             # The job name is unique in the code location, so the client finds it there.
             return client.submit_job_execution(job_name)
         except DagsterGraphQLClientError as exc:
+            # The client's message goes on with the whole GraphQL query: its first line says it.
+            reason = (str(exc).strip().splitlines() or ["no answer"])[0][:200]
             raise UnavailableError(
-                f"the Dagster webserver at {self.graphql_url} did not launch {job_name}: {exc}"
+                f"the Dagster webserver at {self.graphql_url} did not launch {job_name}: {reason}"
             ) from None
 
     def active_runs(self, job_name: str) -> list[RunSummary]:
