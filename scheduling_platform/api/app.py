@@ -26,7 +26,7 @@ from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
 
 # Connections per worker process: enough for the threads that serve requests at once.
-POOL_SIZE = 16
+POOL_SIZE = 20
 
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def create_app(
 ) -> FastAPI:
     """The app for `settings` (the environment's by default); `orchestrator`: Dagster's."""
     settings = settings or get_settings()
-    store = TaskStore.from_settings(settings, pool_size=POOL_SIZE)
+    store = TaskStore.from_settings(settings, pool_size=POOL_SIZE, pool_sqlite=True)
     dagster = orchestrator or DagsterOrchestrator.from_settings(settings)
     shared = Shared(
         store=store,

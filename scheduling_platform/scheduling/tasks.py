@@ -46,12 +46,16 @@ def schedule_task(
     media: tuple[str, ...] = (),
     now: datetime | None = None,
     actor: str = "cli",
+    workspace_id: int | None = None,
 ) -> Task:
-    """Validate and store a task; `at` without a zone is read in the account's zone."""
+    """Validate and store a task; `at` without a zone is read in the account's zone.
+
+    With `workspace_id`, the account must belong to that workspace (else it is not found).
+    """
     if not 1 <= priority <= 10:
         raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
     _check_text(content, title, media)
-    account = store.get_account(account_id)
+    account = store.get_account(account_id, workspace_id=workspace_id)
     rules_for(account.platform).check(content, title, media)
     when = _future_time(at, account.timezone, now or utcnow())
     return store.create_task(

@@ -73,7 +73,6 @@ class ListTasksRequest(BaseModel):
 
 
 def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
-    ctx.owned_account(request.account_id)
     if request.at is None:
         best = BestSlotRequest(
             account_id=request.account_id,
@@ -92,6 +91,7 @@ def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
         title=request.title,
         media=tuple(request.media),
         actor=ctx.actor,
+        workspace_id=ctx.workspace_id,
     )
     return TaskView.of(task)
 

@@ -99,7 +99,7 @@ class AccountQueries(StoreBase):
         query = select(accounts).where(accounts.c.id == account_id)
         if workspace_id is not None:
             query = query.where(accounts.c.workspace_id == workspace_id)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"no account with id {account_id}")
@@ -110,12 +110,12 @@ class AccountQueries(StoreBase):
         query = select(accounts).order_by(accounts.c.id)
         if workspace_id is not None:
             query = query.where(accounts.c.workspace_id == workspace_id)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
         return [self._account(r) for r in rows]
 
     def accounts_by_id(self, ids: Iterable[int]) -> dict[int, Account]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(accounts).where(accounts.c.id.in_(set(ids)))).all()
         return {r.id: self._account(r) for r in rows}
 
@@ -124,7 +124,7 @@ class AccountQueries(StoreBase):
         query = select(accounts.c.id, accounts.c.timezone)
         if workspace_id is not None:
             query = query.where(accounts.c.workspace_id == workspace_id)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return dict(conn.execute(query).tuples().all())
 
     def update_credentials(

@@ -77,7 +77,7 @@ class ApiKeyQueries(StoreBase):
         return ApiKeyRecord.from_row(row)
 
     def api_key_by_public_id(self, public_id: str) -> ApiKeyRecord | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.public_id == public_id)).first()
         return ApiKeyRecord.from_row(row) if row else None
 
@@ -85,7 +85,7 @@ class ApiKeyQueries(StoreBase):
         query = (
             select(api_keys).where(api_keys.c.workspace_id == workspace_id).order_by(api_keys.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [ApiKeyRecord.from_row(r) for r in conn.execute(query)]
 
     def revoke_api_key(self, workspace_id: int, public_id: str, *, actor: str) -> ApiKeyRecord:

@@ -52,7 +52,7 @@ class IdempotencyQueries(StoreBase):
             idempotency_records.c.workspace_id == workspace_id,
             idempotency_records.c.idempotency_key == key,
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(query).one()
         return row.id, IdempotencyRecord(
             row.id, row.fingerprint, row.status_code, row.response, row.created_at

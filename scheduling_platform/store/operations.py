@@ -16,7 +16,7 @@ class OperationalQueries(StoreBase):
 
     def ping(self) -> None:
         """One round trip to the database; raises when it cannot be reached."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             conn.execute(text("SELECT 1"))
 
     def publish_outcomes_since(self, since: datetime) -> dict[tuple[str, str], int]:
@@ -27,7 +27,7 @@ class OperationalQueries(StoreBase):
             .where(publish_attempts.c.finished_at >= since)
             .group_by(tasks.c.platform, publish_attempts.c.outcome)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return {
                 (platform, outcome or "unknown"): count
                 for platform, outcome, count in conn.execute(query).tuples()
@@ -46,7 +46,7 @@ class OperationalQueries(StoreBase):
             tasks.c.scheduled_at >= since - due_within,
             tasks.c.published_at >= since,
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [
                 (platform, (published - scheduled).total_seconds())
                 for platform, scheduled, published in conn.execute(query).tuples()

@@ -49,15 +49,21 @@ class TaskStore(
         run_migrations: bool = True,
         vault: Vault | None = None,
         pool_size: int = 8,
+        pool_sqlite: bool = False,
     ) -> TaskStore:
-        engine = make_engine(url, pool_size=pool_size)
+        engine = make_engine(url, pool_size=pool_size, pool_sqlite=pool_sqlite)
         if run_migrations:
             migrate(engine)
         return cls(engine, vault)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, run_migrations: bool = True, pool_size: int = 8
+        cls,
+        settings: Settings,
+        *,
+        run_migrations: bool = True,
+        pool_size: int = 8,
+        pool_sqlite: bool = False,
     ) -> TaskStore:
         """The store of these settings, with the token vault their keys open."""
         from scheduling_platform.vault import Vault
@@ -67,4 +73,5 @@ class TaskStore(
             run_migrations=run_migrations,
             vault=Vault.from_settings(settings),
             pool_size=pool_size,
+            pool_sqlite=pool_sqlite,
         )

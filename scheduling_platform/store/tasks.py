@@ -110,7 +110,7 @@ class TaskQueries(StoreBase):
         query = select(tasks).where(tasks.c.id == task_id)
         if workspace_id is not None:
             query = query.where(tasks.c.workspace_id == workspace_id)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"no task with id {task_id}")
@@ -120,7 +120,7 @@ class TaskQueries(StoreBase):
         query = select(tasks).order_by(tasks.c.scheduled_at, tasks.c.id).limit(limit)
         if status is not None:
             query = query.where(tasks.c.status == status.value)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [Task.from_row(r) for r in conn.execute(query)]
 
     def task_page(
@@ -151,7 +151,7 @@ class TaskQueries(StoreBase):
             query = query.order_by(tasks.c.id.desc())
             if after is not None:
                 query = query.where(tasks.c.id < after[1])
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [Task.from_row(r) for r in conn.execute(query.limit(limit))]
 
     def tasks_in_batch(self, claim_batch: str) -> list[Task]:
@@ -160,11 +160,11 @@ class TaskQueries(StoreBase):
             .where(tasks.c.claim_batch == claim_batch)
             .order_by(tasks.c.scheduled_at, tasks.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [Task.from_row(r) for r in conn.execute(query)]
 
     def audit_trail(self, task_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return audit.audit_trail(conn, task_id)
 
     def attempts(self, task_id: int) -> list[dict[str, Any]]:
@@ -173,14 +173,14 @@ class TaskQueries(StoreBase):
             .where(publish_attempts.c.task_id == task_id)
             .order_by(publish_attempts.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def count_by_status(self, *, workspace_id: int | None = None) -> dict[str, int]:
         query = select(tasks.c.status, func.count()).group_by(tasks.c.status)
         if workspace_id is not None:
             query = query.where(tasks.c.workspace_id == workspace_id)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return {status: count for status, count in conn.execute(query).tuples()}
 
     def transition(

@@ -60,21 +60,21 @@ class WorkspaceQueries(StoreBase):
         return Workspace.from_row(row)
 
     def workspace_named(self, name: str) -> Workspace:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(workspaces).where(workspaces.c.name == name)).first()
         if row is None:
             raise NotFoundError(f"no workspace named {name!r}")
         return Workspace.from_row(row)
 
     def get_workspace(self, workspace_id: int) -> Workspace:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(workspaces).where(workspaces.c.id == workspace_id)).first()
         if row is None:
             raise NotFoundError(f"no workspace with id {workspace_id}")
         return Workspace.from_row(row)
 
     def list_workspaces(self) -> list[Workspace]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(workspaces).order_by(workspaces.c.id)).all()
         return [Workspace.from_row(r) for r in rows]
 
@@ -95,7 +95,7 @@ class WorkspaceQueries(StoreBase):
 
     def user_named(self, workspace_id: int, name: str) -> User:
         query = select(users).where(users.c.workspace_id == workspace_id, users.c.name == name)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"no user named {name!r} in this workspace")
@@ -103,5 +103,5 @@ class WorkspaceQueries(StoreBase):
 
     def list_users(self, workspace_id: int) -> list[User]:
         query = select(users).where(users.c.workspace_id == workspace_id).order_by(users.c.id)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [User.from_row(r) for r in conn.execute(query)]
