@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Row
 
 from scheduling_platform.store.engine import READ_ONLY
-
 from scheduling_platform.store.records import Account
 
 if TYPE_CHECKING:
