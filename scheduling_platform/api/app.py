@@ -83,9 +83,9 @@ def create_app(
     for router in (scheduling.router, analytics.router, accounts.router, system.router):
         app.include_router(router)
     install_problem_handlers(app)
-    # Outermost first: sizes are refused before anything reads the body; CORS answers
-    # preflights; every request, refused or not, is counted.
-    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    # The last added is the outermost: every request is counted (413s and preflights too),
+    # CORS headers go on every answer (413s too), sizes are refused before the body is read.
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.api_max_request_bytes)
     if settings.api_cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -94,7 +94,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             expose_headers=["Retry-After", "Idempotent-Replayed"],
         )
-    app.add_middleware(RequestSizeLimit, max_bytes=settings.api_max_request_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

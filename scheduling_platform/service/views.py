@@ -72,8 +72,15 @@ class TaskView(View):
 
     @classmethod
     def of(cls, task: Task) -> TaskView:
-        fields = {name: getattr(task, name) for name in cls.model_fields}
-        return cls(**{**fields, "status": str(task.status), "media": list(task.media)})
+        fields = {name: getattr(task, name) for name in _TASK_FIELDS}
+        # The store's row is typed already: constructing without validation halves the cost
+        # of a listing's page.
+        return cls.model_construct(
+            **{**fields, "status": str(task.status), "media": list(task.media)}
+        )
+
+
+_TASK_FIELDS = tuple(TaskView.model_fields)
 
 
 class AttemptView(View):

@@ -77,5 +77,6 @@ class Task:
     def from_row(cls, row: Row[Any]) -> Task:
         data = dict(row._mapping)
         data["status"] = TaskStatus(data["status"])
-        data["media"] = tuple(json.loads(data.get("media") or "[]"))
+        media = data.get("media")
+        data["media"] = tuple(json.loads(media)) if media else ()
         return cls(**data)
