@@ -38,6 +38,8 @@ from scheduling_platform.timeutil import utcnow
 
 CLIENTS = 50
 PACE = 0.5  # seconds between one paced client's requests
+# As deploy/docker-compose.yml runs it: a worker process per core.
+WORKERS = int(os.environ.get("SCHEDULING_BENCH_API_WORKERS", "2"))
 TASKS = "/api/v1/scheduling/tasks"
 
 
@@ -136,7 +138,7 @@ def _serve(store_url: str, home: Path) -> tuple[subprocess.Popen[bytes], str, Se
         api_key_secret=SecretStr(env["SCHEDULING_API_KEY_SECRET"]),
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "scheduling_platform.cli", "api"],
+        [sys.executable, "-m", "scheduling_platform.cli", "api", "--workers", str(WORKERS)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -173,6 +175,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                                 "load": load,
                                 "operation": operation,
                                 "clients": CLIENTS,
+                                "workers": WORKERS,
                                 "requests": len(latencies),
                                 "errors": errors,
                                 "per_s": round(len(latencies) / elapsed),

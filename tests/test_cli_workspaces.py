@@ -86,6 +86,7 @@ def test_api_keys_are_shown_once_and_revocable(cli, platform_env: Settings) -> N
     assert cli("keys", "api", "list", "--json") == []  # the default workspace has none
     caller = authenticate(ServiceContext(platform_env), key)
     assert caller.scopes == {"read", "write"} and caller.rate_limit == "1000/hour"
+    assert caller.user_id is not None and caller.user_id == view["user_id"]  # acts for ana
 
     bad = cli("keys", "api", "create", "--workspace", "acme", "--scopes", "read,root", ok=False)
     assert "unknown scope root" in bad.output

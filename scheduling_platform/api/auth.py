@@ -42,6 +42,7 @@ def require(scope: str) -> Callable[..., ServiceContext]:
             actor_name=f"api-key:{caller.public_id}",
             workspace_id=caller.workspace_id,
             api_key_id=caller.api_key_id,
+            user_id=caller.user_id,
             client_address=request.client.host if request.client else None,
         )
 

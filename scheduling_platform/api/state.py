@@ -25,6 +25,7 @@ class ApiState:
         actor_name: str,
         workspace_id: int = DEFAULT_WORKSPACE_ID,
         api_key_id: int | None = None,
+        user_id: int | None = None,
         client_address: str | None = None,
     ) -> ServiceContext:
         """A context on the shared store for one request."""
@@ -33,6 +34,7 @@ class ApiState:
             actor_name=actor_name,
             workspace_id=workspace_id,
             api_key_id=api_key_id,
+            user_id=user_id,
             client_address=client_address,
             shared=self.shared,
         )

@@ -72,6 +72,7 @@ class Caller:
 
     workspace_id: int
     api_key_id: int
+    user_id: int | None
     public_id: str
     scopes: frozenset[str]
     rate_limit: str
@@ -158,6 +159,7 @@ def authenticate(ctx: ServiceContext, presented: str) -> Caller:
     return Caller(
         workspace_id=record.workspace_id,
         api_key_id=record.id,
+        user_id=record.user_id,
         public_id=record.public_id,
         scopes=frozenset(record.scopes),
         rate_limit=record.rate_limit,

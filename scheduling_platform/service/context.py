@@ -43,6 +43,7 @@ class ServiceContext:
     actor_name: str = "cli"
     workspace_id: int = DEFAULT_WORKSPACE_ID
     api_key_id: int | None = None
+    user_id: int | None = None  # the user the key acts for, if it names one
     client_address: str | None = None
     shared: Shared | None = None
     _clients: dict[str, PlatformClient] = field(default_factory=dict, init=False, repr=False)
