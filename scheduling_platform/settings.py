@@ -140,6 +140,14 @@ class Settings(BaseSettings):
         """The platform's API root: its own setting, else its mount in the sandbox."""
         return self.endpoint(platform).base_url or f"{self.sandbox_url.rstrip('/')}/{platform}"
 
+    @field_validator("rate_limit_default")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        import limits  # the limiter's own notation, checked at start rather than at first use
+
+        limits.parse(value)
+        return value
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:

@@ -105,3 +105,33 @@ def test_a_rotated_secret_keeps_old_keys_working_and_moves_them(cli, platform_en
     assert new_secret != old_secret
     authenticate(ServiceContext(platform_env), key)  # still accepted, and rehashed
     assert cli("keys", "api", "list", "--json")[0]["hash_secret_id"] == new_secret
+
+
+def test_a_tick_publishes_every_workspace_and_shows_its_own(cli, sandbox_url: str) -> None:
+    from datetime import timedelta
+
+    import httpx
+
+    from scheduling_platform.timeutil import utcnow
+
+    cli("workspaces", "create", "acme")
+    at = (utcnow() + timedelta(seconds=2)).isoformat()
+    for workspace in ("default", "acme"):
+        cli("--workspace", workspace, "accounts", "add", "--platform", "weibo", "--name", workspace)
+        account = cli("--workspace", workspace, "accounts", "list", "--json")[0]["id"]
+        cli(
+            "--workspace",
+            workspace,
+            "tasks",
+            "create",
+            "--account",
+            str(account),
+            "--content",
+            f"{workspace} says hi",
+            "--at",
+            at,
+        )
+    ticked = cli("tick", "--json")
+    assert sum(len(r["published_task_ids"]) for r in ticked["runs"]) == 2
+    assert [t["content"] for t in ticked["published"]] == ["default says hi"]
+    assert httpx.get(f"{sandbox_url}/_sandbox/posts").json()["count"] == 2

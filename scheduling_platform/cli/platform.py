@@ -27,10 +27,18 @@ def tick(as_json: bool) -> None:
     ensure_dagster_home(ctx.settings)
     with DagsterInstance.get() as instance:
         runs = run_one_tick(instance, build_definitions(ctx.settings))
+    # A tick publishes every workspace's due posts; the CLI shows those of its workspace.
+    mine = {
+        t.id
+        for t in ctx.store.list_tasks_by_id(
+            [i for run in runs for i in run["published_task_ids"]], workspace_id=ctx.workspace_id
+        )
+    }
     published = [
         show_task(ctx, task_id).model_dump(mode="json", exclude={"attempts", "audit"})
         for run in runs
         for task_id in run["published_task_ids"]
+        if task_id in mine
     ]
     lines = [
         f"run {r['run_id']} ({r['platform']}): "

@@ -116,6 +116,16 @@ class TaskQueries(StoreBase):
             raise NotFoundError(f"no task with id {task_id}")
         return Task.from_row(row)
 
+    def list_tasks_by_id(
+        self, task_ids: list[int], *, workspace_id: int | None = None
+    ) -> list[Task]:
+        """The tasks of these ids (those of `workspace_id` only, when given), by id."""
+        query = select(tasks).where(tasks.c.id.in_(task_ids)).order_by(tasks.c.id)
+        if workspace_id is not None:
+            query = query.where(tasks.c.workspace_id == workspace_id)
+        with self.reading() as conn:
+            return [Task.from_row(r) for r in conn.execute(query)]
+
     def list_tasks(self, status: TaskStatus | None = None, limit: int = 1000) -> list[Task]:
         query = select(tasks).order_by(tasks.c.scheduled_at, tasks.c.id).limit(limit)
         if status is not None:
