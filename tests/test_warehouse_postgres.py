@@ -242,7 +242,8 @@ def test_engagement_ingestion_gives_the_same_table_on_both_backends(
     assert duck["reads"].tolist() == [10, 99, 10, 99]
 
 
-def test_the_analytics_endpoints_reads_columns_rows_and_batches(warehouse: Warehouse, table: str) -> None:
+def test_analytics_reads(warehouse: Warehouse, table: str) -> None:
+    """Columns, rows matching bound values, rows in batches: what the API reads."""
     assert warehouse.columns(table) is None
     frame = pd.DataFrame(
         {
