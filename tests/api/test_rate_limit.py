@@ -3,6 +3,7 @@ Retry-After; a key's own limit is kept; Redis shares the count between API proce
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import redis
@@ -62,3 +63,12 @@ def test_without_redis_each_process_counts_alone(
     key = first.key("read", rate_limit="2/hour")
     assert [first.client(key).get(INFO).status_code for _ in range(3)] == [200, 200, 429]
     assert second.client(key).get(INFO).status_code == 200
+
+
+def test_the_window_moves_on(api: Api) -> None:
+    http = api.client(api.key("read", rate_limit="2/second"))
+    assert [http.get(INFO).status_code for _ in range(3)] == [200, 200, 429]
+    refused = http.get(INFO)
+    assert refused.headers["Retry-After"] == "1"
+    time.sleep(1.2)  # past the window: not a timing assertion, the window is one second
+    assert http.get(INFO).status_code == 200
