@@ -12,7 +12,6 @@ from scheduling_platform.service.api_keys import list_api_keys
 from scheduling_platform.settings import Settings
 from tests.api.conftest import Api
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 INFO = "/api/v1/system/info"
 
 
@@ -37,22 +36,19 @@ def test_a_key_keeps_its_own_limit_and_refused_requests_count(api: Api) -> None:
     assert [http.get(INFO).status_code for _ in range(3)] == [200, 200, 429]
 
 
-def _redis_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"redis_url": REDIS_URL})
-
-
 def test_redis_shares_the_window_between_api_processes(
-    make_api: Callable[..., Api], api_settings: Settings
+    make_api: Callable[..., Api], api_settings: Settings, redis_url: str
 ) -> None:
-    first = make_api(_redis_settings(api_settings))
-    second = make_api(_redis_settings(api_settings))  # another app: its own limiter object
+    shared = api_settings.model_copy(update={"redis_url": redis_url})
+    first = make_api(shared)
+    second = make_api(shared)  # another app: its own limiter object
     key = first.key("read", rate_limit="4/hour")
     one, two = first.client(key), second.client(key)
     assert [one.get(INFO).status_code, two.get(INFO).status_code] == [200, 200]
     assert [one.get(INFO).status_code, two.get(INFO).status_code] == [200, 200]
     assert two.get(INFO).status_code == 429 and one.get(INFO).status_code == 429
     public_id = key.split("_")[1]
-    stored = redis.Redis.from_url(REDIS_URL).keys(f"*{public_id}*")
+    stored = redis.Redis.from_url(redis_url).keys(f"*{public_id}*")
     assert stored, "the window lives in Redis"
 
 

@@ -117,3 +117,12 @@ def test_queue_status_reads_publish_runs_from_the_instance(api: Api) -> None:
     assert queue["publish_runs"]["douyin"] == {"queued": 0, "running": 1}
     assert queue["publish_runs"]["toutiao"] == {"queued": 0, "running": 0}
     assert queue["tasks_by_status"] == {}
+
+
+def test_the_openapi_document_and_the_docs_are_served(api: Api) -> None:
+    document = api.client().get("/openapi.json").json()
+    assert "/api/v1/scheduling/tasks" in document["paths"]
+    assert document["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+    problem = document["paths"]["/api/v1/scheduling/tasks/{task_id}"]["get"]["responses"]["404"]
+    assert list(problem["content"]) == ["application/problem+json"]
+    assert "swagger" in api.client().get("/docs").text.lower()
