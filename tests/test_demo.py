@@ -11,7 +11,7 @@ from scheduling_platform.store.records import DEFAULT_WORKSPACE_ID
 
 
 def test_the_demo_seeds_once_with_a_working_key(platform_env: Settings) -> None:
-    ctx = ServiceContext(platform_env, actor_name="demo")
+    ctx = ServiceContext(platform_env, actor="demo")
     seeded = seed_demo(ctx)
     assert seeded is not None and len(seeded.tasks) == 5
     caller = authenticate(ServiceContext(platform_env), seeded.api_key)

@@ -61,7 +61,7 @@ def create_app(
         settings=settings,
         shared=shared,
         limiter=RateLimiter.from_settings(settings),
-        metrics=ApiMetrics(lambda: publish_figures(state.context(actor_name="metrics"))),
+        metrics=ApiMetrics(lambda: publish_figures(state.context(actor="metrics"))),
     )
 
     @asynccontextmanager

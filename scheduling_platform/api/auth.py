@@ -32,14 +32,14 @@ def require(scope: str) -> Callable[..., ServiceContext]:
     ) -> ServiceContext:
         if credentials is None:
             raise AuthenticationError("the API key is missing, unknown or revoked")
-        caller = api_keys.authenticate(state.context(actor_name="api"), credentials.credentials)
+        caller = api_keys.authenticate(state.context(actor="api"), credentials.credentials)
         state.limiter.hit(caller)
         if not caller.allows(scope):
             raise ScopeError(
                 f"this key's scopes ({', '.join(sorted(caller.scopes))}) do not include {scope}"
             )
         return state.context(
-            actor_name=f"api-key:{caller.public_id}",
+            actor=f"api-key:{caller.public_id}",
             workspace_id=caller.workspace_id,
             api_key_id=caller.api_key_id,
             user_id=caller.user_id,

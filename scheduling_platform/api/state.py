@@ -22,7 +22,7 @@ class ApiState:
 
     def context(
         self,
-        actor_name: str,
+        actor: str,
         workspace_id: int = DEFAULT_WORKSPACE_ID,
         api_key_id: int | None = None,
         user_id: int | None = None,
@@ -31,7 +31,7 @@ class ApiState:
         """A context on the shared store for one request."""
         return ServiceContext(
             self.settings,
-            actor_name=actor_name,
+            actor,
             workspace_id=workspace_id,
             api_key_id=api_key_id,
             user_id=user_id,

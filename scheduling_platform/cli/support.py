@@ -61,7 +61,7 @@ def context(workspace: str | None = None) -> ServiceContext:
         root = click.get_current_context(silent=True)
         obj = root.find_root().obj if root else None
         workspace = obj.get("workspace") if isinstance(obj, dict) else None
-    return admin_context(get_settings(), workspace or DEFAULT_WORKSPACE, actor_name="cli")
+    return admin_context(get_settings(), workspace or DEFAULT_WORKSPACE, actor="cli")
 
 
 def parse_credentials(text: str | None, option: str = "--credentials") -> dict[str, Any] | None:

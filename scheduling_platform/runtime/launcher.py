@@ -94,7 +94,7 @@ def run_platform(settings: Settings) -> int:
     # As the vault's key: `up` may generate the API key secret into the home (its API process
     # reads it there); other setups set SCHEDULING_API_KEY_SECRET.
     KeyHasher.from_settings(settings, create_missing=True).primary_id  # noqa: B018
-    ctx = ServiceContext(settings, actor_name="demo")
+    ctx = ServiceContext(settings, actor="demo")
     ctx.store  # noqa: B018 -- migrates the store now, before any other process opens it
     env = {
         **os.environ,

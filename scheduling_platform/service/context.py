@@ -31,7 +31,6 @@ class Shared:
     clients: dict[str, PlatformClient] = field(default_factory=dict)
 
 
-@dataclass
 class ServiceContext:
     """One caller's view of the platform: a workspace, and who acts in it.
 
@@ -39,18 +38,32 @@ class ServiceContext:
     forget to. The store and clients open on first use, or come from `shared`.
     """
 
-    settings: Settings
-    actor_name: str = "cli"
-    workspace_id: int = DEFAULT_WORKSPACE_ID
-    api_key_id: int | None = None
-    user_id: int | None = None  # the user the key acts for, if it names one
-    client_address: str | None = None
-    shared: Shared | None = None
-    _clients: dict[str, PlatformClient] = field(default_factory=dict, init=False, repr=False)
+    def __init__(
+        self,
+        settings: Settings,
+        actor: str = "cli",
+        *,
+        workspace_id: int = DEFAULT_WORKSPACE_ID,
+        api_key_id: int | None = None,
+        user_id: int | None = None,  # the user the key acts for, if it names one
+        client_address: str | None = None,
+        shared: Shared | None = None,
+    ) -> None:
+        self.settings = settings
+        self.actor_name = actor
+        self.workspace_id = workspace_id
+        self.api_key_id = api_key_id
+        self.user_id = user_id
+        self.client_address = client_address
+        self.shared = shared
+        self._clients: dict[str, PlatformClient] = {}
 
     @property
     def actor(self) -> Actor:
-        """The actor as the audit log records it: name, workspace, key, client address."""
+        """The actor as the audit log records it: name, workspace, key, client address.
+
+        An `Actor` is a `str`, so operations pass it on as the actor's name they always took.
+        """
         return Actor(
             self.actor_name,
             workspace_id=self.workspace_id,

@@ -35,9 +35,9 @@ class UserView(View):
         )
 
 
-def admin_context(settings: Settings, workspace: str, actor_name: str = "cli") -> ServiceContext:
+def admin_context(settings: Settings, workspace: str, actor: str = "cli") -> ServiceContext:
     """The host's operator, acting as admin of the workspace named `workspace`."""
-    ctx = ServiceContext(settings, actor_name=actor_name)
+    ctx = ServiceContext(settings, actor)
     ctx.workspace_id = ctx.store.workspace_named(workspace).id
     return ctx
 

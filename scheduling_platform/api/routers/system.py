@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/system", tags=["system"])
 
 @router.get("/health", response_model=Health, summary="Each part's reachability and latency")
 def health(state: ApiState = Depends(api_state)) -> Health:
-    return service.health(state.context(actor_name="health"))
+    return service.health(state.context(actor="health"))
 
 
 @router.get(
@@ -32,7 +32,7 @@ def health(state: ApiState = Depends(api_state)) -> Health:
     summary="Readiness probe: 200 when this process can serve requests",
 )
 def ready(state: ApiState = Depends(api_state)) -> JSONResponse:
-    report = service.ready(state.context(actor_name="ready"))
+    report = service.ready(state.context(actor="ready"))
     return JSONResponse(report.data(), 200 if report.status == "ok" else 503)
 
 
