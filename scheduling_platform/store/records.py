@@ -31,8 +31,9 @@ class Account:
     credentials: dict[str, Any]
     status: AccountStatus
     created_at: datetime
-    workspace_id: int
     followers: int | None = None
+    # Rows always carry it; the default serves values made in code (tests).
+    workspace_id: int = DEFAULT_WORKSPACE_ID
 
     @classmethod
     def from_row(
@@ -68,10 +69,11 @@ class Task:
     not_before: datetime | None
     created_at: datetime
     updated_at: datetime
-    workspace_id: int
     predicted_engagement: float | None = None
     prediction_uncertainty: float | None = None
     media: tuple[str, ...] = ()
+    # Rows always carry it; the default serves values made in code (tests).
+    workspace_id: int = DEFAULT_WORKSPACE_ID
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Task:

@@ -37,12 +37,12 @@ def transition_entry(task: Task, target: TaskStatus, actor: str, detail: str | N
 class TaskFilter:
     """Which tasks a listing shows; None matches any."""
 
-    workspace_id: int | None = None  # None: every workspace (the platform's own processes)
     status: TaskStatus | None = None
     account_id: int | None = None
     platform: str | None = None
     scheduled_from: datetime | None = None  # inclusive
     scheduled_until: datetime | None = None  # exclusive
+    workspace_id: int | None = None  # None: every workspace (the platform's own processes)
 
     def where(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

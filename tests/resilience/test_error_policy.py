@@ -40,7 +40,6 @@ def _task(platform: str = "weibo", attempts: int = 1) -> Task:
         not_before=None,
         created_at=NOW,
         updated_at=NOW,
-        workspace_id=1,
     )
 
 
