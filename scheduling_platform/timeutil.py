@@ -19,8 +19,9 @@ def utcnow() -> datetime:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidTimeError(f"unknown time zone {name!r}") from exc
+    # OSError: a name too long for a file name (zoneinfo looks the name up as a file).
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidTimeError(f"unknown time zone {name[:80]!r}") from exc
 
 
 def parse_user_time(text: str, default_zone: str) -> datetime:

@@ -4,6 +4,8 @@ of examples a operation, so this stays well under a minute)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -11,7 +13,9 @@ from schemathesis import checks
 
 from tests.api.conftest import Api, later
 
-EXAMPLES = 25  # per operation: the whole run stays well under a minute
+# Per operation: the whole run stays well under a minute. A longer hunt:
+# SCHEDULING_FUZZ_EXAMPLES=500 pytest tests/api/test_openapi_fuzz.py
+EXAMPLES = int(os.environ.get("SCHEDULING_FUZZ_EXAMPLES", "25"))
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
