@@ -6,6 +6,8 @@ own app (they share rate limits through Redis when SCHEDULING_REDIS_URL is set).
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
@@ -17,6 +19,13 @@ APP_FACTORY = "scheduling_platform.api.app:create_app"
 def serve_api(settings: Settings, *, workers: int = 1) -> None:
     """Serve until interrupted on SCHEDULING_API_HOST:SCHEDULING_API_PORT."""
     ensure_dagster_home(settings)  # the API reads the Dagster instance's runs there
+    if workers > 1 and not settings.redis_url:
+        print(
+            f"warning: {workers} workers without SCHEDULING_REDIS_URL count each key's "
+            "requests apart, so a key may make up to that many times its limit",
+            file=sys.stderr,
+            flush=True,
+        )
     uvicorn.run(
         APP_FACTORY,
         factory=True,
