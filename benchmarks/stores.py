@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from scheduling_platform.store.records import DEFAULT_WORKSPACE_ID
 from scheduling_platform.store.task_store import TaskStore
 
 POSTGRES_URL = os.environ.get(
@@ -48,10 +49,15 @@ def _sqlite_utc(value: datetime) -> str:
 
 
 def bulk_load_tasks(
-    store: TaskStore, rows: list[tuple[int, str, str, datetime]], platform: str = "weibo"
+    store: TaskStore,
+    rows: list[tuple[int, str, str, datetime]],
+    platform: str = "weibo",
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
 ) -> None:
-    """Insert (account_id, content, status, scheduled_at) rows fast, through the driver."""
+    """Insert (account_id, content, status, scheduled_at) rows fast, through the driver; the
+    accounts must belong to `workspace_id`."""
     columns = (
+        "workspace_id",
         "account_id",
         "platform",
         "content",
@@ -71,7 +77,7 @@ def bulk_load_tasks(
             buffer = io.StringIO()
             for account_id, content, status, at in rows:
                 buffer.write(
-                    f"{account_id}\t{platform}\t{content}\t{at.isoformat()}\t5\t{status}"
+                    f"{workspace_id}\t{account_id}\t{platform}\t{content}\t{at.isoformat()}\t5\t{status}"
                     f"\t0\t0\t{now.isoformat()}\t{now.isoformat()}\n"
                 )
             buffer.seek(0)
@@ -81,8 +87,11 @@ def bulk_load_tasks(
             stamp = _sqlite_utc(now)
             cursor.execute("BEGIN IMMEDIATE")
             cursor.executemany(
-                f"INSERT INTO tasks ({', '.join(columns)}) VALUES (?,?,?,?,5,?,0,0,?,?)",
-                ((a, platform, c, _sqlite_utc(at), s, stamp, stamp) for a, c, s, at in rows),
+                f"INSERT INTO tasks ({', '.join(columns)}) VALUES (?,?,?,?,?,5,?,0,0,?,?)",
+                (
+                    (workspace_id, a, platform, c, _sqlite_utc(at), s, stamp, stamp)
+                    for a, c, s, at in rows
+                ),
             )
             cursor.execute("COMMIT")
     finally:

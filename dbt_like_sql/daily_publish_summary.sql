@@ -1,6 +1,7 @@
--- Posts per platform and day (UTC): how many were due, published, failed or need attention,
--- and how late the published ones went out.
+-- Posts per workspace, platform and day (UTC): how many were due, published, failed or need
+-- attention, and how late the published ones went out.
 SELECT
+    workspace_id,
     platform,
     CAST(scheduled_at AS DATE) AS day,
     COUNT(*) AS tasks,
@@ -10,4 +11,4 @@ SELECT
     AVG(lateness_seconds) AS mean_lateness_seconds,
     MAX(lateness_seconds) AS max_lateness_seconds
 FROM publish_log
-GROUP BY platform, CAST(scheduled_at AS DATE)
+GROUP BY workspace_id, platform, CAST(scheduled_at AS DATE)

@@ -115,6 +115,37 @@ class Settings(BaseSettings):
     publish_concurrency: int = Field(default=16, ge=1, le=256)
     demo: bool = True
     webserver_port: int = 3000
+    dagster_graphql_url: str | None = Field(
+        default=None,
+        description="the Dagster webserver the API launches runs through (its GraphQL "
+        "endpoint); default http://127.0.0.1:<webserver_port>",
+    )
+    api_host: str = Field(default="127.0.0.1", description="the REST API binds this address")
+    api_port: int = Field(default=8095, ge=1, le=65535, description="the REST API's port")
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description='browser origins allowed to call the API, JSON list, e.g. ["https://a.cn"]',
+    )
+    api_max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="larger request bodies are refused with 413"
+    )
+    rate_limit_default: str = Field(
+        default="1000/hour",
+        description="requests a new API key may make (limits notation: N/second|minute|hour|day)",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for state shared by API workers (rate limits); in-process without",
+    )
+    api_key_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC-SHA256 key API keys are hashed with, base64 of 32 bytes; without "
+        "it, generated into the home (see docs/security.md)",
+    )
+    api_key_secrets: SecretStr | None = Field(
+        default=None,
+        description="older API key secrets, comma separated, still accepted (rotation)",
+    )
     default_timezone: str = DEFAULT_TIMEZONE
     encryption_key: SecretStr | None = Field(
         default=None, description="token vault primary key, base64 of 32 bytes (see vault.py)"
@@ -158,6 +189,14 @@ class Settings(BaseSettings):
         """The platform's API root: its own setting, else its mount in the sandbox."""
         return self.endpoint(platform).base_url or f"{self.sandbox_url.rstrip('/')}/{platform}"
 
+    @field_validator("rate_limit_default")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        import limits  # the limiter's own notation, checked at start rather than at first use
+
+        limits.parse(value)
+        return value
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
@@ -171,6 +210,10 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_warehouse_url(self) -> str:
         return self.warehouse_url or f"duckdb:///{self.home / 'warehouse.duckdb'}"
+
+    @property
+    def resolved_dagster_graphql_url(self) -> str:
+        return self.dagster_graphql_url or f"http://127.0.0.1:{self.webserver_port}"
 
     @property
     def dagster_home(self) -> Path:

@@ -19,8 +19,9 @@ def utcnow() -> datetime:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidTimeError(f"unknown time zone {name!r}") from exc
+    # OSError: a name too long for a file name (zoneinfo looks the name up as a file).
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidTimeError(f"unknown time zone {name[:80]!r}") from exc
 
 
 def parse_user_time(text: str, default_zone: str) -> datetime:
@@ -31,7 +32,10 @@ def parse_user_time(text: str, default_zone: str) -> datetime:
         raise InvalidTimeError(f"{text!r} is not an ISO 8601 time") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone(default_zone))
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 9999 east of UTC, year 1 west of it
+        raise InvalidTimeError(f"{text!r} is out of the range of times") from None
 
 
 def as_utc(value: datetime) -> datetime:

@@ -130,8 +130,13 @@ class Keyring:
 class KeyFile:
     """The keyring file in the home: JSON, mode 0600, replaced atomically under a lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        comment: str = "AES-256 keys of the token vault; back up with the database, keep secret",
+    ) -> None:
         self.path = path
+        self.comment = comment
 
     def signature(self) -> tuple[int, int, int] | None:
         try:
@@ -171,7 +176,7 @@ class KeyFile:
 
     def _write_temp(self, keyring: Keyring) -> Path:
         data = {
-            "comment": "AES-256 keys of the token vault; back up with the database, keep secret",
+            "comment": self.comment,
             "primary": keyring.primary,
             "keys": {
                 kid: {"key": encode_key(key), "added_at": utcnow().isoformat()}

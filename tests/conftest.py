@@ -1,4 +1,4 @@
-"""Shared fixtures: real SQLite and PostgreSQL stores, a real sandbox on loopback."""
+"""Shared fixtures: real SQLite and PostgreSQL stores, Redis, a real sandbox on loopback."""
 
 from __future__ import annotations
 
@@ -60,6 +60,23 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server at 127.0.0.1:6379 (skipped with the reason without it; failed in CI)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI and is not reachable: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is not reachable here: {exc}")
+    return REDIS_URL
 
 
 @pytest.fixture

@@ -83,3 +83,11 @@ def test_cancel_and_reschedule(store: TaskStore, account) -> None:
         cancel_task(store, task.id)
     with pytest.raises(InvalidTransitionError, match="cannot be moved"):
         reschedule_task(store, task.id, "2032-01-01T00:00")
+
+
+def test_a_zone_name_of_any_length_is_refused_as_unknown() -> None:
+    from scheduling_platform.timeutil import InvalidTimeError, zone
+
+    for name in ("a" * 5000, "é" * 300, "\x00", "Asia/../../etc/passwd"):
+        with pytest.raises(InvalidTimeError, match="unknown time zone"):
+            zone(name)

@@ -240,3 +240,27 @@ def test_engagement_ingestion_gives_the_same_table_on_both_backends(
     pd.testing.assert_frame_equal(duck, postgres)
     assert duck["post_key"].tolist() == ["weibo:1", "weibo:2", "weibo:3", "weibo:4"]
     assert duck["reads"].tolist() == [10, 99, 10, 99]
+
+
+def test_analytics_reads(warehouse: Warehouse, table: str) -> None:
+    """Columns, rows matching bound values, rows in batches: what the API reads."""
+    assert warehouse.columns(table) is None
+    frame = pd.DataFrame(
+        {
+            "workspace_id": [1, 1, 2, 1],
+            "platform": ["weibo", "douyin", "weibo", "weibo"],
+            "reach": [10, 20, 30, 40],
+        }
+    )
+    warehouse.replace_table(table, frame)
+    assert warehouse.columns(table) == ["workspace_id", "platform", "reach"]
+    mine = warehouse.select_rows(table, {"workspace_id": 1, "platform": "weibo"})
+    assert sorted(mine["reach"].tolist()) == [10, 40]
+    assert len(warehouse.select_rows(table, {"workspace_id": 1}, limit=2)) == 2
+    # A value is bound, never spliced into the SQL.
+    assert warehouse.select_rows(table, {"platform": "weibo' OR '1'='1"}).empty
+    batches = list(warehouse.iter_rows(table, {"workspace_id": 1}, batch=2))
+    assert [len(rows) for _, rows in batches] == [2, 1]
+    assert batches[0][0] == ["workspace_id", "platform", "reach"]
+    assert sorted(r[2] for _, rows in batches for r in rows) == [10, 20, 40]
+    warehouse.ping()

@@ -102,9 +102,11 @@ def check_accounts(
     client_for: Callable[[str], PlatformClient],
     *,
     concurrency: int = 8,
+    workspace_id: int | None = None,
 ) -> list[AccountReport]:
-    """One report an account, in id order; each platform's availability is asked once."""
-    accounts = store.list_accounts()
+    """One report an account (of one workspace, or all), in id order; each platform's
+    availability is asked once."""
+    accounts = store.list_accounts(workspace_id=workspace_id)
     clients: dict[str, PlatformClient | None] = {}
     for platform in sorted({a.platform for a in accounts}):
         try:

@@ -12,7 +12,12 @@ from scheduling_platform.store.task_store import TaskStore
 
 
 def reauthorise(
-    store: TaskStore, client: PlatformClient, account: Account, given: dict[str, Any]
+    store: TaskStore,
+    client: PlatformClient,
+    account: Account,
+    given: dict[str, Any],
+    *,
+    actor: str = "cli",
 ) -> Account:
     """New credentials for a held account: `given` merged in, or a token acquired from what
     the account holds; checked with the platform, then the account's tasks are released."""
@@ -24,6 +29,6 @@ def reauthorise(
     check = client.validate_account(renewed)
     if not check.token_valid:
         raise ValueError(f"the platform still refuses the token: {check.detail}")
-    store.update_credentials(account.id, renewed, actor="cli")
-    store.set_account_status(account.id, AccountStatus.ACTIVE, actor="cli", detail="re-authorised")
+    store.update_credentials(account.id, renewed, actor=actor)
+    store.set_account_status(account.id, AccountStatus.ACTIVE, actor=actor, detail="re-authorised")
     return store.get_account(account.id)

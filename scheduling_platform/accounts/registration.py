@@ -12,6 +12,9 @@ from scheduling_platform.store.records import Account
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import zone
 
+MAX_NAME = 200  # the store's column
+MAX_FOLLOWERS = 2**63 - 1  # a 64-bit column
+
 
 def add_account(
     store: TaskStore,
@@ -23,11 +26,16 @@ def add_account(
     timezone: str | None = None,
     followers: int | None = None,
     actor: str = "cli",
+    workspace_id: int | None = None,
 ) -> Account:
     """Store an account; without credentials, authorise it against the sandbox."""
     check_platform(platform)
     if not name.strip():
         raise ValueError("the account name is empty")
+    if len(name) > MAX_NAME or "\x00" in name:
+        raise ValueError(f"the account name must be at most {MAX_NAME} characters, without NUL")
+    if followers is not None and followers > MAX_FOLLOWERS:
+        raise ValueError(f"followers must be at most {MAX_FOLLOWERS}, not {followers}")
     if followers is not None and followers < 0:
         raise ValueError(f"followers must be 0 or more, not {followers}")
     timezone = timezone or settings.default_timezone
@@ -36,7 +44,11 @@ def add_account(
         credentials = sandbox_credentials(platform, name, settings)
         if followers is not None:
             tell_sandbox_followers(platform, name, followers, settings)
-    return store.add_account(platform, name, timezone, credentials, followers, actor=actor)
+    if workspace_id is None:
+        return store.add_account(platform, name, timezone, credentials, followers, actor=actor)
+    return store.add_account(
+        platform, name, timezone, credentials, followers, actor=actor, workspace_id=workspace_id
+    )
 
 
 def tell_sandbox_followers(platform: str, name: str, followers: int, settings: Settings) -> None:

@@ -1,10 +1,11 @@
-"""`keys`: the token vault's encryption keys (see docs/security.md)."""
+"""`keys`: the token vault's encryption keys, and API keys (see docs/security.md)."""
 
 from __future__ import annotations
 
 import click
 
 from scheduling_platform.cli.support import context, emit, json_option, user_errors
+from scheduling_platform.service import api_keys
 from scheduling_platform.service import keys as service
 
 
@@ -59,3 +60,83 @@ def keys_prune(as_json: bool) -> None:
         {"dropped": dropped},
         f"removed {', '.join(dropped)}" if dropped else "no unused key to remove",
     )
+
+
+@keys.group("api")
+def keys_api() -> None:
+    """API keys of a workspace: shown once, stored only as a keyed hash (docs/security.md)."""
+
+
+workspace_option = click.option(
+    "--workspace", help="the workspace the key belongs to (default: the one `--workspace` names)"
+)
+
+
+@keys_api.command("create")
+@workspace_option
+@click.option(
+    "--scopes",
+    required=True,
+    help=f"comma separated, of {', '.join(api_keys.SCOPES)} (admin holds all)",
+)
+@click.option("--name", default="api key", show_default=True, help="what the key is for")
+@click.option("--rate-limit", help="requests allowed, e.g. 1000/hour (default: the setting)")
+@click.option("--user", help="a user of the workspace the key acts for")
+@json_option
+@user_errors
+def keys_api_create(
+    workspace: str | None,
+    scopes: str,
+    name: str,
+    rate_limit: str | None,
+    user: str | None,
+    as_json: bool,
+) -> None:
+    """Create an API key and print it once: it cannot be shown again."""
+    request = api_keys.CreateApiKeyRequest(
+        scopes=scopes.split(","), name=name, rate_limit=rate_limit, user=user
+    )
+    created = api_keys.create_api_key(context(workspace), request)
+    key = created.api_key
+    emit(
+        as_json,
+        created,
+        f"{created.key}\n(key {key.public_id}, scopes {','.join(key.scopes)}, "
+        f"{key.rate_limit}; shown once: store it now)",
+    )
+
+
+@keys_api.command("list")
+@workspace_option
+@json_option
+@user_errors
+def keys_api_list(workspace: str | None, as_json: bool) -> None:
+    """The workspace's keys: public id, scopes, limit, last use; never the key."""
+    views = api_keys.list_api_keys(context(workspace))
+    lines = [
+        f"{k.public_id}  {k.name:<20} {','.join(k.scopes):<24} {k.rate_limit:<12} "
+        f"last used {k.last_used_at.isoformat() if k.last_used_at else 'never'}"
+        + (f"  REVOKED {k.revoked_at.isoformat()}" if k.revoked_at else "")
+        for k in views
+    ]
+    emit(as_json, views, "\n".join(lines) or "no API keys")
+
+
+@keys_api.command("revoke")
+@click.argument("public_id")
+@workspace_option
+@json_option
+@user_errors
+def keys_api_revoke(public_id: str, workspace: str | None, as_json: bool) -> None:
+    """Revoke a key by its public id (the part after `spk_`); effective at once."""
+    view = api_keys.revoke_api_key(context(workspace), public_id)
+    emit(as_json, view, f"key {view.public_id} revoked")
+
+
+@keys_api.command("rotate-secret")
+@json_option
+@user_errors
+def keys_api_rotate_secret(as_json: bool) -> None:
+    """A new server secret for hashing API keys; keys move to it when next used."""
+    secret_id = api_keys.rotate_api_key_secret(context())
+    emit(as_json, {"primary": secret_id}, f"API key secret {secret_id} is primary")

@@ -8,16 +8,27 @@ from scheduling_platform.cli.accounts import accounts
 from scheduling_platform.cli.engagement import engagement
 from scheduling_platform.cli.keys import keys
 from scheduling_platform.cli.model import model
-from scheduling_platform.cli.platform import sandbox, tick, up
+from scheduling_platform.cli.platform import api, sandbox, tick, up
+from scheduling_platform.cli.support import DEFAULT_WORKSPACE
 from scheduling_platform.cli.tasks import tasks
+from scheduling_platform.cli.workspaces import workspaces
 
 
 @click.group()
-def main() -> None:
+@click.option(
+    "--workspace",
+    envvar="SCHEDULING_WORKSPACE",
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="the workspace the command acts in (as its admin)",
+)
+@click.pass_context
+def main(click_context: click.Context, workspace: str) -> None:
     """Schedule content for Weibo, WeChat, Douyin, Toutiao and Baijiahao; publish it on time."""
+    click_context.obj = {"workspace": workspace}
 
 
-for command in (accounts, tasks, keys, model, engagement, tick, sandbox, up):
+for command in (accounts, tasks, keys, model, engagement, workspaces, tick, sandbox, up, api):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -27,10 +27,18 @@ def tick(as_json: bool) -> None:
     ensure_dagster_home(ctx.settings)
     with DagsterInstance.get() as instance:
         runs = run_one_tick(instance, build_definitions(ctx.settings))
+    # A tick publishes every workspace's due posts; the CLI shows those of its workspace.
+    mine = {
+        t.id
+        for t in ctx.store.list_tasks_by_id(
+            [i for run in runs for i in run["published_task_ids"]], workspace_id=ctx.workspace_id
+        )
+    }
     published = [
         show_task(ctx, task_id).model_dump(mode="json", exclude={"attempts", "audit"})
         for run in runs
         for task_id in run["published_task_ids"]
+        if task_id in mine
     ]
     lines = [
         f"run {r['run_id']} ({r['platform']}): "
@@ -75,3 +83,15 @@ def up() -> None:
         sys.exit(run_platform(get_settings()))
     except PortInUseError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def api(workers: int) -> None:
+    """Serve the REST API alone (SCHEDULING_API_HOST:SCHEDULING_API_PORT, 127.0.0.1:8095).
+
+    With more than one worker set SCHEDULING_REDIS_URL, so they share the rate limits.
+    """
+    from scheduling_platform.runtime.api_server import serve_api
+
+    serve_api(get_settings(), workers=workers)

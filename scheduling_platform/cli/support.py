@@ -13,9 +13,11 @@ from pydantic import BaseModel
 
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import REFUSALS
+from scheduling_platform.service.workspaces import admin_context
 from scheduling_platform.settings import get_settings
 
 P = ParamSpec("P")
+DEFAULT_WORKSPACE = "default"
 
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
 
@@ -52,9 +54,14 @@ def user_errors(command: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
-def context() -> ServiceContext:
-    """The CLI on the host acts for whoever runs it, with the settings of its environment."""
-    return ServiceContext(get_settings(), actor="cli")
+def context(workspace: str | None = None) -> ServiceContext:
+    """The CLI on the host acts as admin of the workspace it names (`--workspace`, default
+    the default workspace), with the settings of its environment."""
+    if workspace is None:
+        root = click.get_current_context(silent=True)
+        obj = root.find_root().obj if root else None
+        workspace = obj.get("workspace") if isinstance(obj, dict) else None
+    return admin_context(get_settings(), workspace or DEFAULT_WORKSPACE, actor="cli")
 
 
 def parse_credentials(text: str | None, option: str = "--credentials") -> dict[str, Any] | None:

@@ -1,10 +1,13 @@
-"""A small demo for a newcomer's first start: sandbox accounts and posts due in minutes."""
+"""A small demo for a newcomer's first start: sandbox accounts, posts due in minutes, and an
+API key for the default workspace (printed once, so the first `curl` works)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from scheduling_platform.service.accounts import AddAccountRequest, add_account, list_accounts
+from scheduling_platform.service.api_keys import CreateApiKeyRequest, create_api_key
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.tasks import CreateTaskRequest, create_task
 from scheduling_platform.service.views import TaskView
@@ -19,16 +22,23 @@ DEMO_POSTS = [
 ]
 
 
-def seed_demo(ctx: ServiceContext) -> list[TaskView]:
-    """Only on an empty store: two sandbox Weibo accounts, five posts over the next minutes."""
+@dataclass(frozen=True)
+class DemoSeed:
+    tasks: list[TaskView]
+    api_key: str  # shown once, by whoever seeded
+
+
+def seed_demo(ctx: ServiceContext) -> DemoSeed | None:
+    """Only on an empty store: two sandbox Weibo accounts, five posts over the next minutes,
+    and an API key of every scope for the default workspace."""
     if list_accounts(ctx):
-        return []
+        return None
     accounts = [
         add_account(ctx, AddAccountRequest(platform="weibo", name=name))
         for name in ("demo-brand", "demo-news")
     ]
     now = utcnow()
-    return [
+    tasks = [
         create_task(
             ctx,
             CreateTaskRequest(
@@ -39,3 +49,5 @@ def seed_demo(ctx: ServiceContext) -> list[TaskView]:
         )
         for i, text in enumerate(DEMO_POSTS)
     ]
+    key = create_api_key(ctx, CreateApiKeyRequest(scopes=["admin"], name="demo"))
+    return DemoSeed(tasks, key.key)

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from scheduling_platform.keyhash import KeyHasher
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.settings import Settings
@@ -86,9 +87,13 @@ def run_platform(settings: Settings) -> int:
     _refuse_busy_port(
         "127.0.0.1", settings.webserver_port, "Dagster webserver", "SCHEDULING_WEBSERVER_PORT"
     )
+    _refuse_busy_port(settings.api_host, settings.api_port, "REST API", "SCHEDULING_API_PORT")
     settings.home.mkdir(parents=True, exist_ok=True)
     dagster_home = ensure_dagster_home(settings)
     prepare_vault(settings, say=lambda line: print(line, flush=True))
+    # As the vault's key: `up` may generate the API key secret into the home (its API process
+    # reads it there); other setups set SCHEDULING_API_KEY_SECRET.
+    KeyHasher.from_settings(settings, create_missing=True).primary_id  # noqa: B018
     ctx = ServiceContext(settings, actor="demo")
     ctx.store  # noqa: B018 -- migrates the store now, before any other process opens it
     env = {
@@ -131,10 +136,25 @@ def run_platform(settings: Settings) -> int:
             seeded = seed_demo(ctx)
             if seeded:
                 print(
-                    f"demo: {len(seeded)} posts due in the next minutes "
+                    f"demo: {len(seeded.tasks)} posts due in the next minutes "
                     "(SCHEDULING_DEMO=0 turns this off)",
                     flush=True,
                 )
+                # Shown this once (the store keeps only its hash), so the README's first
+                # `curl` works; `keys api create` makes more.
+                print(
+                    f"demo API key (admin of the default workspace): {seeded.api_key}",
+                    flush=True,
+                )
+        api = subprocess.Popen(
+            [sys.executable, "-m", "scheduling_platform.cli", "api"],
+            env=env,
+            start_new_session=True,
+        )
+        children.append((api, signal.SIGTERM, 10.0))
+        api_url = f"http://{settings.api_host}:{settings.api_port}"
+        wait_for_http(f"{api_url}/api/v1/system/ready", timeout_seconds=60)
+        print(f"REST API: {api_url}/docs", flush=True)
         dagster = subprocess.Popen(
             # `dg dev` reads the project from pyproject.toml ([tool.dg]), in this interpreter's
             # environment (so it needs no uv).

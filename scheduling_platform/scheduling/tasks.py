@@ -26,6 +26,17 @@ def _future_time(at: str | datetime, zone_name: str, now: datetime) -> datetime:
     return when
 
 
+MAX_TITLE = 200  # the store's column; platforms with shorter limits say so themselves
+
+
+def _check_text(content: str, title: str | None, media: tuple[str, ...]) -> None:
+    """What no platform and no database takes: NUL characters, titles past the column."""
+    if any("\x00" in part for part in (content, title or "", *media)):
+        raise SchedulingError("the text holds a NUL character (\\x00)")
+    if title is not None and len(title) > MAX_TITLE:
+        raise SchedulingError(f"title is {len(title)} characters; at most {MAX_TITLE} are kept")
+
+
 def schedule_task(
     store: TaskStore,
     account_id: int,
@@ -38,15 +49,18 @@ def schedule_task(
     now: datetime | None = None,
     actor: str = "cli",
     settings: Settings | None = None,
+    workspace_id: int | None = None,
 ) -> Task:
     """Validate and store a task; `at` without a zone is read in the account's zone.
 
     With `settings`, the deployment's own rules apply and the media are taken into the media
-    store (the task keeps store references); without, a task may carry no media.
+    store (the task keeps store references); without, a task may carry no media. With
+    `workspace_id`, the account must belong to that workspace (else it is not found).
     """
     if not 1 <= priority <= 10:
         raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
-    account = store.get_account(account_id)
+    _check_text(content, title, media)
+    account = store.get_account(account_id, workspace_id=workspace_id)
     rules_for(account.platform).check(content, title, media)
     when = _future_time(at, account.timezone, now or utcnow())
     if settings is not None:

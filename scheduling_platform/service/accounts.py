@@ -44,24 +44,31 @@ def add_account(ctx: ServiceContext, request: AddAccountRequest) -> AccountView:
         timezone=request.timezone,
         followers=request.followers,
         actor=ctx.actor,
+        workspace_id=ctx.workspace_id,
     )
     return AccountView.of(account)
 
 
 def list_accounts(ctx: ServiceContext) -> list[AccountView]:
-    return [AccountView.of(a) for a in ctx.store.list_accounts()]
+    return [AccountView.of(a) for a in ctx.store.list_accounts(workspace_id=ctx.workspace_id)]
+
+
+def show_account(ctx: ServiceContext, account_id: int) -> AccountView:
+    return AccountView.of(ctx.owned_account(account_id))
 
 
 def set_followers(ctx: ServiceContext, account_id: int, followers: int) -> AccountView:
     """Record an account's size; engagement collected from now on carries it."""
     if followers < 0:
         raise ValueError(f"followers must be 0 or more, not {followers}")
+    ctx.owned_account(account_id)
     return AccountView.of(ctx.store.set_account_followers(account_id, followers, actor=ctx.actor))
 
 
 def check_accounts(ctx: ServiceContext) -> list[AccountCheckView]:
-    """For every account: does its token work, when does it expire, does its platform answer."""
-    reports = checks.check_accounts(ctx.store, ctx.client)
+    """For every account of the workspace: does its token work, when does it expire, does its
+    platform answer."""
+    reports = checks.check_accounts(ctx.store, ctx.client, workspace_id=ctx.workspace_id)
     return [AccountCheckView(**r.view()) for r in reports]
 
 
@@ -69,8 +76,8 @@ def reauthorise_account(
     ctx: ServiceContext, account_id: int, credentials: dict[str, Any] | None = None
 ) -> AccountView:
     """Renew an account's token, check it works, and release the tasks held for it."""
-    account = ctx.store.get_account(account_id)
+    account = ctx.owned_account(account_id)
     client = ctx.client(account.platform)
     return AccountView.of(
-        reauthorisation.reauthorise(ctx.store, client, account, credentials or {})
+        reauthorisation.reauthorise(ctx.store, client, account, credentials or {}, actor=ctx.actor)
     )

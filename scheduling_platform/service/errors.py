@@ -11,12 +11,27 @@ from scheduling_platform.platforms.base import PlatformError
 from scheduling_platform.store.records import NotFoundError
 from scheduling_platform.vault import VaultError
 
+
+class AuthenticationError(Exception):
+    """A request's credentials do not name a live API key (the API answers 401)."""
+
+
+class ConflictError(ValueError):
+    """The request collides with another one (an idempotency key in use, say): 409."""
+
+
+class UnavailableError(Exception):
+    """A part the operation needs (the Dagster webserver, say) cannot be reached now: 503."""
+
+
 # ValueError covers SchedulingError, ContentRejectedError, InvalidTimeError,
-# DuplicateAccountError, UnsupportedPlatformError, RegistryError and InvalidTransitionError.
+# DuplicateAccountError, DuplicateNameError, UnsupportedPlatformError, RegistryError,
+# ConflictError and InvalidTransitionError.
 REFUSALS: tuple[type[Exception], ...] = (
     ValueError,
     NotFoundError,
     InvalidTransitionError,
     PlatformError,
     VaultError,  # a missing or unknown key, tampered credentials
+    UnavailableError,
 )

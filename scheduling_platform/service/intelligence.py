@@ -120,6 +120,7 @@ def rollback_model(ctx: ServiceContext) -> ModelView:
 def explain_task(ctx: ServiceContext, task_id: int) -> Explanation:
     from scheduling_platform.intelligence.explain import explain_task as explain
 
+    ctx.owned_task(task_id)
     return Explanation(**explain(ctx.store, task_id))
 
 

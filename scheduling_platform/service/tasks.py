@@ -27,11 +27,14 @@ MAX_PAGE = 1000
 
 
 class CreateTaskRequest(BaseModel):
-    """A post at a given time; a time without a zone is read in the account's zone."""
+    """A post at a given time; a time without a zone is read in the account's zone.
+
+    Without a time the engagement model picks the best 5-minute slot of the coming week.
+    """
 
     account_id: int
     content: str
-    at: str | datetime
+    at: str | datetime | None = None
     priority: int = 5
     title: str | None = None
     media: list[str] = Field(default_factory=list)
@@ -70,6 +73,15 @@ class ListTasksRequest(BaseModel):
 
 
 def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
+    if request.at is None:
+        best = BestSlotRequest(
+            account_id=request.account_id,
+            content=request.content,
+            title=request.title,
+            media_count=len(request.media),
+            priority=request.priority,
+        )
+        return create_task_at_best_slot(ctx, best).task
     task = scheduling.schedule_task(
         ctx.store,
         request.account_id,
@@ -80,11 +92,13 @@ def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
         media=tuple(request.media),
         actor=ctx.actor,
         settings=ctx.settings,
+        workspace_id=ctx.workspace_id,
     )
     return TaskView.of(task)
 
 
 def create_task_at_best_slot(ctx: ServiceContext, request: BestSlotRequest) -> BestSlotResult:
+    ctx.owned_account(request.account_id)
     task, choice = schedule_at_best_slot(
         ctx.store,
         request.account_id,
@@ -96,7 +110,7 @@ def create_task_at_best_slot(ctx: ServiceContext, request: BestSlotRequest) -> B
         priority=request.priority,
         actor=ctx.actor,
     )
-    zone_name = ctx.store.get_account(task.account_id).timezone
+    zone_name = ctx.owned_account(task.account_id).timezone
     return BestSlotResult(
         task=TaskView.of(task),
         local_time=in_zone(task.scheduled_at, zone_name).isoformat(),
@@ -129,6 +143,7 @@ def list_tasks(ctx: ServiceContext, request: ListTasksRequest) -> TaskPage:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {request.limit}")
     zone_name = ctx.settings.default_timezone
     filters = TaskFilter(
+        workspace_id=ctx.workspace_id,
         status=request.status,
         account_id=request.account_id,
         platform=request.platform,
@@ -149,7 +164,7 @@ def list_tasks(ctx: ServiceContext, request: ListTasksRequest) -> TaskPage:
 
 
 def show_task(ctx: ServiceContext, task_id: int) -> TaskDetail:
-    task = ctx.store.get_task(task_id)
+    task = ctx.owned_task(task_id)
     return TaskDetail(
         **TaskView.of(task).model_dump(),
         attempts=[AttemptView(**a) for a in ctx.store.attempts(task_id)],
@@ -158,13 +173,16 @@ def show_task(ctx: ServiceContext, task_id: int) -> TaskDetail:
 
 
 def cancel_task(ctx: ServiceContext, task_id: int) -> TaskView:
+    ctx.owned_task(task_id)
     return TaskView.of(scheduling.cancel_task(ctx.store, task_id, actor=ctx.actor))
 
 
 def reschedule_task(ctx: ServiceContext, task_id: int, at: str | datetime) -> TaskView:
+    ctx.owned_task(task_id)
     return TaskView.of(scheduling.reschedule_task(ctx.store, task_id, at, actor=ctx.actor))
 
 
 def account_zone(ctx: ServiceContext, account_id: int) -> str:
     """The zone an account's times are shown in (the default zone for an unknown account)."""
-    return ctx.store.account_zones().get(account_id, ctx.settings.default_timezone)
+    zones = ctx.store.account_zones(workspace_id=ctx.workspace_id)
+    return zones.get(account_id, ctx.settings.default_timezone)

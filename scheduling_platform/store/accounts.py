@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduling_platform.lifecycle import AccountStatus
 from scheduling_platform.store.audit import AuditEntry, write_audit
 from scheduling_platform.store.base import StoreBase
-from scheduling_platform.store.records import Account, NotFoundError
+from scheduling_platform.store.records import DEFAULT_WORKSPACE_ID, MAX_ID, Account, NotFoundError
 from scheduling_platform.store.schema import accounts
 from scheduling_platform.timeutil import utcnow
 
@@ -32,6 +32,7 @@ class AccountQueries(StoreBase):
         followers: int | None = None,
         *,
         actor: str = "cli",
+        workspace_id: int = DEFAULT_WORKSPACE_ID,
     ) -> Account:
         now = utcnow()
         try:
@@ -45,16 +46,26 @@ class AccountQueries(StoreBase):
                         credentials=self._seal(credentials),
                         created_at=now,
                         followers=followers,
+                        workspace_id=workspace_id,
                     )
                     .returning(*accounts.c)
                 ).one()
                 account = self._account(row)
                 write_audit(
-                    conn, now, [AuditEntry(actor, account_id=account.id, detail="account added")]
+                    conn,
+                    now,
+                    [
+                        AuditEntry(
+                            actor,
+                            account_id=account.id,
+                            detail="account added",
+                            workspace_id=workspace_id,
+                        )
+                    ],
                 )
         except IntegrityError as exc:
             raise DuplicateAccountError(
-                f"a {platform} account named {name!r} exists already"
+                f"a {platform} account named {name!r} exists already in this workspace"
             ) from exc
         return account
 
@@ -72,31 +83,49 @@ class AccountQueries(StoreBase):
             ).first()
             if row is None:
                 raise NotFoundError(f"no account with id {account_id}")
-            entry = AuditEntry(actor, account_id=account_id, detail=f"followers set to {followers}")
+            entry = AuditEntry(
+                actor,
+                account_id=account_id,
+                detail=f"followers set to {followers}",
+                workspace_id=row.workspace_id,
+            )
             write_audit(conn, now, [entry])
         return self._account(row)
 
-    def get_account(self, account_id: int) -> Account:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    def get_account(self, account_id: int, *, workspace_id: int | None = None) -> Account:
+        """The account; with `workspace_id`, only if it belongs there (else not found)."""
+        if not 0 < account_id <= MAX_ID:  # past a 64-bit id the driver would overflow
+            raise NotFoundError(f"no account with id {account_id}")
+        query = select(accounts).where(accounts.c.id == account_id)
+        if workspace_id is not None:
+            query = query.where(accounts.c.workspace_id == workspace_id)
+        with self.reading() as conn:
+            row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"no account with id {account_id}")
         return self._account(row)
 
-    def list_accounts(self) -> list[Account]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(accounts).order_by(accounts.c.id)).all()
+    def list_accounts(self, *, workspace_id: int | None = None) -> list[Account]:
+        """Every account, or a workspace's; None: all workspaces (the platform's processes)."""
+        query = select(accounts).order_by(accounts.c.id)
+        if workspace_id is not None:
+            query = query.where(accounts.c.workspace_id == workspace_id)
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
         return [self._account(r) for r in rows]
 
     def accounts_by_id(self, ids: Iterable[int]) -> dict[int, Account]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(accounts).where(accounts.c.id.in_(set(ids)))).all()
         return {r.id: self._account(r) for r in rows}
 
-    def account_zones(self) -> dict[int, str]:
+    def account_zones(self, *, workspace_id: int | None = None) -> dict[int, str]:
         """Each account's time zone, without opening any credentials."""
-        with self.engine.connect() as conn:
-            return dict(conn.execute(select(accounts.c.id, accounts.c.timezone)).tuples().all())
+        query = select(accounts.c.id, accounts.c.timezone)
+        if workspace_id is not None:
+            query = query.where(accounts.c.workspace_id == workspace_id)
+        with self.reading() as conn:
+            return dict(conn.execute(query).tuples().all())
 
     def update_credentials(
         self, account_id: int, credentials: Mapping[str, Any], *, actor: str = "publish_job"

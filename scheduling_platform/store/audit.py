@@ -12,6 +12,33 @@ from sqlalchemy import Connection, insert, select
 from scheduling_platform.store.schema import audit_log
 
 
+class Actor(str):
+    """Who acts, as the audit log names them, and where the change came from.
+
+    A `str`, so every operation that takes the actor's name carries the workspace, API key and
+    client address to the audit row unchanged; plain strings (the sensor, the publisher)
+    carry none.
+    """
+
+    workspace_id: int | None
+    api_key_id: int | None
+    client_address: str | None
+
+    def __new__(
+        cls,
+        name: str,
+        *,
+        workspace_id: int | None = None,
+        api_key_id: int | None = None,
+        client_address: str | None = None,
+    ) -> Actor:
+        actor = super().__new__(cls, name)
+        actor.workspace_id = workspace_id
+        actor.api_key_id = api_key_id
+        actor.client_address = client_address
+        return actor
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """Who changed what: a task's status, an account, a model; `detail` says how."""
@@ -22,24 +49,33 @@ class AuditEntry:
     from_status: str | None = None
     to_status: str | None = None
     detail: str | None = None
+    workspace_id: int | None = None  # the changed row's workspace, when the writer knows it
 
     def row(self, at: datetime) -> dict[str, Any]:
+        origin = self.actor if isinstance(self.actor, Actor) else None
         return {
             "at": at,
-            "actor": self.actor,
+            "actor": str(self.actor),
             "task_id": self.task_id,
             "account_id": self.account_id,
             "from_status": str(self.from_status) if self.from_status else None,
             "to_status": str(self.to_status) if self.to_status else None,
             "detail": self.detail,
+            "workspace_id": self.workspace_id
+            if self.workspace_id is not None
+            else (origin.workspace_id if origin else None),
+            "api_key_id": origin.api_key_id if origin else None,
+            "client_address": origin.client_address if origin else None,
         }
 
 
 def moves(
     actor: str, rows: Iterable[Any], source: str, target: str, detail: str | None
 ) -> list[AuditEntry]:
-    """The entries of tasks moved together (`rows` carry `id` and `account_id`)."""
-    return [AuditEntry(actor, r.id, r.account_id, source, target, detail) for r in rows]
+    """The entries of tasks moved together (`rows` carry `id`, `account_id`, `workspace_id`)."""
+    return [
+        AuditEntry(actor, r.id, r.account_id, source, target, detail, r.workspace_id) for r in rows
+    ]
 
 
 def write_audit(conn: Connection, at: datetime, entries: Iterable[AuditEntry]) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Row
+from sqlalchemy import Connection, Engine, Row
 
+from scheduling_platform.store.engine import READ_ONLY
 from scheduling_platform.store.records import Account
 
 if TYPE_CHECKING:
@@ -22,6 +24,14 @@ class StoreBase:
         # Without a vault, credentials are written as plain JSON (tests, tools); sealed ones
         # cannot be read then. The platform's processes open the store with `from_settings`.
         self.vault = vault
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only (on SQLite its transaction begins DEFERRED, so the
+        API's many readers do not queue for the one writer's lock)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            yield conn
 
     @property
     def dialect(self) -> str:

@@ -82,6 +82,7 @@ class ClaimQueries(TaskQueries):
                         from_status=found[t.id],
                         to_status=TaskStatus.CLAIMED,
                         detail=t.claim_batch,
+                        workspace_id=t.workspace_id,
                     )
                     for t in claimed
                 ],

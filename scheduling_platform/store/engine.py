@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
 P = ParamSpec("P")
+READ_ONLY = "scheduling_read_only"  # an execution option: this connection never writes
 R = TypeVar("R")
 
 
@@ -27,13 +28,27 @@ def normalized_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, pool_size: int = 8) -> Engine:
-    """An engine tuned for many short transactions from several processes at once."""
+def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> Engine:
+    """An engine tuned for many short transactions from several processes at once.
+
+    SQLite connections are opened per use unless `pool_sqlite`: a long-lived server (the API)
+    keeps `pool_size` of them, since opening one and closing the last one (which checkpoints
+    the WAL) cost about 2 ms a query on this machine.
+    """
     parsed = normalized_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60})
+        if pool_sqlite:
+            # The pool hands a connection to one thread at a time; pysqlite need not check.
+            engine = create_engine(
+                parsed,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                connect_args={"timeout": 60, "check_same_thread": False},
+            )
+        else:
+            engine = create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60})
         _use_wal_and_immediate_transactions(engine)
         return engine
     return create_engine(
@@ -57,7 +72,10 @@ def _use_wal_and_immediate_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only connections (StoreBase.reading) begin DEFERRED: under WAL they read beside
+        # the writer instead of queueing for its lock.
+        deferred = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def is_connection_problem(exc: BaseException) -> bool:
@@ -89,9 +107,23 @@ def migrate(engine: Engine) -> None:
     config.set_main_option(
         "script_location", str(resources.files("scheduling_platform") / "migrations")
     )
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Several processes may start at once; let one of them migrate.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(8094001)")
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # SQLite's own procedure for changing a table (as batch migrations do: copy, drop,
+            # rename): foreign keys off meanwhile, or dropping the old table would cascade to
+            # its children; checked again before the changes commit. The pragma works outside
+            # a transaction only, so it goes to the driver's connection before BEGIN.
+            dbapi = connection.connection.dbapi_connection
+            assert dbapi is not None
+            dbapi.execute("PRAGMA foreign_keys=OFF")
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                # Several processes may start at once; let one of them migrate.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(8094001)")
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")

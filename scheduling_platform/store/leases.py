@@ -45,7 +45,7 @@ def _give_back(conn: Connection, condition: ColumnElement[bool], now: datetime, 
             update(tasks)
             .where(tasks.c.status == source.value, condition)
             .values(**values)
-            .returning(tasks.c.id, tasks.c.account_id)
+            .returning(tasks.c.id, tasks.c.account_id, tasks.c.workspace_id)
         ).all()
         write_audit(conn, now, moves(actor, rows, source, target, detail))
         count += len(rows)
@@ -98,7 +98,7 @@ def hold_missed_posts(
                 updated_at=now,
                 lease_version=tasks.c.lease_version + 1,
             )
-            .returning(tasks.c.id, tasks.c.account_id)
+            .returning(tasks.c.id, tasks.c.account_id, tasks.c.workspace_id)
         ).all()
         write_audit(
             conn, now, moves(actor, rows, TaskStatus.SCHEDULED, TaskStatus.NEEDS_ATTENTION, detail)

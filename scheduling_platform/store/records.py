@@ -13,6 +13,10 @@ from sqlalchemy import Row
 from scheduling_platform.lifecycle import AccountStatus, TaskStatus
 from scheduling_platform.vault import read_plain_credentials
 
+# Migration 0005 creates it ("default") and moves every row from before workspaces into it.
+DEFAULT_WORKSPACE_ID = 1
+MAX_ID = 2**63 - 1  # ids are 64-bit integers
+
 
 class NotFoundError(LookupError):
     """No row with that id."""
@@ -28,6 +32,8 @@ class Account:
     status: AccountStatus
     created_at: datetime
     followers: int | None = None
+    # Rows always carry it; the default serves values made in code (tests).
+    workspace_id: int = DEFAULT_WORKSPACE_ID
 
     @classmethod
     def from_row(
@@ -66,10 +72,13 @@ class Task:
     predicted_engagement: float | None = None
     prediction_uncertainty: float | None = None
     media: tuple[str, ...] = ()
+    # Rows always carry it; the default serves values made in code (tests).
+    workspace_id: int = DEFAULT_WORKSPACE_ID
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Task:
         data = dict(row._mapping)
         data["status"] = TaskStatus(data["status"])
-        data["media"] = tuple(json.loads(data.get("media") or "[]"))
+        media = data.get("media")
+        data["media"] = tuple(json.loads(media)) if media else ()
         return cls(**data)

@@ -49,10 +49,60 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData()
 
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_users_workspace_name"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    # The key's public part, in every key it prefixes: finds the row without the secret.
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("key_hash", String(64), nullable=False),  # hex HMAC-SHA256 of the whole key
+    Column("hash_secret_id", String(16), nullable=False),  # which server secret made it
+    Column("scopes", String(200), nullable=False),  # comma separated
+    Column("rate_limit", String(64), nullable=False),  # limits notation, e.g. 1000/hour
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # SHA-256 of method, path and body
+    Column("status_code", Integer, nullable=True),  # None: the first request is still running
+    Column("response", Text, nullable=True),  # the JSON answered, replayed to retries
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    UniqueConstraint("workspace_id", "idempotency_key", name="uq_idempotency_workspace_key"),
+)
+
 accounts = Table(
     "accounts",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False),
     Column("platform", String(16), nullable=False),
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
@@ -60,7 +110,9 @@ accounts = Table(
     Column("status", String(32), nullable=False, server_default="active"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("followers", BigInteger, nullable=True),  # None: not known yet
-    UniqueConstraint("platform", "name", name="uq_accounts_platform_name"),
+    UniqueConstraint(
+        "workspace_id", "platform", "name", name="uq_accounts_workspace_platform_name"
+    ),
 )
 
 tasks = Table(
@@ -89,9 +141,13 @@ tasks = Table(
     Column("predicted_engagement", Float, nullable=True),
     Column("prediction_uncertainty", Float, nullable=True),
     Column("media", Text, nullable=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False),
     Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_tasks_claim_batch", "claim_batch"),
     Index("ix_tasks_account_scheduled_at", "account_id", "scheduled_at"),
+    # A workspace's listings, soonest first and newest first (migration 0005).
+    Index("ix_tasks_workspace_scheduled_at", "workspace_id", "scheduled_at", "id"),
+    Index("ix_tasks_workspace_id", "workspace_id", "id"),
 )
 
 publish_attempts = Table(
@@ -107,6 +163,7 @@ publish_attempts = Table(
     Column("error_kind", String(24), nullable=True),
     Column("error", Text, nullable=True),
     Column("platform_post_id", String(120), nullable=True),
+    Index("ix_publish_attempts_finished_at", "finished_at"),
 )
 
 audit_log = Table(
@@ -120,6 +177,10 @@ audit_log = Table(
     Column("from_status", String(24), nullable=True),
     Column("to_status", String(24), nullable=True),
     Column("detail", Text, nullable=True),
+    # Where a change came from (migration 0005): none for the platform's own processes.
+    Column("workspace_id", Id, nullable=True),
+    Column("api_key_id", Id, nullable=True),
+    Column("client_address", String(64), nullable=True),
 )
 
 models = Table(

@@ -14,6 +14,7 @@ from scheduling_platform.store.schema import publish_attempts, tasks
 
 PUBLISH_LOG_COLUMNS = (
     "task_id",
+    "workspace_id",
     "account_id",
     "platform",
     "status",
@@ -40,6 +41,7 @@ class SnapshotQueries(StoreBase):
         )
         query = select(
             tasks.c.id.label("task_id"),
+            tasks.c.workspace_id,
             tasks.c.account_id,
             tasks.c.platform,
             tasks.c.status,

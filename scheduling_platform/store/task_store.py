@@ -1,8 +1,9 @@
-"""The task store: accounts, tasks, attempts, audit and models, behind one object.
+"""The task store: workspaces, accounts, tasks, attempts, audit, API keys and models, behind one
+object.
 
-Each concern lives in its own module (accounts.py, tasks.py, claims.py, models.py,
-credentials.py, snapshots.py); `TaskStore` gathers them, and nothing outside `store/` touches
-the tables.
+Each concern lives in its own module (workspaces.py, accounts.py, tasks.py, claims.py,
+models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py, operations.py);
+`TaskStore` gathers them, and nothing outside `store/` touches the tables.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scheduling_platform.store.accounts import AccountQueries, DuplicateAccountError
+from scheduling_platform.store.api_keys import ApiKeyQueries
 from scheduling_platform.store.claims import ClaimQueries
 from scheduling_platform.store.credentials import CredentialQueries
 from scheduling_platform.store.engine import make_engine, migrate
+from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
+from scheduling_platform.store.operations import OperationalQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
+from scheduling_platform.store.workspaces import WorkspaceQueries
 
 if TYPE_CHECKING:
     from scheduling_platform.settings import Settings
@@ -23,20 +28,43 @@ if TYPE_CHECKING:
 __all__ = ["DuplicateAccountError", "TaskStore"]
 
 
-class TaskStore(AccountQueries, ClaimQueries, ModelQueries, CredentialQueries, SnapshotQueries):
+class TaskStore(
+    WorkspaceQueries,
+    AccountQueries,
+    ClaimQueries,
+    ModelQueries,
+    CredentialQueries,
+    SnapshotQueries,
+    ApiKeyQueries,
+    IdempotencyQueries,
+    OperationalQueries,
+):
     """All reads and writes of the OLTP store; safe to share between threads."""
 
     @classmethod
     def from_url(
-        cls, url: str, *, run_migrations: bool = True, vault: Vault | None = None
+        cls,
+        url: str,
+        *,
+        run_migrations: bool = True,
+        vault: Vault | None = None,
+        pool_size: int = 8,
+        pool_sqlite: bool = False,
     ) -> TaskStore:
-        engine = make_engine(url)
+        engine = make_engine(url, pool_size=pool_size, pool_sqlite=pool_sqlite)
         if run_migrations:
             migrate(engine)
         return cls(engine, vault)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, run_migrations: bool = True) -> TaskStore:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        run_migrations: bool = True,
+        pool_size: int = 8,
+        pool_sqlite: bool = False,
+    ) -> TaskStore:
         """The store of these settings, with the token vault their keys open."""
         from scheduling_platform.vault import Vault
 
@@ -44,4 +72,6 @@ class TaskStore(AccountQueries, ClaimQueries, ModelQueries, CredentialQueries, S
             settings.resolved_database_url,
             run_migrations=run_migrations,
             vault=Vault.from_settings(settings),
+            pool_size=pool_size,
+            pool_sqlite=pool_sqlite,
         )

@@ -15,7 +15,7 @@ from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus, ch
 from scheduling_platform.store import audit
 from scheduling_platform.store.audit import AuditEntry, write_audit
 from scheduling_platform.store.base import StoreBase
-from scheduling_platform.store.records import Account, NotFoundError, Task
+from scheduling_platform.store.records import MAX_ID, Account, NotFoundError, Task
 from scheduling_platform.store.schema import publish_attempts, tasks
 from scheduling_platform.timeutil import utcnow
 
@@ -29,6 +29,7 @@ def transition_entry(task: Task, target: TaskStatus, actor: str, detail: str | N
         from_status=task.status if task.status != target else None,
         to_status=target,
         detail=detail,
+        workspace_id=task.workspace_id,
     )
 
 
@@ -41,9 +42,12 @@ class TaskFilter:
     platform: str | None = None
     scheduled_from: datetime | None = None  # inclusive
     scheduled_until: datetime | None = None  # exclusive
+    workspace_id: int | None = None  # None: every workspace (the platform's own processes)
 
     def where(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
+        if self.workspace_id is not None:
+            conditions.append(tasks.c.workspace_id == self.workspace_id)
         if self.status is not None:
             conditions.append(tasks.c.status == self.status.value)
         if self.account_id is not None:
@@ -82,6 +86,7 @@ class TaskQueries(StoreBase):
                 insert(tasks)
                 .values(
                     account_id=account.id,
+                    workspace_id=account.workspace_id,
                     platform=account.platform,
                     title=title,
                     media=json.dumps(list(media)) if media else None,
@@ -98,18 +103,34 @@ class TaskQueries(StoreBase):
             write_audit(conn, now, [transition_entry(task, TaskStatus.SCHEDULED, actor, None)])
         return task
 
-    def get_task(self, task_id: int) -> Task:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
+    def get_task(self, task_id: int, *, workspace_id: int | None = None) -> Task:
+        """The task; with `workspace_id`, only if it belongs there (else not found)."""
+        if not 0 < task_id <= MAX_ID:  # past a 64-bit id the driver would overflow
+            raise NotFoundError(f"no task with id {task_id}")
+        query = select(tasks).where(tasks.c.id == task_id)
+        if workspace_id is not None:
+            query = query.where(tasks.c.workspace_id == workspace_id)
+        with self.reading() as conn:
+            row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"no task with id {task_id}")
         return Task.from_row(row)
+
+    def list_tasks_by_id(
+        self, task_ids: list[int], *, workspace_id: int | None = None
+    ) -> list[Task]:
+        """The tasks of these ids (those of `workspace_id` only, when given), by id."""
+        query = select(tasks).where(tasks.c.id.in_(task_ids)).order_by(tasks.c.id)
+        if workspace_id is not None:
+            query = query.where(tasks.c.workspace_id == workspace_id)
+        with self.reading() as conn:
+            return [Task.from_row(r) for r in conn.execute(query)]
 
     def list_tasks(self, status: TaskStatus | None = None, limit: int = 1000) -> list[Task]:
         query = select(tasks).order_by(tasks.c.scheduled_at, tasks.c.id).limit(limit)
         if status is not None:
             query = query.where(tasks.c.status == status.value)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [Task.from_row(r) for r in conn.execute(query)]
 
     def task_page(
@@ -140,7 +161,7 @@ class TaskQueries(StoreBase):
             query = query.order_by(tasks.c.id.desc())
             if after is not None:
                 query = query.where(tasks.c.id < after[1])
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [Task.from_row(r) for r in conn.execute(query.limit(limit))]
 
     def tasks_in_batch(self, claim_batch: str) -> list[Task]:
@@ -149,11 +170,11 @@ class TaskQueries(StoreBase):
             .where(tasks.c.claim_batch == claim_batch)
             .order_by(tasks.c.scheduled_at, tasks.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [Task.from_row(r) for r in conn.execute(query)]
 
     def audit_trail(self, task_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return audit.audit_trail(conn, task_id)
 
     def attempts(self, task_id: int) -> list[dict[str, Any]]:
@@ -162,12 +183,14 @@ class TaskQueries(StoreBase):
             .where(publish_attempts.c.task_id == task_id)
             .order_by(publish_attempts.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def count_by_status(self) -> dict[str, int]:
+    def count_by_status(self, *, workspace_id: int | None = None) -> dict[str, int]:
         query = select(tasks.c.status, func.count()).group_by(tasks.c.status)
-        with self.engine.connect() as conn:
+        if workspace_id is not None:
+            query = query.where(tasks.c.workspace_id == workspace_id)
+        with self.reading() as conn:
             return {status: count for status, count in conn.execute(query).tuples()}
 
     def transition(
@@ -227,5 +250,17 @@ class TaskQueries(StoreBase):
                 .returning(*tasks.c)
             ).one()
             detail = f"time chosen by model {version}: expects {predicted:.0f} ± {uncertainty:.0f}"
-            write_audit(conn, now, [AuditEntry(actor, task.id, task.account_id, detail=detail)])
+            write_audit(
+                conn,
+                now,
+                [
+                    AuditEntry(
+                        actor,
+                        task.id,
+                        task.account_id,
+                        detail=detail,
+                        workspace_id=task.workspace_id,
+                    )
+                ],
+            )
         return Task.from_row(row)

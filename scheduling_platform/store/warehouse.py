@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -118,3 +119,72 @@ class Warehouse:
                 return con.execute(sql).fetch_df()
         with self._postgres(write=False) as conn:
             return pd.read_sql(text(sql), conn)
+
+    def columns(self, name: str) -> list[str] | None:
+        """The columns of table `name`, in order; None when there is no such table."""
+        if self.is_duckdb:
+            if not self.duckdb_path.exists():
+                return None
+            with self._duckdb(write=False) as con:
+                found = con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [name],
+                ).fetchall()
+            return [r[0] for r in found] or None
+        with self._postgres(write=False) as conn:
+            if not inspect(conn).has_table(name):
+                return None
+            return [c["name"] for c in inspect(conn).get_columns(name)]
+
+    def _where(self, equal: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        clauses = [f'"{column}" = :p{i}' for i, column in enumerate(equal)]
+        params = {f"p{i}": value for i, value in enumerate(equal.values())}
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def select_rows(
+        self, name: str, equal: dict[str, Any], *, limit: int | None = None
+    ) -> pd.DataFrame:
+        """Rows of `name` whose columns equal the given values (bound parameters; `name`
+        and the column names must come from the caller's own list, never from a request)."""
+        where, params = self._where(equal)
+        sql = f'SELECT * FROM "{name}"{where}' + (f" LIMIT {int(limit)}" if limit else "")
+        if self.is_duckdb:
+            with self._duckdb(write=False) as con:
+                duck_sql = sql
+                for key in params:
+                    duck_sql = duck_sql.replace(f":{key}", f"${key}")
+                return con.execute(duck_sql, params).fetch_df()
+        with self._postgres(write=False) as conn:
+            return pd.read_sql(text(sql), conn, params=params)
+
+    def iter_rows(
+        self, name: str, equal: dict[str, Any], *, batch: int = 5000
+    ) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
+        """(columns, rows) of `name` in batches, for streaming exports of any size."""
+        where, params = self._where(equal)
+        sql = f'SELECT * FROM "{name}"{where}'
+        if self.is_duckdb:
+            with self._duckdb(write=False) as con:
+                duck_sql = sql
+                for key in params:
+                    duck_sql = duck_sql.replace(f":{key}", f"${key}")
+                cursor = con.execute(duck_sql, params)
+                columns = [d[0] for d in cursor.description or []]
+                while rows := cursor.fetchmany(batch):
+                    yield columns, rows
+            return
+        with self._postgres(write=False) as conn:
+            result = conn.execution_options(stream_results=True).execute(text(sql), params)
+            columns = list(result.keys())
+            while chunk := result.fetchmany(batch):
+                yield columns, [tuple(r) for r in chunk]
+
+    def ping(self) -> None:
+        """One round trip to the warehouse; raises when it cannot be reached."""
+        if self.is_duckdb:
+            with self._duckdb(write=False) as con:
+                con.execute("SELECT 1").fetchone()
+            return
+        with self._postgres(write=False) as conn:
+            conn.execute(text("SELECT 1"))

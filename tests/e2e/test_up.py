@@ -56,12 +56,13 @@ def _answers(url: str) -> bool:
 
 
 def test_up_publishes_every_post_once_and_on_time(tmp_path: Path) -> None:
-    sandbox_port, web_port = _free_port(), _free_port()
+    sandbox_port, web_port, api_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "SCHEDULING_HOME": str(tmp_path / "home"),
         "SCHEDULING_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
         "SCHEDULING_WEBSERVER_PORT": str(web_port),
+        "SCHEDULING_API_PORT": str(api_port),
         "SCHEDULING_DEMO": "0",
         "SCHEDULING_SENSOR_INTERVAL_SECONDS": "15",
         "SCHEDULING_CLAIM_LOOKAHEAD_SECONDS": "60",
@@ -86,6 +87,13 @@ def test_up_publishes_every_post_once_and_on_time(tmp_path: Path) -> None:
             lambda: _answers(f"{settings.sandbox_url}/_sandbox/health"),
             60,
             "the sandbox",
+            process,
+            log,
+        )
+        _wait(
+            lambda: _answers(f"http://127.0.0.1:{api_port}/api/v1/system/ready"),
+            60,
+            "the REST API",
             process,
             log,
         )

@@ -1,0 +1,71 @@
+"""Analytics endpoints: the workspace's rows of the warehouse's analytics tables, and CSV
+export. Until a table exists the answer is empty and says so (`available: false`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from scheduling_platform.api.auth import require
+from scheduling_platform.api.routers.common import AUTHENTICATED, MAX_ID, problems
+from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.service import analytics as service
+from scheduling_platform.service.analytics import AnalyticsQuery, AnalyticsTable
+from scheduling_platform.service.context import ServiceContext
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+
+AccountFilter = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="only this account's rows (404 if not yours)")
+]
+PlatformFilter = Annotated[str | None, Query(pattern=f"^({'|'.join(PLATFORMS)})$")]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_ROWS)]
+
+
+def _endpoint(name: str) -> None:
+    def read(
+        account_id: AccountFilter = None,
+        platform: PlatformFilter = None,
+        limit: Limit = 1000,
+        ctx: ServiceContext = Depends(require("read")),
+    ) -> AnalyticsTable:
+        query = AnalyticsQuery(account_id=account_id, platform=platform, limit=limit)
+        return service.read_table(ctx, name, query)
+
+    read.__name__ = f"analytics_{name.replace('-', '_')}"
+    router.add_api_route(
+        f"/{name}",
+        read,
+        methods=["GET"],
+        response_model=AnalyticsTable,
+        responses=problems(*AUTHENTICATED, 404),
+        summary=f"The {service.ANALYTICS_TABLES[name]} table, the workspace's rows",
+    )
+
+
+for _name in service.ANALYTICS_TABLES:
+    _endpoint(_name)
+
+ExportTable = Literal[service.EXPORTABLE]  # type: ignore[valid-type]
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "the rows as CSV, header first"},
+        **problems(*AUTHENTICATED),
+    },
+    summary="A table's rows of the workspace as CSV, streamed (empty until the table exists)",
+)
+def export(
+    table: Annotated[ExportTable, Query(description="the table to export")],
+    ctx: ServiceContext = Depends(require("read")),
+) -> StreamingResponse:
+    exported = service.export_csv(ctx, table)
+    headers = {"Content-Disposition": f'attachment; filename="{table}.csv"'}
+    if exported.note:
+        headers["X-Analytics-Note"] = exported.note
+    return StreamingResponse(exported.chunks, media_type="text/csv", headers=headers)

@@ -1,0 +1,112 @@
+"""Scheduling endpoints: create, list, show, reschedule and cancel tasks.
+
+The batch endpoint and suggestions come with the batch and strategy work, beside these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from scheduling_platform.api.auth import require
+from scheduling_platform.api.idempotency import IdempotencyKey, run_once
+from scheduling_platform.api.routers.common import AUTHENTICATED, MAX_ID, TaskId, problems
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.service import tasks as service
+from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.views import TaskDetail, TaskPage, TaskView
+from scheduling_platform.store.tasks import TaskOrder
+
+router = APIRouter(prefix="/api/v1/scheduling", tags=["scheduling"])
+Platform = Annotated[str, Query(pattern=f"^({'|'.join(PLATFORMS)})$")]
+
+
+class RescheduleRequest(BaseModel):
+    """The new time; without a zone it is read in the account's zone."""
+
+    at: str | datetime
+
+
+@router.post(
+    "/tasks",
+    status_code=201,
+    response_model=TaskView,
+    responses=problems(*AUTHENTICATED, 404, 409),
+    summary="Schedule a post (at a time, or at the model's best slot when `at` is omitted)",
+)
+def create_task(
+    body: service.CreateTaskRequest,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+    ctx: ServiceContext = Depends(require("write")),
+) -> JSONResponse:
+    return run_once(
+        request, ctx, idempotency_key, body, 201, lambda: service.create_task(ctx, body)
+    )
+
+
+@router.get(
+    "/tasks",
+    response_model=TaskPage,
+    responses=problems(*AUTHENTICATED),
+    summary="The workspace's tasks, a page at a time (pass `next_cursor` back as `cursor`)",
+)
+def list_tasks(
+    status: TaskStatus | None = None,
+    account_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    platform: Platform | None = None,
+    scheduled_from: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
+    scheduled_until: Annotated[str | None, Query(description="ISO 8601, exclusive")] = None,
+    order: TaskOrder = TaskOrder.SOONEST,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    ctx: ServiceContext = Depends(require("read")),
+) -> JSONResponse:
+    request = service.ListTasksRequest(
+        status=status,
+        account_id=account_id,
+        platform=platform,
+        scheduled_from=scheduled_from,
+        scheduled_until=scheduled_until,
+        order=order,
+        cursor=cursor,
+        limit=limit,
+    )
+    # The page is a view already: answered as it serialises, not validated a second time.
+    return JSONResponse(service.list_tasks(ctx, request).data())
+
+
+@router.get(
+    "/tasks/{task_id}",
+    response_model=TaskDetail,
+    responses=problems(*AUTHENTICATED, 404),
+    summary="A task with its publish attempts and audit trail",
+)
+def show_task(task_id: TaskId, ctx: ServiceContext = Depends(require("read"))) -> TaskDetail:
+    return service.show_task(ctx, task_id)
+
+
+@router.put(
+    "/tasks/{task_id}/reschedule",
+    response_model=TaskView,
+    responses=problems(*AUTHENTICATED, 404, 409),
+    summary="Move a task to another time",
+)
+def reschedule_task(
+    task_id: TaskId, body: RescheduleRequest, ctx: ServiceContext = Depends(require("write"))
+) -> TaskView:
+    return service.reschedule_task(ctx, task_id, body.at)
+
+
+@router.delete(
+    "/tasks/{task_id}",
+    response_model=TaskView,
+    responses=problems(*AUTHENTICATED, 404, 409),
+    summary="Cancel a task that has not gone out",
+)
+def cancel_task(task_id: TaskId, ctx: ServiceContext = Depends(require("write"))) -> TaskView:
+    return service.cancel_task(ctx, task_id)
