@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import click
 
-from scheduling_platform.cli.support import context, emit, json_option, user_errors
+from scheduling_platform.cli.support import (
+    conflict_lines,
+    context,
+    emit,
+    json_option,
+    strategy_option,
+    user_errors,
+)
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.service import tasks as service
 from scheduling_platform.service.context import ServiceContext
-from scheduling_platform.service.views import TaskView
+from scheduling_platform.service.views import ScheduledTaskView, TaskView
 from scheduling_platform.store.tasks import TaskOrder
 from scheduling_platform.timeutil import in_zone
 
@@ -31,6 +38,7 @@ def _local(ctx: ServiceContext, task: TaskView) -> str:
 @click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
 @click.option("--title")
 @click.option("--media", multiple=True, help="a path or URL; repeat for several (Douyin: a video)")
+@strategy_option
 @json_option
 @user_errors
 def tasks_create(
@@ -40,8 +48,10 @@ def tasks_create(
     priority: int,
     title: str | None,
     media: tuple[str, ...],
+    strategy: str,
     as_json: bool,
 ) -> None:
+    """Schedule a post; it is refused if it conflicts (or moved, with conflict_avoidance)."""
     ctx = context()
     request = service.CreateTaskRequest(
         account_id=account_id,
@@ -50,9 +60,22 @@ def tasks_create(
         priority=priority,
         title=title,
         media=list(media),
+        strategy=strategy,
     )
     task = service.create_task(ctx, request)
-    emit(as_json, task, f"task {task.id} scheduled for {_local(ctx, task)}")
+    emit(as_json, task, _placed(ctx, task, f"task {task.id} scheduled for {_local(ctx, task)}"))
+
+
+def _placed(ctx: ServiceContext, task: ScheduledTaskView, first: str) -> str:
+    lines = [first]
+    if task.moved_from:
+        zone_name = service.account_zone(ctx, task.account_id)
+        lines.append(f"  moved from {in_zone(task.moved_from, zone_name).isoformat()} to avoid:")
+        lines += conflict_lines(task.resolved)
+    if task.warnings:
+        lines.append("  warnings:")
+        lines += conflict_lines(task.warnings)
+    return "\n".join(lines)
 
 
 @tasks.command("create-best")
@@ -170,9 +193,11 @@ def tasks_cancel(task_id: int, as_json: bool) -> None:
 @tasks.command("reschedule")
 @click.argument("task_id", type=int)
 @click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@strategy_option
 @json_option
 @user_errors
-def tasks_reschedule(task_id: int, at: str, as_json: bool) -> None:
+def tasks_reschedule(task_id: int, at: str, strategy: str, as_json: bool) -> None:
+    """Move a post, checked for conflicts like a create."""
     ctx = context()
-    task = service.reschedule_task(ctx, task_id, at)
-    emit(as_json, task, f"task {task.id} moved to {_local(ctx, task)}")
+    task = service.reschedule_task(ctx, task_id, at, strategy)
+    emit(as_json, task, _placed(ctx, task, f"task {task.id} moved to {_local(ctx, task)}"))

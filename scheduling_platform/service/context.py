@@ -7,6 +7,7 @@ from functools import cached_property
 
 from scheduling_platform.platforms.base import PlatformClient
 from scheduling_platform.platforms.registry import client_from_settings
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
@@ -23,6 +24,11 @@ class ServiceContext:
     @cached_property
     def store(self) -> TaskStore:
         return TaskStore.from_settings(self.settings)
+
+    @cached_property
+    def rules(self) -> ConflictRules:
+        """The conflict checks' limits, from the settings."""
+        return ConflictRules.from_settings(self.settings)
 
     @cached_property
     def warehouse(self) -> Warehouse:

@@ -1,8 +1,8 @@
 """The task store: accounts, tasks, attempts, audit and models, behind one object.
 
 Each concern lives in its own module (accounts.py, tasks.py, claims.py, models.py,
-credentials.py, snapshots.py); `TaskStore` gathers them, and nothing outside `store/` touches
-the tables.
+credentials.py, snapshots.py, conflicts.py, series.py); `TaskStore` gathers them, and
+nothing outside `store/` touches the tables.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from scheduling_platform.store.accounts import AccountQueries, DuplicateAccountError
 from scheduling_platform.store.claims import ClaimQueries
+from scheduling_platform.store.conflicts import ConflictQueries
 from scheduling_platform.store.credentials import CredentialQueries
 from scheduling_platform.store.engine import make_engine, migrate
 from scheduling_platform.store.models import ModelQueries
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
 __all__ = ["DuplicateAccountError", "TaskStore"]
 
 
-class TaskStore(AccountQueries, ClaimQueries, ModelQueries, CredentialQueries, SnapshotQueries):
+class TaskStore(
+    AccountQueries,
+    ClaimQueries,
+    ModelQueries,
+    CredentialQueries,
+    SnapshotQueries,
+    ConflictQueries,
+):
     """All reads and writes of the OLTP store; safe to share between threads."""
 
     @classmethod

@@ -1,0 +1,113 @@
+"""The conflict check of a post: every rule, and the nearest free good slot when a move helps.
+
+`check_post` is the whole check for one post; `ConflictChecker` keeps one neighbourhood per
+account so that a batch, an import chunk or a series expansion reads the store once per account
+and checks each post against the ones accepted before it (`accept`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from scheduling_platform.fingerprints import band_keys, shingles
+from scheduling_platform.scheduling.conflicts.duplicates import (
+    identical_consecutive,
+    near_duplicates,
+)
+from scheduling_platform.scheduling.conflicts.free_slot import nearest_free_slot
+from scheduling_platform.scheduling.conflicts.model import (
+    CheckResult,
+    Conflict,
+    FixAction,
+    Post,
+    SuggestedFix,
+)
+from scheduling_platform.scheduling.conflicts.neighbourhood import Neighbourhood
+from scheduling_platform.scheduling.conflicts.overlap import time_overlap
+from scheduling_platform.scheduling.conflicts.quotas import quota_conflicts
+from scheduling_platform.scheduling.conflicts.resources import account_status, media_reuse
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
+from scheduling_platform.store.records import Account
+from scheduling_platform.store.task_store import TaskStore
+
+ONE_SECOND = timedelta(seconds=1)  # the duplicate window is closed at both ends
+
+
+class ConflictChecker:
+    """Checks posts against the store (None: against each other only) and each other."""
+
+    def __init__(self, store: TaskStore | None, rules: ConflictRules) -> None:
+        self.store = store
+        self.rules = rules
+        self._hoods: dict[int, Neighbourhood] = {}
+
+    def neighbourhood(self, account_id: int) -> Neighbourhood:
+        if account_id not in self._hoods:
+            self._hoods[account_id] = Neighbourhood(self.store, account_id)
+        return self._hoods[account_id]
+
+    def prepare(self, posts: Iterable[Post]) -> None:
+        """Read what the checks of `posts` need in one go per account (optional: `check`
+        reads what is missing)."""
+        by_account: dict[int, list[Post]] = {}
+        for post in posts:
+            by_account.setdefault(post.account_id, []).append(post)
+        for account_id, group in by_account.items():
+            hood = self.neighbourhood(account_id)
+            reach = self.rules.reach(group[0].platform)
+            window = self.rules.duplicate_window
+            first, last = min(p.at for p in group), max(p.at for p in group)
+            hood.ensure_span(first - reach, last + reach)
+            keys = [k for p in group for k in band_keys(p.content)]
+            hood.ensure_bands(keys, first - window, last + window + ONE_SECOND)
+
+    def check(self, account: Account, post: Post, now: datetime) -> CheckResult:
+        """Every conflict of `post` at its time, with fixes; a movable error gets the nearest
+        free good slot as its fix."""
+        hood = self.neighbourhood(post.account_id)
+        if post.task_id is not None:
+            hood.exclude(post.task_id)
+        reach, window = self.rules.reach(post.platform), self.rules.duplicate_window
+        hood.ensure_span(post.at - reach, post.at + reach)
+        keys = band_keys(post.content)
+        hood.ensure_bands(keys, post.at - window, post.at + window + ONE_SECOND)
+        consecutive = identical_consecutive(post, hood)
+        conflicts: list[Conflict] = [
+            *account_status(account),
+            *time_overlap(post, hood, self.rules),
+            *media_reuse(post, hood, self.rules),
+            *quota_conflicts(post, hood, self.rules),
+            *consecutive,
+            *near_duplicates(
+                post,
+                hood,
+                self.rules,
+                keys,
+                shingles(post.content),
+                skip={i for c in consecutive for i in c.other_task_ids},
+            ),
+        ]
+        if not any(c.movable for c in conflicts):
+            return CheckResult(post, tuple(conflicts))
+        slot = nearest_free_slot(post, hood, self.rules, now)
+        fix = (
+            SuggestedFix(FixAction.MOVE, f"move to {slot.isoformat()}, the nearest free slot", slot)
+            if slot
+            else SuggestedFix(FixAction.MOVE, "no free slot within a week either side: pick a time")
+        )
+        return CheckResult(
+            post, tuple(c.with_fix(fix) if c.movable else c for c in conflicts), slot
+        )
+
+    def accept(self, post: Post) -> int:
+        """Count `post` as placed for the checks that follow; returns its provisional id."""
+        hood = self.neighbourhood(post.account_id)
+        return hood.add_pending(post.at, post.content, post.media, band_keys(post.content))
+
+
+def check_post(
+    store: TaskStore, rules: ConflictRules, account: Account, post: Post, now: datetime
+) -> CheckResult:
+    """The conflicts of one post against the store (the check on its own, for any strategy)."""
+    return ConflictChecker(store, rules).check(account, post, now)

@@ -1,0 +1,124 @@
+"""An account's posts around the times being checked, read once and kept in memory.
+
+The checks of a batch, an import chunk or a series expansion run against one neighbourhood per
+account: the store is read for the span the posts need (plus the nearest post on either side,
+so "the post just before" is always right), and posts accepted earlier in the same batch are
+added with provisional (negative) ids, so later items are checked against them too.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from scheduling_platform.fingerprints import shingles
+from scheduling_platform.store.conflicts import PlacedPost
+from scheduling_platform.store.task_store import TaskStore
+
+
+class Neighbourhood:
+    """Posts of one account: by time, by LSH band key, with their shingles on demand."""
+
+    def __init__(self, store: TaskStore | None, account_id: int) -> None:
+        self.store = store
+        self.account_id = account_id
+        self.posts: dict[int, PlacedPost] = {}
+        self._order: list[tuple[datetime, int]] = []
+        self._bands: dict[int, set[int]] = defaultdict(set)
+        self._shingles: dict[int, frozenset[str]] = {}
+        self._span: tuple[datetime, datetime] | None = None
+        self._band_span: tuple[datetime, datetime] | None = None
+        self._band_keys: set[int] = set()
+        self._excluded: set[int] = set()
+        self._next_provisional = -1
+
+    # -- reading ------------------------------------------------------------------------
+    def ensure_span(self, start: datetime, end: datetime) -> None:
+        """Have every post of [start, end) and the nearest one on either side of it."""
+        if self._span and self._span[0] <= start and end <= self._span[1]:
+            return
+        if self._span:
+            start, end = min(start, self._span[0]), max(end, self._span[1])
+        if self.store is not None:
+            for post in self.store.placed_posts(self.account_id, start, end):
+                self._place(post)
+            for edge in self.store.posts_around(self.account_id, start, end):
+                if edge is not None:
+                    self._place(edge)
+        self._span = (start, end)
+
+    def ensure_bands(self, keys: Iterable[int], start: datetime, end: datetime) -> None:
+        """Have the posts of [start, end) that share one of `keys`."""
+        wanted = set(keys)
+        span = self._band_span
+        if span and span[0] <= start and end <= span[1]:
+            wanted -= self._band_keys
+            start, end = span
+        elif span:  # a wider window: read every key again over the union
+            start, end = min(start, span[0]), max(end, span[1])
+            wanted |= self._band_keys
+        if wanted and self.store is not None:
+            for post, key in self.store.band_matches(self.account_id, wanted, start, end):
+                self._place(post)
+                self._bands[key].add(post.id)
+        self._band_keys |= wanted
+        self._band_span = (start, end)
+
+    def exclude(self, task_id: int) -> None:
+        """Leave a task out (the one being moved is no neighbour of itself)."""
+        self._excluded.add(task_id)
+
+    # -- adding what a batch accepted --------------------------------------------------
+    def add_pending(
+        self, at: datetime, content: str, media: tuple[str, ...], keys: Iterable[int]
+    ) -> int:
+        """Add a post accepted earlier in this batch; returns its provisional (negative) id."""
+        provisional = self._next_provisional
+        self._next_provisional -= 1
+        self._place(PlacedPost(provisional, self.account_id, at, content, media, None))
+        for key in keys:
+            self._bands[key].add(provisional)
+        return provisional
+
+    def _place(self, post: PlacedPost) -> None:
+        if post.id in self.posts:
+            return
+        self.posts[post.id] = post
+        bisect.insort(self._order, (post.at, post.id))
+
+    # -- questions the checks ask ------------------------------------------------------
+    def between(self, start: datetime, end: datetime) -> list[PlacedPost]:
+        """Posts in [start, end), by time then id."""
+        lo = bisect.bisect_left(self._order, (start, -(2**62)))
+        hi = bisect.bisect_left(self._order, (end, -(2**62)))
+        found = (self.posts[i] for _, i in self._order[lo:hi])
+        return [p for p in found if p.id not in self._excluded]
+
+    def adjacent(self, at: datetime, task_id: int | None) -> tuple[PlacedPost | None, ...]:
+        """The posts just before and just after (at, task_id) in (time, id) order; a new post
+        (no id) sorts after the posts of the same instant."""
+        key = (at, task_id if task_id is not None else 2**62)
+        index = bisect.bisect_left(self._order, key)
+        before = after = None
+        for _, i in reversed(self._order[:index]):
+            if i not in self._excluded and i != task_id:
+                before = self.posts[i]
+                break
+        for _, i in self._order[index:]:
+            if i not in self._excluded and i != task_id:
+                after = self.posts[i]
+                break
+        return before, after
+
+    def sharing_bands(self, keys: Iterable[int]) -> list[PlacedPost]:
+        ids: set[int] = set()
+        for key in keys:
+            ids |= self._bands.get(key, set())
+        return [self.posts[i] for i in sorted(ids) if i not in self._excluded]
+
+    def shingles_of(self, post: PlacedPost) -> frozenset[str]:
+        if post.id not in self._shingles:
+            self._shingles[post.id] = shingles(post.content)
+        return self._shingles[post.id]
