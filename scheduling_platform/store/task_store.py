@@ -15,6 +15,7 @@ from scheduling_platform.store.conflicts import ConflictQueries
 from scheduling_platform.store.credentials import CredentialQueries
 from scheduling_platform.store.engine import make_engine, migrate
 from scheduling_platform.store.models import ModelQueries
+from scheduling_platform.store.series import SeriesQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class TaskStore(
     CredentialQueries,
     SnapshotQueries,
     ConflictQueries,
+    SeriesQueries,
 ):
     """All reads and writes of the OLTP store; safe to share between threads."""
 

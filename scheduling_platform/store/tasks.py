@@ -82,9 +82,7 @@ class NewTask:
 
 def write_bands(conn: Connection, created: Iterable[Task]) -> None:
     """The LSH band keys of each task's text, so later duplicate checks find it."""
-    rows = [
-        (task.id, key, task.account_id) for task in created for key in band_keys(task.content)
-    ]
+    rows = [(task.id, key, task.account_id) for task in created for key in band_keys(task.content)]
     if not rows:
         return
     if conn.dialect.name == "postgresql":

@@ -19,9 +19,7 @@ MIN = timedelta(minutes=1)
 
 
 def create(ctx: ServiceContext, account: Account, content: str, at, **extra):
-    request = service.CreateTaskRequest(
-        account_id=account.id, content=content, at=at, **extra
-    )
+    request = service.CreateTaskRequest(account_id=account.id, content=content, at=at, **extra)
     return service.create_task(ctx, request)
 
 

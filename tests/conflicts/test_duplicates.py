@@ -105,7 +105,7 @@ def test_the_stored_band_keys_bucket_as_datasketch_lsh_does() -> None:
     lsh = new_lsh()
     for i, text in enumerate(texts):
         lsh.insert(i, minhash(shingles(text)))
-    for i, text in enumerate(texts):
+    for text in texts:
         keys = set(band_keys(text))
         sharing = {j for j, other in enumerate(texts) if keys & set(band_keys(other))}
         assert set(lsh.query(minhash(shingles(text)))) == sharing
