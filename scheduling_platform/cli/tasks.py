@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from scheduling_platform.cli.batch import tasks_batch, tasks_import
 from scheduling_platform.cli.series import create_series, series
 from scheduling_platform.cli.support import (
     conflict_lines,
@@ -233,4 +234,5 @@ def tasks_reschedule(task_id: int, at: str, strategy: str, as_json: bool) -> Non
     emit(as_json, task, _placed(ctx, task, f"task {task.id} moved to {_local(ctx, task)}"))
 
 
-tasks.add_command(series)
+for command in (series, tasks_batch, tasks_import):
+    tasks.add_command(command)

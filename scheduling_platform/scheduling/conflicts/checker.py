@@ -41,6 +41,7 @@ class ConflictChecker:
         self.store = store
         self.rules = rules
         self._hoods: dict[int, Neighbourhood] = {}
+        self._next_provisional = -1  # one sequence for all accounts: ids map back uniquely
 
     def neighbourhood(self, account_id: int) -> Neighbourhood:
         if account_id not in self._hoods:
@@ -102,8 +103,12 @@ class ConflictChecker:
 
     def accept(self, post: Post) -> int:
         """Count `post` as placed for the checks that follow; returns its provisional id."""
-        hood = self.neighbourhood(post.account_id)
-        return hood.add_pending(post.at, post.content, post.media, band_keys(post.content))
+        provisional = self._next_provisional
+        self._next_provisional -= 1
+        self.neighbourhood(post.account_id).add_pending(
+            provisional, post.at, post.content, post.media, band_keys(post.content)
+        )
+        return provisional
 
 
 def check_post(

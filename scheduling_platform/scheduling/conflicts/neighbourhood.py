@@ -32,7 +32,6 @@ class Neighbourhood:
         self._band_span: tuple[datetime, datetime] | None = None
         self._band_keys: set[int] = set()
         self._excluded: set[int] = set()
-        self._next_provisional = -1
 
     # -- reading ------------------------------------------------------------------------
     def ensure_span(self, start: datetime, end: datetime) -> None:
@@ -72,15 +71,17 @@ class Neighbourhood:
 
     # -- adding what a batch accepted --------------------------------------------------
     def add_pending(
-        self, at: datetime, content: str, media: tuple[str, ...], keys: Iterable[int]
-    ) -> int:
-        """Add a post accepted earlier in this batch; returns its provisional (negative) id."""
-        provisional = self._next_provisional
-        self._next_provisional -= 1
+        self,
+        provisional: int,
+        at: datetime,
+        content: str,
+        media: tuple[str, ...],
+        keys: Iterable[int],
+    ) -> None:
+        """Add a post accepted earlier in this batch under a provisional (negative) id."""
         self._place(PlacedPost(provisional, self.account_id, at, content, media, None))
         for key in keys:
             self._bands[key].add(provisional)
-        return provisional
 
     def _place(self, post: PlacedPost) -> None:
         if post.id in self.posts:
