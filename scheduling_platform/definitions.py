@@ -9,6 +9,7 @@ import warnings
 from dagster import Definitions, EnvVar
 
 from assets.analytics import publish_log, sql_model_assets
+from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
 from assets.intelligence import (
     cv_spread_below_threshold,
     engagement_metrics,
@@ -98,6 +99,10 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
             publish_log,
+            task_snapshot,
+            task_media,
+            conflict_rules,
+            content_similarity,
             *sql_model_assets(),
             engagement_metrics,
             training_features,
