@@ -5,9 +5,9 @@ the task (so the index is complete whichever path created the task), the conflic
 queries them, and the warehouse asset builds datasketch's in-memory `MinHashLSH` from the same
 signatures; all three must agree bit for bit.
 
-Shingles are bigrams of tokens, where a token is one CJK character or one run of Latin letters
-and digits; punctuation and spaces only separate. So "早安，北京！" and "早安 北京" shingle the
-same, and an English word changes one token, not five characters.
+Shingles are bigrams of tokens, where a token is one CJK character or one run of other letters
+and digits; punctuation, spaces and symbols only separate. So "早安，北京！" and "早安 北京"
+shingle the same, and an English word changes one token, not five characters.
 
 The banding is fixed (20 bands of 3 rows, 60 permutations), not derived from the similarity
 threshold setting, so that changing the threshold never invalidates the stored bands. A pair is
@@ -18,7 +18,9 @@ and 0.02 at 0.1 (unrelated texts); candidates are then compared exactly.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
+import zlib
 from functools import lru_cache
 
 from datasketch import MinHash, MinHashLSH
@@ -29,35 +31,15 @@ LSH_ROWS = 3
 SEED = 1  # fixed: signatures and band keys must be the same in every process
 
 
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x3400 <= code <= 0x9FFF  # CJK unified ideographs and extension A
-        or 0xF900 <= code <= 0xFAFF  # compatibility ideographs
-        or 0x20000 <= code <= 0x2FA1F  # extensions B..F, compatibility supplement
-        or 0x3040 <= code <= 0x30FF  # kana
-        or 0xAC00 <= code <= 0xD7AF  # hangul syllables
-    )
+_CJK = "\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0002fa1f"
+# One CJK character (ideographs, kana, hangul), or a run of other letters and digits.
+_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 
 
 def tokens(text: str) -> list[str]:
-    """The text's tokens: each CJK character alone, Latin/digit runs as words, emoji alone."""
-    found: list[str] = []
-    word: list[str] = []
-    for ch in unicodedata.normalize("NFKC", text).casefold():
-        category = unicodedata.category(ch)
-        separator = category[0] in "PZC" or category in ("Sm", "Sk", "Sc")
-        if _is_cjk(ch) or separator or category == "So":
-            if word:
-                found.append("".join(word))
-                word = []
-            if not separator:  # punctuation, spaces, ~+= and the like only separate
-                found.append(ch)
-        else:
-            word.append(ch)
-    if word:
-        found.append("".join(word))
-    return found
+    """The text's tokens: each CJK character alone, runs of other letters and digits as words;
+    punctuation, spaces, symbols and emoji only separate."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def shingles(text: str) -> frozenset[str]:
@@ -78,7 +60,7 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 @lru_cache(maxsize=1)
 def _template() -> MinHash:
     # Building the permutations is most of a MinHash's cost: do it once per process.
-    return MinHash(num_perm=NUM_PERM, seed=SEED)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
 
 
 def minhash(parts: frozenset[str]) -> MinHash | None:
@@ -86,8 +68,13 @@ def minhash(parts: frozenset[str]) -> MinHash | None:
     if not parts:
         return None
     template = _template()
+    # crc32 (C, called directly) instead of datasketch's default sha1 wrapper: a third of the
+    # cost of a signature; the affine permutations on top spread its values.
     signature = MinHash(
-        num_perm=NUM_PERM, permutations=template.permutations, scheme=template.scheme
+        num_perm=NUM_PERM,
+        permutations=template.permutations,
+        scheme=template.scheme,
+        hashfunc=zlib.crc32,
     )
     signature.update_batch([p.encode("utf-8") for p in sorted(parts)])
     return signature

@@ -59,9 +59,10 @@ class ConflictChecker:
             reach = self.rules.reach(group[0].platform)
             window = self.rules.duplicate_window
             first, last = min(p.at for p in group), max(p.at for p in group)
-            hood.ensure_span(first - reach, last + reach)
             keys = [k for p in group for k in band_keys(p.content)]
-            hood.ensure_bands(keys, first - window, last + window + ONE_SECOND)
+            hood.ensure(
+                first - reach, last + reach, keys, first - window, last + window + ONE_SECOND
+            )
 
     def check(self, account: Account, post: Post, now: datetime) -> CheckResult:
         """Every conflict of `post` at its time, with fixes; a movable error gets the nearest
@@ -70,9 +71,10 @@ class ConflictChecker:
         if post.task_id is not None:
             hood.exclude(post.task_id)
         reach, window = self.rules.reach(post.platform), self.rules.duplicate_window
-        hood.ensure_span(post.at - reach, post.at + reach)
         keys = band_keys(post.content)
-        hood.ensure_bands(keys, post.at - window, post.at + window + ONE_SECOND)
+        hood.ensure(
+            post.at - reach, post.at + reach, keys, post.at - window, post.at + window + ONE_SECOND
+        )
         consecutive = identical_consecutive(post, hood)
         conflicts: list[Conflict] = [
             *account_status(account),

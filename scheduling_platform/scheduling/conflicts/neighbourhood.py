@@ -36,34 +36,51 @@ class Neighbourhood:
     # -- reading ------------------------------------------------------------------------
     def ensure_span(self, start: datetime, end: datetime) -> None:
         """Have every post of [start, end) and the nearest one on either side of it."""
-        if self._span and self._span[0] <= start and end <= self._span[1]:
-            return
-        if self._span:
-            start, end = min(start, self._span[0]), max(end, self._span[1])
-        if self.store is not None:
-            for post in self.store.placed_posts(self.account_id, start, end):
-                self._place(post)
-            for edge in self.store.posts_around(self.account_id, start, end):
-                if edge is not None:
-                    self._place(edge)
-        self._span = (start, end)
+        self.ensure(start, end, (), start, start)
 
     def ensure_bands(self, keys: Iterable[int], start: datetime, end: datetime) -> None:
         """Have the posts of [start, end) that share one of `keys`."""
+        span = self._span or (start, start)
+        self.ensure(span[0], span[1], keys, start, end)
+
+    def ensure(
+        self,
+        start: datetime,
+        end: datetime,
+        keys: Iterable[int],
+        band_start: datetime,
+        band_end: datetime,
+    ) -> None:
+        """Have the posts of [start, end) (and the nearest on either side), and those of
+        [band_start, band_end) sharing one of `keys`, reading the store at most once."""
+        span: tuple[datetime, datetime] | None = None
+        if not (self._span and self._span[0] <= start and end <= self._span[1]):
+            if self._span:
+                start, end = min(start, self._span[0]), max(end, self._span[1])
+            span = (start, end)
         wanted = set(keys)
-        span = self._band_span
-        if span and span[0] <= start and end <= span[1]:
-            wanted -= self._band_keys
-            start, end = span
-        elif span:  # a wider window: read every key again over the union
-            start, end = min(start, span[0]), max(end, span[1])
-            wanted |= self._band_keys
-        if wanted and self.store is not None:
-            for post, key in self.store.band_matches(self.account_id, wanted, start, end):
+        band_span: tuple[datetime, datetime] | None = None
+        current = self._band_span
+        if wanted and band_start < band_end:
+            if current and current[0] <= band_start and band_end <= current[1]:
+                wanted -= self._band_keys
+                band_start, band_end = current
+            elif current:  # a wider window: read every key again over the union
+                band_start, band_end = min(band_start, current[0]), max(band_end, current[1])
+                wanted |= self._band_keys
+            band_span = (band_start, band_end) if wanted else None
+        if (span or band_span) and self.store is not None:
+            around = self.store.read_around(self.account_id, span, wanted, band_span)
+            for post in [*around.placed, *around.edges]:
+                self._place(post)
+            for post, key in around.band_matches:
                 self._place(post)
                 self._bands[key].add(post.id)
-        self._band_keys |= wanted
-        self._band_span = (start, end)
+        if span:
+            self._span = span
+        if band_span:
+            self._band_keys |= wanted
+            self._band_span = band_span
 
     def exclude(self, task_id: int) -> None:
         """Leave a task out (the one being moved is no neighbour of itself)."""
