@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from scheduling_platform.lifecycle import OCCUPYING
 from scheduling_platform.store.base import StoreBase
-from scheduling_platform.store.schema import content_bands, tasks
+from scheduling_platform.store.schema import accounts, content_bands, tasks
 
 _OCCUPYING = sorted(s.value for s in OCCUPYING)
 _COLUMNS = (
@@ -67,16 +67,17 @@ _AFTER = (
     .order_by(tasks.c.scheduled_at, tasks.c.id)
     .limit(1)
 )
-_BANDS = (
-    select(*_COLUMNS, content_bands.c.band_key)
-    .select_from(content_bands.join(tasks, tasks.c.id == content_bands.c.task_id))
-    .where(
-        content_bands.c.account_id == bindparam("account_id"),
-        content_bands.c.band_key.in_(bindparam("keys", expanding=True)),
-        tasks.c.status.in_(_OCCUPYING),
-        tasks.c.scheduled_at >= bindparam("start"),
-        tasks.c.scheduled_at < bindparam("end"),
-    )
+# Band matches in two index-driven steps: the keys' rows first (index on account, key), then
+# their tasks by id; as one join the planners would walk the tasks by time instead.
+_KEY_ROWS = select(content_bands.c.task_id, content_bands.c.band_key).where(
+    content_bands.c.account_id.in_(bindparam("account_ids", expanding=True)),
+    content_bands.c.band_key.in_(bindparam("keys", expanding=True)),
+)
+_BY_IDS = select(*_COLUMNS).where(
+    tasks.c.id.in_(bindparam("ids", expanding=True)),
+    tasks.c.status.in_(_OCCUPYING),
+    tasks.c.scheduled_at >= bindparam("start"),
+    tasks.c.scheduled_at < bindparam("end"),
 )
 
 
@@ -92,18 +93,23 @@ def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -
 
 
 def _bands(
-    conn: Connection, account_id: int, keys: Iterable[int], start: datetime, end: datetime
+    conn: Connection, account_ids: list[int], keys: Iterable[int], start: datetime, end: datetime
 ) -> list[tuple[PlacedPost, int]]:
+    """Occupying posts of the accounts in [start, end) sharing a band key with `keys`, each with
+    the key it shares."""
     wanted = sorted(set(keys))
-    found: list[tuple[PlacedPost, int]] = []
+    keys_of: dict[int, list[int]] = {}
     for first in range(0, len(wanted), KEYS_PER_QUERY):
-        params = {
-            "account_id": account_id,
-            "keys": wanted[first : first + KEYS_PER_QUERY],
-            "start": start,
-            "end": end,
-        }
-        found += [(PlacedPost.from_row(r), int(r.band_key)) for r in conn.execute(_BANDS, params)]
+        params = {"account_ids": account_ids, "keys": wanted[first : first + KEYS_PER_QUERY]}
+        for task_id, key in conn.execute(_KEY_ROWS, params).tuples():
+            keys_of.setdefault(task_id, []).append(key)
+    ids = sorted(keys_of)
+    found: list[tuple[PlacedPost, int]] = []
+    for first in range(0, len(ids), KEYS_PER_QUERY):
+        chunk = ids[first : first + KEYS_PER_QUERY]
+        for row in conn.execute(_BY_IDS, {"ids": chunk, "start": start, "end": end}):
+            post = PlacedPost.from_row(row)
+            found += [(post, key) for key in keys_of[post.id]]
     return found
 
 
@@ -115,6 +121,49 @@ class Around:
     placed: list[PlacedPost]
     edges: list[PlacedPost]
     band_matches: list[tuple[PlacedPost, int]]
+
+
+_MANY_PLACED = (
+    select(*_COLUMNS)
+    .where(
+        tasks.c.account_id.in_(bindparam("account_ids", expanding=True)),
+        tasks.c.status.in_(_OCCUPYING),
+        tasks.c.scheduled_at >= bindparam("start"),
+        tasks.c.scheduled_at < bindparam("end"),
+    )
+    .order_by(tasks.c.scheduled_at, tasks.c.id)
+)
+
+
+def _edges_of_many(
+    conn: Connection, account_ids: list[int], start: datetime, end: datetime
+) -> list[PlacedPost]:
+    """The nearest post before `start` and at or after `end` of each account, in two queries
+    (a correlated subquery an account, each one indexed lookup)."""
+    found = []
+    inner = tasks.alias("inner")
+    for before in (True, False):
+        order = (
+            (inner.c.scheduled_at.desc(), inner.c.id.desc())
+            if before
+            else (inner.c.scheduled_at, inner.c.id)
+        )
+        when = inner.c.scheduled_at < start if before else inner.c.scheduled_at >= end
+        nearest = (
+            select(inner.c.id)
+            .where(
+                inner.c.account_id == accounts.c.id,
+                inner.c.status.in_(_OCCUPYING),
+                when,
+            )
+            .order_by(*order)
+            .limit(1)
+            .scalar_subquery()
+        )
+        ids = select(nearest).where(accounts.c.id.in_(account_ids))
+        query = select(*_COLUMNS).where(tasks.c.id.in_(ids))
+        found += [PlacedPost.from_row(r) for r in conn.execute(query)]
+    return found
 
 
 class ConflictQueries(StoreBase):
@@ -133,5 +182,27 @@ class ConflictQueries(StoreBase):
         with self.engine.connect() as conn:
             placed = _placed(conn, account_id, *span) if span else []
             edges = _around(conn, account_id, *span) if span else []
-            matches = _bands(conn, account_id, wanted, *band_span) if band_span and wanted else []
+            matches = _bands(conn, [account_id], wanted, *band_span) if band_span and wanted else []
         return Around(placed, edges, matches)
+
+    def read_around_many(
+        self,
+        account_ids: Iterable[int],
+        span: tuple[datetime, datetime],
+        keys: Iterable[int],
+        band_span: tuple[datetime, datetime],
+    ) -> dict[int, Around]:
+        """`read_around` for several accounts over one span, in a few queries in all."""
+        ids = sorted(set(account_ids))
+        wanted = sorted(set(keys))
+        by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
+        with self.engine.connect() as conn:
+            params = {"account_ids": ids, "start": span[0], "end": span[1]}
+            for row in conn.execute(_MANY_PLACED, params):
+                post = PlacedPost.from_row(row)
+                by_account[post.account_id].placed.append(post)
+            for post in _edges_of_many(conn, ids, *span):
+                by_account[post.account_id].edges.append(post)
+            for post, key in _bands(conn, ids, wanted, *band_span):
+                by_account[post.account_id].band_matches.append((post, key))
+        return by_account

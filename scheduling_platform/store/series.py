@@ -117,8 +117,16 @@ class SeriesQueries(StoreBase):
             conn.execute(upsert, rows)
 
     def clear_occurrence_conflicts(self, keys: Iterable[tuple[int, datetime]]) -> None:
+        """Forget the refusals of occurrences that now have a task (usually none)."""
+        wanted = set(keys)
+        if not wanted:
+            return
+        recorded = select(series_conflicts.c.series_id, series_conflicts.c.occurrence_start).where(
+            series_conflicts.c.series_id.in_({sid for sid, _ in wanted})
+        )
         with self.engine.begin() as conn:
-            for sid, at in keys:
+            stale = [key for key in conn.execute(recorded).tuples() if key in wanted]
+            for sid, at in stale:
                 conn.execute(
                     delete(series_conflicts).where(
                         series_conflicts.c.series_id == sid,

@@ -163,10 +163,20 @@ class TaskQueries(StoreBase):
         if not new:
             return []
         now = utcnow()
-        rows = conn.execute(
-            insert(tasks).returning(*tasks.c, sort_by_parameter_order=True),
-            [item.values(now) for item in new],
-        ).all()
+        values = [item.values(now) for item in new]
+        if conn.dialect.name == "sqlite":
+            # SQLite cannot return many inserted rows in order, so SQLAlchemy would insert one
+            # row a statement; the transaction holds the write lock, so the ids are ours.
+            last = conn.execute(select(func.max(tasks.c.id))).scalar() or 0
+            for offset, row_values in enumerate(values, start=1):
+                row_values["id"] = last + offset
+            conn.execute(insert(tasks), values)
+            mine = tasks.c.id > last, tasks.c.id <= last + len(values)
+            rows = conn.execute(select(tasks).where(*mine).order_by(tasks.c.id)).all()
+        else:
+            rows = conn.execute(
+                insert(tasks).returning(*tasks.c, sort_by_parameter_order=True), values
+            ).all()
         created = [Task.from_row(r) for r in rows]
         write_bands(conn, created)
         write_audit(

@@ -49,20 +49,22 @@ class ConflictChecker:
         return self._hoods[account_id]
 
     def prepare(self, posts: Iterable[Post]) -> None:
-        """Read what the checks of `posts` need in one go per account (optional: `check`
-        reads what is missing)."""
-        by_account: dict[int, list[Post]] = {}
-        for post in posts:
-            by_account.setdefault(post.account_id, []).append(post)
-        for account_id, group in by_account.items():
+        """Read what the checks of `posts` need, for all their accounts in a few queries
+        (optional: `check` reads what is missing)."""
+        chosen = [p for p in posts if p.account_id not in self._hoods]
+        if not chosen or self.store is None:
+            return
+        reach = max(self.rules.reach(p.platform) for p in chosen)
+        window = self.rules.duplicate_window
+        first, last = min(p.at for p in chosen), max(p.at for p in chosen)
+        keys = sorted({k for p in chosen for k in band_keys(p.content)})
+        span = (first - reach, last + reach)
+        band_span = (first - window, last + window + ONE_SECOND)
+        found = self.store.read_around_many({p.account_id for p in chosen}, span, keys, band_span)
+        for account_id, around in found.items():
             hood = self.neighbourhood(account_id)
-            reach = self.rules.reach(group[0].platform)
-            window = self.rules.duplicate_window
-            first, last = min(p.at for p in group), max(p.at for p in group)
-            keys = [k for p in group for k in band_keys(p.content)]
-            hood.ensure(
-                first - reach, last + reach, keys, first - window, last + window + ONE_SECOND
-            )
+            hood.absorb(around)
+            hood.mark_loaded(span, keys, band_span)
 
     def check(self, account: Account, post: Post, now: datetime) -> CheckResult:
         """Every conflict of `post` at its time, with fixes; a movable error gets the nearest

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from scheduling_platform.fingerprints import shingles
-from scheduling_platform.store.conflicts import PlacedPost
+from scheduling_platform.store.conflicts import Around, PlacedPost
 from scheduling_platform.store.task_store import TaskStore
 
 
@@ -70,17 +70,31 @@ class Neighbourhood:
                 wanted |= self._band_keys
             band_span = (band_start, band_end) if wanted else None
         if (span or band_span) and self.store is not None:
-            around = self.store.read_around(self.account_id, span, wanted, band_span)
-            for post in [*around.placed, *around.edges]:
-                self._place(post)
-            for post, key in around.band_matches:
-                self._place(post)
-                self._bands[key].add(post.id)
+            self.absorb(self.store.read_around(self.account_id, span, wanted, band_span))
         if span:
             self._span = span
         if band_span:
             self._band_keys |= wanted
             self._band_span = band_span
+
+    def absorb(self, around: Around) -> None:
+        """Add what a read of the store found."""
+        for post in [*around.placed, *around.edges]:
+            self._place(post)
+        for post, key in around.band_matches:
+            self._place(post)
+            self._bands[key].add(post.id)
+
+    def mark_loaded(
+        self,
+        span: tuple[datetime, datetime],
+        keys: Iterable[int],
+        band_span: tuple[datetime, datetime],
+    ) -> None:
+        """Record what a read for several accounts at once covered (see `prepare`)."""
+        self._span = span
+        self._band_keys = set(keys)
+        self._band_span = band_span
 
     def exclude(self, task_id: int) -> None:
         """Leave a task out (the one being moved is no neighbour of itself)."""
