@@ -3,6 +3,7 @@ conflict-checked; then the same expansion again, with nothing left to make."""
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -17,13 +18,15 @@ RULES = ("FREQ=WEEKLY;BYDAY=MO,TH", "FREQ=WEEKLY;BYDAY=TU", "FREQ=WEEKLY;BYDAY=W
 def fill(store, series: int, accounts: int) -> None:
     """`series` series over `accounts` WeChat accounts, each at its own minute of the day."""
     made = [store.add_account("wechat", f"oa-{i}", "Asia/Shanghai", {}) for i in range(accounts)]
+    rng = random.Random(2)
+    words = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可也你新品"
     for i in range(series):
         account = made[i % accounts]
         slot = 8 * 60 + (i // accounts) * 17  # 17 minutes apart on one account
         store.add_series(
             {
                 "account_id": account.id,
-                "content": f"栏目{i}：本周精选内容",
+                "content": "".join(rng.choice(words) for _ in range(40)),
                 "rrule": f"{RULES[i % len(RULES)]};BYHOUR={slot // 60};BYMINUTE={slot % 60}",
                 "dtstart": "2031-03-03T00:00:00",
                 "timezone": "Asia/Shanghai",

@@ -42,6 +42,7 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
+@lru_cache(maxsize=8192)  # a text is shingled for its band keys and again for its check
 def shingles(text: str) -> frozenset[str]:
     """Token bigrams (a one-token text is its token)."""
     toks = tokens(text)

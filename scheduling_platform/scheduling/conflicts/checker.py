@@ -57,14 +57,14 @@ class ConflictChecker:
         reach = max(self.rules.reach(p.platform) for p in chosen)
         window = self.rules.duplicate_window
         first, last = min(p.at for p in chosen), max(p.at for p in chosen)
-        keys = sorted({k for p in chosen for k in band_keys(p.content)})
+        keys = {k for text in {p.content for p in chosen} for k in band_keys(text)}
         span = (first - reach, last + reach)
         band_span = (first - window, last + window + ONE_SECOND)
         found = self.store.read_around_many({p.account_id for p in chosen}, span, keys, band_span)
         for account_id, around in found.items():
             hood = self.neighbourhood(account_id)
             hood.absorb(around)
-            hood.mark_loaded(span, keys, band_span)
+            hood.mark_loaded(span, keys, band_span)  # one set for all: read, never changed
 
     def check(self, account: Account, post: Post, now: datetime) -> CheckResult:
         """Every conflict of `post` at its time, with fixes; a movable error gets the nearest

@@ -74,7 +74,7 @@ class Neighbourhood:
         if span:
             self._span = span
         if band_span:
-            self._band_keys |= wanted
+            self._band_keys = self._band_keys | wanted  # may be shared with other accounts
             self._band_span = band_span
 
     def absorb(self, around: Around) -> None:
@@ -93,7 +93,7 @@ class Neighbourhood:
     ) -> None:
         """Record what a read for several accounts at once covered (see `prepare`)."""
         self._span = span
-        self._band_keys = set(keys)
+        self._band_keys = keys if isinstance(keys, set) else set(keys)
         self._band_span = band_span
 
     def exclude(self, task_id: int) -> None:
