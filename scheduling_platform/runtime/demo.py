@@ -20,7 +20,7 @@ DEMO_POSTS = [
 
 
 def seed_demo(ctx: ServiceContext) -> list[TaskView]:
-    """Only on an empty store: two sandbox Weibo accounts, five posts over the next minutes."""
+    """Only on an empty store: two sandbox Weibo accounts, five posts over the next quarter hour."""
     if list_accounts(ctx):
         return []
     accounts = [
@@ -34,7 +34,9 @@ def seed_demo(ctx: ServiceContext) -> list[TaskView]:
             CreateTaskRequest(
                 account_id=accounts[i % len(accounts)].id,
                 content=text,
-                at=now + timedelta(minutes=2 + i),
+                # Three minutes apart in turn: six between two posts of one account, over the
+                # default five-minute gap that the conflict check keeps.
+                at=now + timedelta(minutes=2 + 3 * i),
             ),
         )
         for i, text in enumerate(DEMO_POSTS)
