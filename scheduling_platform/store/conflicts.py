@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -187,14 +187,13 @@ class ConflictQueries(StoreBase):
 
     def read_around_many(
         self,
-        account_ids: Iterable[int],
+        keys_by_account: Mapping[int, set[int]],
         span: tuple[datetime, datetime],
-        keys: Iterable[int],
         band_span: tuple[datetime, datetime],
     ) -> dict[int, Around]:
-        """`read_around` for several accounts over one span, in a few queries in all."""
-        ids = sorted(set(account_ids))
-        wanted = sorted(set(keys))
+        """`read_around` for several accounts over one span: the posts of all in one query,
+        the edges in two, the band keys of each account (only its own) in one or more."""
+        ids = sorted(keys_by_account)
         by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
         with self.engine.connect() as conn:
             params = {"account_ids": ids, "start": span[0], "end": span[1]}
@@ -203,6 +202,8 @@ class ConflictQueries(StoreBase):
                 by_account[post.account_id].placed.append(post)
             for post in _edges_of_many(conn, ids, *span):
                 by_account[post.account_id].edges.append(post)
-            for post, key in _bands(conn, ids, wanted, *band_span):
-                by_account[post.account_id].band_matches.append((post, key))
+            for account_id, keys in keys_by_account.items():
+                if keys:
+                    matches = _bands(conn, [account_id], keys, *band_span)
+                    by_account[account_id].band_matches.extend(matches)
         return by_account

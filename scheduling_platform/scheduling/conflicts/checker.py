@@ -57,14 +57,16 @@ class ConflictChecker:
         reach = max(self.rules.reach(p.platform) for p in chosen)
         window = self.rules.duplicate_window
         first, last = min(p.at for p in chosen), max(p.at for p in chosen)
-        keys = {k for text in {p.content for p in chosen} for k in band_keys(text)}
+        keys: dict[int, set[int]] = {}
+        for post in chosen:
+            keys.setdefault(post.account_id, set()).update(band_keys(post.content))
         span = (first - reach, last + reach)
         band_span = (first - window, last + window + ONE_SECOND)
-        found = self.store.read_around_many({p.account_id for p in chosen}, span, keys, band_span)
+        found = self.store.read_around_many(keys, span, band_span)
         for account_id, around in found.items():
             hood = self.neighbourhood(account_id)
             hood.absorb(around)
-            hood.mark_loaded(span, keys, band_span)  # one set for all: read, never changed
+            hood.mark_loaded(span, keys[account_id], band_span)
 
     def check(self, account: Account, post: Post, now: datetime) -> CheckResult:
         """Every conflict of `post` at its time, with fixes; a movable error gets the nearest
