@@ -22,8 +22,10 @@ import re
 import unicodedata
 import zlib
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 60
 LSH_BANDS = 20
@@ -60,7 +62,10 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 @lru_cache(maxsize=1)
 def _template() -> MinHash:
-    # Building the permutations is most of a MinHash's cost: do it once per process.
+    # Building the permutations is most of a MinHash's cost: do it once per process. Imported
+    # here: datasketch imports scipy, which publish runs loading the definitions do not need.
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
 
 
@@ -68,6 +73,8 @@ def minhash(parts: frozenset[str]) -> MinHash | None:
     """The MinHash signature of a shingle set; None for an empty set (nothing to compare)."""
     if not parts:
         return None
+    from datasketch import MinHash
+
     template = _template()
     # crc32 (C, called directly) instead of datasketch's default sha1 wrapper: a third of the
     # cost of a signature; the affine permutations on top spread its values.
@@ -83,6 +90,8 @@ def minhash(parts: frozenset[str]) -> MinHash | None:
 
 def new_lsh() -> MinHashLSH:
     """An empty datasketch LSH index banded exactly as the stored band keys are."""
+    from datasketch import MinHashLSH
+
     return MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
 
 
