@@ -85,9 +85,36 @@ def place_batch(
         post = Post(account.id, account.platform, item.content, when, item.media)
         posts[index] = (account, post, item)
         results.append(ItemResult(index, ItemStatus.CREATED))
-    checker = ConflictChecker(store, rules)
-    checker.prepare(post for _, post, _ in posts.values())
-    accepted: list[tuple[int, int, NewTask]] = []  # (index, provisional id, task)
+    with store.placing(account.id for account, _, _ in posts.values()) as conn:
+        checker = ConflictChecker(store, rules, conn)
+        checker.prepare(post for _, post, _ in posts.values())
+        accepted = _check_in_order(checker, posts, results, now)
+        if all_or_nothing and any(r.status is ItemStatus.REFUSED for r in results):
+            for result in results:
+                if result.status is ItemStatus.CREATED:
+                    result.status = ItemStatus.NOT_CREATED
+                    result.reasons = ["all or nothing: another item was refused"]
+            return results
+        created = store.create_tasks([new for _, _, new in accepted], actor=actor, conn=conn)
+    real = {
+        provisional: task.id for (_, provisional, _), task in zip(accepted, created, strict=True)
+    }
+    for (index, _, _), task in zip(accepted, created, strict=True):
+        results[index].task = task
+    for result in results:
+        result.conflicts = tuple(c.renumbered(real) for c in result.conflicts)
+    return results
+
+
+def _check_in_order(
+    checker: ConflictChecker,
+    posts: dict[int, tuple[Account, Post, BatchItem]],
+    results: list[ItemResult],
+    now: datetime,
+) -> list[tuple[int, int, NewTask]]:
+    """Place each valid item in order against the store and the items accepted before it;
+    returns (index, provisional id, task) of the accepted ones."""
+    accepted: list[tuple[int, int, NewTask]] = []
     for index, (account, post, item) in posts.items():
         try:
             placement = place(checker, account, post, parse_strategy(item.strategy), now)
@@ -111,18 +138,4 @@ def place_batch(
             detail=placement.detail,
         )
         accepted.append((index, provisional, new))
-    if all_or_nothing and any(r.status is ItemStatus.REFUSED for r in results):
-        for result in results:
-            if result.status is ItemStatus.CREATED:
-                result.status = ItemStatus.NOT_CREATED
-                result.reasons = ["all or nothing: another item was refused"]
-        return results
-    created = store.create_tasks([new for _, _, new in accepted], actor=actor)
-    real = {
-        provisional: task.id for (_, provisional, _), task in zip(accepted, created, strict=True)
-    }
-    for (index, _, _), task in zip(accepted, created, strict=True):
-        results[index].task = task
-    for result in results:
-        result.conflicts = tuple(c.renumbered(real) for c in result.conflicts)
-    return results
+    return accepted

@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
 from scheduling_platform.scheduling.conflicts.model import Conflict, ConflictsFoundError, Post
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.scheduling.placement import parse_strategy, place
 from scheduling_platform.scheduling.recurrence import Occurrence, Recurrence
-from scheduling_platform.store.records import Series, Task
+from scheduling_platform.store.records import Account, Series, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.tasks import NewTask
 
@@ -78,7 +76,56 @@ def expand_series(
     if not wanted:
         return report
     accounts = store.accounts_by_id({made.account_id for made, _ in wanted})
-    checker = ConflictChecker(store, rules)
+    with store.placing(accounts) as conn:  # no other placement of these accounts meanwhile
+        # Read again under the lock: a concurrent expansion may have made some meanwhile.
+        taken = {
+            (t.series_id, t.occurrence_start)
+            for t in store.series_tasks(
+                {m.id for m, _ in wanted}, now, end + timedelta(days=1), conn
+            )
+        }
+        report.existing += sum((m.id, o.start) in taken for m, o in wanted)
+        wanted = [(m, o) for m, o in wanted if (m.id, o.start) not in taken]
+        checker = ConflictChecker(store, rules, conn)
+        new, pending = _place_occurrences(checker, accounts, wanted, report, now)
+        for outcome, task in zip(
+            pending, store.create_tasks(new, actor=actor, conn=conn), strict=True
+        ):
+            report.created.append(replace(outcome, task=task))
+    store.record_occurrence_conflicts(
+        {
+            (o.series_id, o.occurrence.start): [_conflict_data(c) for c in o.conflicts]
+            for o in report.refused
+        }
+    )
+    store.clear_occurrence_conflicts((o.series_id, o.occurrence.start) for o in report.created)
+    return report
+
+
+def _conflict_data(conflict: Conflict) -> dict[str, object]:
+    return {
+        "type": str(conflict.type),
+        "rule": str(conflict.rule),
+        "severity": str(conflict.severity),
+        "message": conflict.message,
+        "other_task_ids": list(conflict.other_task_ids),
+        "similarity": conflict.similarity,
+        "fix": {
+            "action": str(conflict.fix.action),
+            "text": conflict.fix.text,
+            "at": conflict.fix.at.isoformat() if conflict.fix.at else None,
+        },
+    }
+
+
+def _place_occurrences(
+    checker: ConflictChecker,
+    accounts: dict[int, Account],
+    wanted: list[tuple[Series, Occurrence]],
+    report: ExpansionReport,
+    now: datetime,
+) -> tuple[list[NewTask], list[Outcome]]:
+    """Check the occurrences in time order; the refused ones go to the report."""
     posts = {
         (made.id, o.start): Post(
             made.account_id,
@@ -122,46 +169,4 @@ def expand_series(
         pending.append(
             Outcome(made.id, occurrence, None, placement.result.warnings, placement.moved_from)
         )
-    for outcome, task in zip(pending, _insert(store, new, actor), strict=True):
-        if task is not None:
-            report.created.append(replace(outcome, task=task))
-        else:
-            report.existing += 1
-    store.record_occurrence_conflicts(
-        {
-            (o.series_id, o.occurrence.start): [_conflict_data(c) for c in o.conflicts]
-            for o in report.refused
-        }
-    )
-    store.clear_occurrence_conflicts((o.series_id, o.occurrence.start) for o in report.created)
-    return report
-
-
-def _insert(store: TaskStore, new: list[NewTask], actor: str) -> list[Task | None]:
-    """Insert all at once; if another expansion got some first, the rest one by one."""
-    try:
-        return list(store.create_tasks(new, actor=actor))
-    except IntegrityError:
-        made: list[Task | None] = []
-        for item in new:
-            try:
-                made += store.create_tasks([item], actor=actor)
-            except IntegrityError:
-                made.append(None)
-        return made
-
-
-def _conflict_data(conflict: Conflict) -> dict[str, object]:
-    return {
-        "type": str(conflict.type),
-        "rule": str(conflict.rule),
-        "severity": str(conflict.severity),
-        "message": conflict.message,
-        "other_task_ids": list(conflict.other_task_ids),
-        "similarity": conflict.similarity,
-        "fix": {
-            "action": str(conflict.fix.action),
-            "text": conflict.fix.text,
-            "at": conflict.fix.at.isoformat() if conflict.fix.at else None,
-        },
-    }
+    return new, pending

@@ -19,6 +19,7 @@ from scheduling_platform.scheduling.conflicts.model import (
     ConflictsFoundError,
     Post,
 )
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.scheduling.tasks import SchedulingError, future_time, validate_post
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
@@ -73,7 +74,7 @@ def place(
 
 def schedule_checked(
     store: TaskStore,
-    checker: ConflictChecker,
+    rules: ConflictRules,
     account_id: int,
     content: str,
     at: str | datetime,
@@ -89,24 +90,25 @@ def schedule_checked(
     account = store.get_account(account_id)
     when = validate_post(account, content, at, priority=priority, title=title, media=media, now=now)
     post = Post(account.id, account.platform, content, when, media)
-    placement = place(checker, account, post, strategy, now)
-    new = NewTask(
-        account.id,
-        account.platform,
-        content,
-        placement.at,
-        priority,
-        title,
-        media,
-        detail=placement.detail,
-    )
-    (task,) = store.create_tasks([new], actor=actor)
+    with store.placing([account.id]) as conn:  # no other placement between check and insert
+        placement = place(ConflictChecker(store, rules, conn), account, post, strategy, now)
+        new = NewTask(
+            account.id,
+            account.platform,
+            content,
+            placement.at,
+            priority,
+            title,
+            media,
+            detail=placement.detail,
+        )
+        (task,) = store.create_tasks([new], actor=actor, conn=conn)
     return task, placement
 
 
 def reschedule_checked(
     store: TaskStore,
-    checker: ConflictChecker,
+    rules: ConflictRules,
     task_id: int,
     at: str | datetime,
     *,
@@ -121,13 +123,15 @@ def reschedule_checked(
     account = store.get_account(task.account_id)
     when = future_time(at, account.timezone, now)
     post = Post(account.id, account.platform, task.content, when, task.media, task_id=task.id)
-    placement = place(checker, account, post, strategy, now)
-    detail = placement.detail or f"moved to {placement.at.isoformat()}"
-    moved = store.transition(
-        task,
-        TaskStatus.SCHEDULED,
-        actor=actor,
-        detail=detail,
-        values={"scheduled_at": placement.at, "not_before": None},
-    )
+    with store.placing([account.id]) as conn:
+        placement = place(ConflictChecker(store, rules, conn), account, post, strategy, now)
+        detail = placement.detail or f"moved to {placement.at.isoformat()}"
+        moved = store.transition(
+            task,
+            TaskStatus.SCHEDULED,
+            actor=actor,
+            detail=detail,
+            values={"scheduled_at": placement.at, "not_before": None},
+            conn=conn,
+        )
     return moved, placement

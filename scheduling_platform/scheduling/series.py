@@ -325,26 +325,29 @@ def _edit_one(
         when = parse_user_time(changes.at, made.timezone) if changes.at else occurrence.start
         content = changes.content or made.content
         media = changes.media if changes.media is not None else made.media
-        checker = ConflictChecker(store, expansion.rules)
         post = Post(account.id, account.platform, content, when, media, series_id=made.id)
-        placement = place(checker, account, post, parse_strategy(made.strategy), now)
-        store.create_tasks(
-            [
-                NewTask(
-                    account.id,
-                    account.platform,
-                    content,
-                    placement.at,
-                    changes.priority or made.priority,
-                    changes.title if changes.title is not None else made.title,
-                    media,
-                    series_id=made.id,
-                    occurrence_start=occurrence.start,
-                    detail=f"occurrence {occurrence.local.isoformat()} of series {made.id}, edited",
-                )
-            ],
-            actor=actor,
-        )
+        with store.placing([account.id]) as conn:
+            checker = ConflictChecker(store, expansion.rules, conn)
+            placement = place(checker, account, post, parse_strategy(made.strategy), now)
+            store.create_tasks(
+                [
+                    NewTask(
+                        account.id,
+                        account.platform,
+                        content,
+                        placement.at,
+                        changes.priority or made.priority,
+                        changes.title if changes.title is not None else made.title,
+                        media,
+                        series_id=made.id,
+                        occurrence_start=occurrence.start,
+                        detail=f"occurrence {occurrence.local.isoformat()} of series "
+                        f"{made.id}, edited",
+                    )
+                ],
+                actor=actor,
+                conn=conn,
+            )
         return
     (task,) = found
     if task.status not in EDITABLE:
@@ -360,7 +363,7 @@ def _edit_one(
         checker = ConflictChecker(store, expansion.rules)
         strategy = parse_strategy(made.strategy)
         reschedule_checked(
-            store, checker, task.id, changes.at, strategy=strategy, now=now, actor=actor
+            store, expansion.rules, task.id, changes.at, strategy=strategy, now=now, actor=actor
         )
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.scheduling import tasks as scheduling
 from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
-from scheduling_platform.scheduling.conflicts.checker import ConflictChecker, check_post
+from scheduling_platform.scheduling.conflicts.checker import check_post
 from scheduling_platform.scheduling.conflicts.model import ConflictsFoundError, Post
 from scheduling_platform.scheduling.placement import (
     parse_strategy,
@@ -89,11 +89,10 @@ def _refusal(ctx: ServiceContext, exc: ConflictsFoundError, account_id: int) -> 
 def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> ScheduledTaskView:
     """Create a post after checking its conflicts: refused with them (ConflictRefusal), or
     moved to the nearest free good slot when the strategy is `conflict_avoidance`."""
-    checker = ConflictChecker(ctx.store, ctx.rules)
     try:
         task, placement = schedule_checked(
             ctx.store,
-            checker,
+            ctx.rules,
             request.account_id,
             request.content,
             request.at,
@@ -208,11 +207,10 @@ def reschedule_task(
     ctx: ServiceContext, task_id: int, at: str | datetime, strategy: str = "fixed"
 ) -> ScheduledTaskView:
     """Move a task, checked like a create (the task itself is no conflict of its own)."""
-    checker = ConflictChecker(ctx.store, ctx.rules)
     try:
         task, placement = reschedule_checked(
             ctx.store,
-            checker,
+            ctx.rules,
             task_id,
             at,
             strategy=parse_strategy(strategy),

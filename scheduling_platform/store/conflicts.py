@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, text
 
 from scheduling_platform.lifecycle import OCCUPYING
 from scheduling_platform.store.base import StoreBase
@@ -169,20 +170,44 @@ def _edges_of_many(
 class ConflictQueries(StoreBase):
     """Reads for the conflict checks; all indexed by (account, time) or (account, band key)."""
 
+    @contextmanager
+    def placing(self, account_ids: Iterable[int]) -> Iterator[Connection]:
+        """One transaction in which posts of these accounts are checked and stored, so no other
+        placement of the same accounts runs between the check and the insert: SQLite's write
+        lock is taken at BEGIN; on Postgres, a lock an account (in id order: no deadlock)."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                for account_id in sorted(set(account_ids)):
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(8094003, :a)"), {"a": account_id}
+                    )
+            yield conn
+
+    @contextmanager
+    def _reading(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as own:
+            yield own
+
     def read_around(
         self,
         account_id: int,
         span: tuple[datetime, datetime] | None,
         keys: Iterable[int],
         band_span: tuple[datetime, datetime] | None,
+        conn: Connection | None = None,
     ) -> Around:
         """The account's occupying posts in `span` (with the nearest post before and after
         it), and those in `band_span` sharing one of `keys`: one connection, one round each."""
         wanted = list(keys)
-        with self.engine.connect() as conn:
-            placed = _placed(conn, account_id, *span) if span else []
-            edges = _around(conn, account_id, *span) if span else []
-            matches = _bands(conn, [account_id], wanted, *band_span) if band_span and wanted else []
+        with self._reading(conn) as reader:
+            placed = _placed(reader, account_id, *span) if span else []
+            edges = _around(reader, account_id, *span) if span else []
+            matches = (
+                _bands(reader, [account_id], wanted, *band_span) if band_span and wanted else []
+            )
         return Around(placed, edges, matches)
 
     def read_around_many(
@@ -190,12 +215,13 @@ class ConflictQueries(StoreBase):
         keys_by_account: Mapping[int, set[int]],
         span: tuple[datetime, datetime],
         band_span: tuple[datetime, datetime],
+        conn: Connection | None = None,
     ) -> dict[int, Around]:
         """`read_around` for several accounts over one span: the posts of all in one query,
         the edges in two, the band keys of each account (only its own) in one or more."""
         ids = sorted(keys_by_account)
         by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
-        with self.engine.connect() as conn:
+        with self._reading(conn) as conn:
             params = {"account_ids": ids, "start": span[0], "end": span[1]}
             for row in conn.execute(_MANY_PLACED, params):
                 post = PlacedPost.from_row(row)

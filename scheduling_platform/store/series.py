@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduling_platform.lifecycle import SeriesStatus
@@ -79,17 +79,24 @@ class SeriesQueries(StoreBase):
         return made
 
     def series_tasks(
-        self, series_ids: Iterable[int], start: datetime | None = None, end: datetime | None = None
+        self,
+        series_ids: Iterable[int],
+        start: datetime | None = None,
+        end: datetime | None = None,
+        conn: Connection | None = None,
     ) -> list[Task]:
-        """Tasks of the series whose occurrence starts in [start, end), by occurrence."""
+        """Tasks of the series whose occurrence starts in [start, end), by occurrence (read in
+        `conn` when given: inside a placement, SQLite allows no second connection)."""
         query = select(tasks).where(tasks.c.series_id.in_(sorted(set(series_ids))))
         if start is not None:
             query = query.where(tasks.c.occurrence_start >= start)
         if end is not None:
             query = query.where(tasks.c.occurrence_start < end)
         query = query.order_by(tasks.c.series_id, tasks.c.occurrence_start)
-        with self.engine.connect() as conn:
+        if conn is not None:
             return [Task.from_row(r) for r in conn.execute(query)]
+        with self.engine.connect() as own:
+            return [Task.from_row(r) for r in own.execute(query)]
 
     def record_occurrence_conflicts(
         self, found: Mapping[tuple[int, datetime], list[dict[str, Any]]]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from scheduling_platform.fingerprints import band_keys, shingles
 from scheduling_platform.scheduling.conflicts.duplicates import (
     identical_consecutive,
@@ -37,15 +39,18 @@ ONE_SECOND = timedelta(seconds=1)  # the duplicate window is closed at both ends
 class ConflictChecker:
     """Checks posts against the store (None: against each other only) and each other."""
 
-    def __init__(self, store: TaskStore | None, rules: ConflictRules) -> None:
+    def __init__(
+        self, store: TaskStore | None, rules: ConflictRules, conn: Connection | None = None
+    ) -> None:
         self.store = store
         self.rules = rules
+        self.conn = conn  # the placement's transaction (store.placing), if any
         self._hoods: dict[int, Neighbourhood] = {}
         self._next_provisional = -1  # one sequence for all accounts: ids map back uniquely
 
     def neighbourhood(self, account_id: int) -> Neighbourhood:
         if account_id not in self._hoods:
-            self._hoods[account_id] = Neighbourhood(self.store, account_id)
+            self._hoods[account_id] = Neighbourhood(self.store, account_id, self.conn)
         return self._hoods[account_id]
 
     def prepare(self, posts: Iterable[Post]) -> None:
@@ -62,7 +67,7 @@ class ConflictChecker:
             keys.setdefault(post.account_id, set()).update(band_keys(post.content))
         span = (first - reach, last + reach)
         band_span = (first - window, last + window + ONE_SECOND)
-        found = self.store.read_around_many(keys, span, band_span)
+        found = self.store.read_around_many(keys, span, band_span, self.conn)
         for account_id, around in found.items():
             hood = self.neighbourhood(account_id)
             hood.absorb(around)

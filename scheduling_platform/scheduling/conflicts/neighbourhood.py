@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from scheduling_platform.fingerprints import shingles
 from scheduling_platform.store.conflicts import Around, PlacedPost
 from scheduling_platform.store.task_store import TaskStore
@@ -21,8 +23,11 @@ from scheduling_platform.store.task_store import TaskStore
 class Neighbourhood:
     """Posts of one account: by time, by LSH band key, with their shingles on demand."""
 
-    def __init__(self, store: TaskStore | None, account_id: int) -> None:
+    def __init__(
+        self, store: TaskStore | None, account_id: int, conn: Connection | None = None
+    ) -> None:
         self.store = store
+        self.conn = conn  # read through the placement's transaction, when there is one
         self.account_id = account_id
         self.posts: dict[int, PlacedPost] = {}
         self._order: list[tuple[datetime, int]] = []
@@ -70,7 +75,8 @@ class Neighbourhood:
                 wanted |= self._band_keys
             band_span = (band_start, band_end) if wanted else None
         if (span or band_span) and self.store is not None:
-            self.absorb(self.store.read_around(self.account_id, span, wanted, band_span))
+            around = self.store.read_around(self.account_id, span, wanted, band_span, self.conn)
+            self.absorb(around)
         if span:
             self._span = span
         if band_span:
