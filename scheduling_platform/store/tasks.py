@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 
@@ -86,18 +86,10 @@ def write_bands(conn: Connection, created: Iterable[Task]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        # Twenty rows a task: one statement of three array literals instead of pages of
-        # VALUES rows (40,000 rows: 0.3 s instead of 1.6 s).
-        task_ids, keys, account_ids = (
-            "{" + ",".join(map(str, column)) + "}" for column in zip(*rows, strict=True)
-        )
-        conn.execute(
-            text(
-                "INSERT INTO content_bands (task_id, band_key, account_id) SELECT * FROM "
-                "unnest(CAST(:t AS bigint[]), CAST(:k AS bigint[]), CAST(:a AS bigint[]))"
-            ),
-            {"t": task_ids, "k": keys, "a": account_ids},
-        )
+        # Twenty rows a task: COPY on the transaction's own connection, the fastest way in.
+        buffer = io.StringIO("".join(f"{t}\t{k}\t{a}\n" for t, k, a in rows))
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.copy_expert("COPY content_bands (task_id, band_key, account_id) FROM STDIN", buffer)
         return
     # Through the driver: SQLAlchemy's per-row parameter handling costs more than SQLite.
     conn.exec_driver_sql(
