@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from scheduling_platform.scheduling import series as domain
 from scheduling_platform.scheduling.conflicts.model import ConflictsFoundError
+from scheduling_platform.scheduling.series_edits import edit_series as edit_domain_series
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import ConflictRefusal
 from scheduling_platform.service.views import ConflictView, Timestamp, View
@@ -164,7 +165,7 @@ def edit_series(ctx: ServiceContext, series_id: int, request: EditSeriesRequest)
     )
     made = ctx.store.get_series(series_id)
     try:
-        edited = domain.edit_series(
+        edited = edit_domain_series(
             ctx.store,
             expansion(ctx),
             series_id,

@@ -17,9 +17,9 @@ from scheduling_platform.scheduling.series import (
     Scope,
     cancel_series,
     create_series,
-    edit_series,
     upcoming,
 )
+from scheduling_platform.scheduling.series_edits import edit_series
 from scheduling_platform.store.task_store import TaskStore
 
 NOW = datetime(2031, 3, 1, 0, 0, tzinfo=UTC)  # Saturday 08:00 in Shanghai
