@@ -44,7 +44,9 @@ def _model_asset(model: SqlModel) -> AssetsDefinition:
         metadata={"sql": model.sql},
     )
     def _materialize(warehouse: WarehouseResource) -> MaterializeResult:
-        rows = warehouse.get_warehouse().materialize_query(model.name, model.sql)
+        target = warehouse.get_warehouse()
+        sql = model.sql_for(postgres=not target.is_duckdb)
+        rows = target.materialize_query(model.name, sql)
         return MaterializeResult(metadata={"dagster/row_count": rows})
 
     return _materialize

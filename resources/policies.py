@@ -1,4 +1,4 @@
-"""Publishing, model and alert policies: values from the settings, shown in the UI."""
+"""Publishing, scheduling, model and alert policies: values from the settings, shown in the UI."""
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -6,6 +6,7 @@ from pydantic import Field
 from scheduling_platform.intelligence.training import Thresholds
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.publisher import DEFAULT_RATE_PER_SECOND
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 
 
 class PublishPolicyResource(ConfigurableResource):
@@ -61,3 +62,32 @@ class AlertsResource(ConfigurableResource):
     """Where alerts go; empty: the run log only. A webhook URL is a secret (EnvVar)."""
 
     webhook_url: str = Field(default="", description="receives a JSON alert")
+
+
+class SchedulingPolicyResource(ConfigurableResource):
+    """The conflict checks' limits and how far ahead series are expanded (from the settings)."""
+
+    min_gap_minutes: dict[str, int] = Field(
+        default_factory=dict, description="per platform, least minutes between posts"
+    )
+    media_gap_minutes: int = Field(default=24 * 60, description="same media on one account")
+    hourly_quotas: dict[str, int] = Field(
+        default_factory=lambda: {"weibo": 30}, description="posts an hour per account"
+    )
+    daily_quotas: dict[str, int] = Field(
+        default_factory=lambda: {"weibo": 90}, description="posts a China day per account"
+    )
+    near_duplicate_threshold: float = Field(default=0.5, description="Jaccard of bigrams")
+    duplicate_window_days: int = Field(default=90, description="texts compared this close")
+    series_horizon_days: int = Field(default=7, description="occurrences made this far ahead")
+    series_max_ahead: int = Field(default=50, description="future occurrences a series, at most")
+
+    def rules(self) -> ConflictRules:
+        return ConflictRules(
+            min_gap_minutes=dict(self.min_gap_minutes),
+            media_gap_minutes=self.media_gap_minutes,
+            hourly_quotas=dict(self.hourly_quotas),
+            daily_quotas=dict(self.daily_quotas),
+            near_duplicate_threshold=self.near_duplicate_threshold,
+            duplicate_window_days=self.duplicate_window_days,
+        )

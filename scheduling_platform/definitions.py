@@ -9,6 +9,7 @@ import warnings
 from dagster import Definitions, EnvVar
 
 from assets.analytics import publish_log, sql_model_assets
+from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
 from assets.intelligence import (
     cv_spread_below_threshold,
     engagement_metrics,
@@ -20,8 +21,14 @@ from assets.intelligence import (
 from jobs.intelligence import engagement_job, retrain_job
 from jobs.publishing import publish_job
 from jobs.review import review_job
+from jobs.series import series_expansion_job
 from resources.platforms import platforms_resource
-from resources.policies import AlertsResource, ModelPolicyResource, PublishPolicyResource
+from resources.policies import (
+    AlertsResource,
+    ModelPolicyResource,
+    PublishPolicyResource,
+    SchedulingPolicyResource,
+)
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
 from scheduling_platform.settings import Settings, get_settings
@@ -33,6 +40,7 @@ from sensors.intelligence import (
 )
 from sensors.publishing import build_due_tasks_sensor, publish_run_failure_sensor
 from sensors.review import build_review_sensor
+from sensors.series import build_series_expansion_schedule
 
 # Dagster itself passes `owners=None` when it binds resources to a sensor's job, and warns that
 # the parameter is in beta at every code-location load; the warning is not about our code.
@@ -70,6 +78,16 @@ def build_resources(settings: Settings) -> dict[str, object]:
             quota_windows=dict(settings.quota_windows),
         ),
         "model_policy": ModelPolicyResource(retrain_min_new_rows=settings.retrain_min_new_rows),
+        "scheduling_policy": SchedulingPolicyResource(
+            min_gap_minutes=dict(settings.min_gap_minutes),
+            media_gap_minutes=settings.media_gap_minutes,
+            hourly_quotas=dict(settings.hourly_quotas),
+            daily_quotas=dict(settings.daily_quotas),
+            near_duplicate_threshold=settings.near_duplicate_threshold,
+            duplicate_window_days=settings.duplicate_window_days,
+            series_horizon_days=settings.series_horizon_days,
+            series_max_ahead=settings.series_max_ahead,
+        ),
         "alerts": AlertsResource(
             webhook_url=_secret(settings.alert_webhook_url, "SCHEDULING_ALERT_WEBHOOK_URL")
         ),
@@ -81,6 +99,10 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
             publish_log,
+            task_snapshot,
+            task_media,
+            conflict_rules,
+            content_similarity,
             *sql_model_assets(),
             engagement_metrics,
             training_features,
@@ -88,8 +110,12 @@ def build_definitions(settings: Settings) -> Definitions:
             promoted_engagement_model,
         ],
         asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
-        jobs=[publish_job, review_job, retrain_job, engagement_job],
-        schedules=[weekly_retrain_schedule, daily_engagement_schedule],
+        jobs=[publish_job, review_job, retrain_job, engagement_job, series_expansion_job],
+        schedules=[
+            weekly_retrain_schedule,
+            daily_engagement_schedule,
+            build_series_expansion_schedule(settings.series_expansion_cron),
+        ],
         sensors=[
             build_due_tasks_sensor(settings.sensor_interval_seconds),
             publish_run_failure_sensor,

@@ -38,6 +38,11 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 EDITABLE = frozenset({S.DRAFT, S.SCHEDULED, S.RETRYING, S.NEEDS_ATTENTION})
 # Statuses the claimer picks up when they are due.
 CLAIMABLE = frozenset({S.SCHEDULED, S.RETRYING})
+# Posts that are out or on their way: what a new post of the same account may conflict with.
+# Drafts are not on the schedule; cancelled and failed posts never go out.
+OCCUPYING = frozenset(
+    {S.SCHEDULED, S.CLAIMED, S.PUBLISHING, S.SUBMITTED, S.PUBLISHED, S.RETRYING, S.NEEDS_ATTENTION}
+)
 
 
 class InvalidTransitionError(ValueError):
@@ -54,6 +59,14 @@ class AccountStatus(StrEnum):
 
     ACTIVE = "active"
     NEEDS_REAUTH = "needs_reauth"
+    DISABLED = "disabled"  # switched off by an operator; its tasks wait until it is enabled
+
+
+class SeriesStatus(StrEnum):
+    """A recurring series: `active` ones are expanded ahead; `cancelled` ones never again."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
 
 
 class ModelStatus(StrEnum):

@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 PLATFORM_NAMES = ("weibo", "wechat", "douyin", "toutiao", "baijiahao")
+# One slot of the engagement model (scoring.SLOT_MINUTES): why, see docs/scheduling.md.
+DEFAULT_MIN_GAP_MINUTES = 5
 
 
 class PlatformEndpoint(BaseModel):
@@ -157,6 +159,52 @@ class Settings(BaseSettings):
         default_factory=lambda: {"weibo": "hour"},
         description="per platform, when a spent quota renews: 'hour', or 'day' (00:00 "
         "Asia/Shanghai, the default for platforms not named)",
+    )
+    min_gap_minutes: dict[str, int] = Field(
+        default_factory=lambda: dict.fromkeys(PLATFORM_NAMES, DEFAULT_MIN_GAP_MINUTES),
+        description="per platform, the least time between two posts of one account; closer "
+        f"is a time-overlap conflict (a platform not named: {DEFAULT_MIN_GAP_MINUTES})",
+    )
+    media_gap_minutes: int = Field(
+        default=24 * 60,
+        ge=0,
+        description="the same media on two posts of one account this close is a resource conflict",
+    )
+    hourly_quotas: dict[str, int] = Field(
+        default_factory=lambda: {"weibo": 30},
+        description="per platform, posts one account may publish in a clock hour (Weibo: 30 "
+        "per user); a platform not named has no hourly limit",
+    )
+    daily_quotas: dict[str, int] = Field(
+        default_factory=lambda: {"weibo": 90},
+        description="per platform, posts one account may publish in a day (00:00 "
+        "Asia/Shanghai); Weibo allows 100 calls a user a day, 10 are left for other calls",
+    )
+    near_duplicate_threshold: float = Field(
+        default=0.5,
+        ge=0.4,
+        le=1.0,
+        description="Jaccard similarity of character bigrams from which two texts of one "
+        "account are near-duplicates (below 0.4 the LSH bands miss too many)",
+    )
+    duplicate_window_days: int = Field(
+        default=90,
+        ge=1,
+        description="posts of one account this many days apart or closer are compared for "
+        "duplicate text",
+    )
+    series_horizon_days: int = Field(
+        default=7, ge=1, description="occurrences of a series are created this far ahead"
+    )
+    series_max_ahead: int = Field(
+        default=50, ge=1, description="at most this many future occurrences a series at once"
+    )
+    series_expansion_cron: str = Field(
+        default="7 * * * *", description="when the series expansion runs (Asia/Shanghai)"
+    )
+    batch_limit: int = Field(default=50, ge=1, description="tasks one batch may create")
+    import_chunk_rows: int = Field(
+        default=500, ge=1, description="CSV rows imported in one transaction"
     )
 
     media_public_base_url: str | None = Field(

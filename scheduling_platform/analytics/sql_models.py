@@ -14,9 +14,15 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
 @dataclass(frozen=True)
 class SqlModel:
     name: str
-    sql: str
+    sql: str  # as written: DuckDB's dialect
     depends_on: tuple[str, ...]
     description: str
+
+    def sql_for(self, postgres: bool) -> str:
+        """The SELECT in the warehouse's dialect: written once, transpiled for Postgres."""
+        if not postgres:
+            return self.sql
+        return str(sqlglot.transpile(self.sql, read="duckdb", write="postgres")[0])
 
 
 def referenced_tables(sql: str) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from scheduling_platform.service.errors import (
     REFUSALS,
     AuthenticationError,
     ConflictError,
+    ConflictRefusal,
     UnavailableError,
 )
 from scheduling_platform.store.accounts import DuplicateAccountError
@@ -55,6 +56,7 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None  # request validation: each field's complaint
+    conflicts: list[dict[str, Any]] | None = None  # a post refused for its conflicts (409)
 
 
 class ScopeError(Exception):
@@ -75,6 +77,7 @@ def problem(
     request: Request | None = None,
     headers: Mapping[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    conflicts: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
     body = Problem(
         title=PHRASES.get(status, "Error"),
@@ -82,6 +85,7 @@ def problem(
         detail=redact(detail),
         instance=request.url.path if request else None,
         errors=errors,
+        conflicts=conflicts,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True), status, headers=headers, media_type=MEDIA_TYPE
@@ -94,7 +98,12 @@ def refusal_status(exc: Exception) -> int:
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(
-        exc, InvalidTransitionError | ConflictError | DuplicateAccountError | DuplicateNameError
+        exc,
+        InvalidTransitionError
+        | ConflictError
+        | ConflictRefusal
+        | DuplicateAccountError
+        | DuplicateNameError,
     ):
         return 409
     if isinstance(exc, PlatformError):
@@ -106,6 +115,8 @@ def refusal_status(exc: Exception) -> int:
 
 def install_problem_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, ConflictRefusal):  # the conflicts, each with its suggested fix
+            return problem(409, str(exc), request, conflicts=[c.data() for c in exc.conflicts])
         return problem(refusal_status(exc), str(exc), request)
 
     async def unauthenticated(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,8 @@ import click
 from pydantic import BaseModel
 
 from scheduling_platform.service.context import ServiceContext
-from scheduling_platform.service.errors import REFUSALS
+from scheduling_platform.service.errors import REFUSALS, ConflictRefusal
+from scheduling_platform.service.views import ConflictView
 from scheduling_platform.service.workspaces import admin_context
 from scheduling_platform.settings import get_settings
 
@@ -20,6 +21,13 @@ P = ParamSpec("P")
 DEFAULT_WORKSPACE = "default"
 
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for machines")
+strategy_option = click.option(
+    "--strategy",
+    type=click.Choice(["fixed", "conflict_avoidance"]),
+    default="fixed",
+    show_default=True,
+    help="on a conflict: refuse (fixed) or move to the nearest free good slot",
+)
 
 
 def _jsonable(data: Any) -> Any:
@@ -46,9 +54,14 @@ def user_errors(command: Callable[P, None]) -> Callable[P, None]:
         try:
             command(*args, **kwargs)
         except REFUSALS as exc:
+            # A refusal with structure (the conflicts of a post) gives all of it to machines.
+            details = exc.data() if isinstance(exc, ConflictRefusal) else {"error": str(exc)}
             if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+                click.echo(json.dumps(details, ensure_ascii=False, indent=2))
             click.echo(f"Error: {exc}", err=True)
+            if isinstance(exc, ConflictRefusal):
+                for line in conflict_lines(exc.conflicts):
+                    click.echo(line, err=True)
             sys.exit(1)
 
     return wrapper
@@ -75,3 +88,13 @@ def parse_credentials(text: str | None, option: str = "--credentials") -> dict[s
     if not isinstance(parsed, dict):
         raise ValueError(f"{option} must be a JSON object")
     return parsed
+
+
+def conflict_lines(conflicts: list[ConflictView]) -> list[str]:
+    """One line a conflict and one for its fix, for people."""
+    lines = []
+    for c in conflicts:
+        others = f" (tasks {', '.join(map(str, c.other_task_ids))})" if c.other_task_ids else ""
+        lines.append(f"  {c.severity}: {c.type}/{c.rule}: {c.message}{others}")
+        lines.append(f"    fix: {c.fix.text}" + (f" [{c.fix.local_at}]" if c.fix.local_at else ""))
+    return lines

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import click
 
-from scheduling_platform.cli.support import context, emit, json_option, user_errors
+from scheduling_platform.cli.batch import tasks_batch, tasks_import
+from scheduling_platform.cli.series import create_series, series
+from scheduling_platform.cli.support import (
+    conflict_lines,
+    context,
+    emit,
+    json_option,
+    strategy_option,
+    user_errors,
+)
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.service import tasks as service
 from scheduling_platform.service.context import ServiceContext
-from scheduling_platform.service.views import TaskView
+from scheduling_platform.service.views import ScheduledTaskView, TaskView
 from scheduling_platform.store.tasks import TaskOrder
 from scheduling_platform.timeutil import in_zone
 
@@ -27,21 +36,53 @@ def _local(ctx: ServiceContext, task: TaskView) -> str:
 @tasks.command("create")
 @click.option("--account", "account_id", required=True, type=int)
 @click.option("--content", required=True)
-@click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@click.option(
+    "--at", "at", help="ISO 8601; without a zone, the account's zone (with --rrule: DTSTART)"
+)
 @click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
 @click.option("--title")
 @click.option("--media", multiple=True, help="a path or URL; repeat for several (Douyin: a video)")
+@strategy_option
+@click.option("--rrule", help='RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9;BYMINUTE=0"')
+@click.option("--until", help="with --rrule: the last possible occurrence (ISO 8601)")
+@click.option("--count", type=int, help="with --rrule: how many occurrences")
+@click.option("--exdate", multiple=True, help="with --rrule: a time or date excluded; repeat")
 @json_option
 @user_errors
 def tasks_create(
     account_id: int,
     content: str,
-    at: str,
+    at: str | None,
     priority: int,
     title: str | None,
     media: tuple[str, ...],
+    strategy: str,
+    rrule: str | None,
+    until: str | None,
+    count: int | None,
+    exdate: tuple[str, ...],
     as_json: bool,
 ) -> None:
+    """Schedule a post (or, with --rrule, a recurring series); a post that conflicts is
+    refused with its conflicts, or moved with --strategy conflict_avoidance."""
+    if rrule:
+        create_series(
+            account_id=account_id,
+            content=content,
+            rrule=rrule,
+            start=at,
+            until=until,
+            count=count,
+            exdates=exdate,
+            title=title,
+            media=media,
+            priority=priority,
+            strategy=strategy,
+            as_json=as_json,
+        )
+        return
+    if at is None or until or count or exdate:
+        raise click.UsageError("give --at (or --rrule; --until, --count, --exdate need --rrule)")
     ctx = context()
     request = service.CreateTaskRequest(
         account_id=account_id,
@@ -50,9 +91,22 @@ def tasks_create(
         priority=priority,
         title=title,
         media=list(media),
+        strategy=strategy,
     )
     task = service.create_task(ctx, request)
-    emit(as_json, task, f"task {task.id} scheduled for {_local(ctx, task)}")
+    emit(as_json, task, _placed(ctx, task, f"task {task.id} scheduled for {_local(ctx, task)}"))
+
+
+def _placed(ctx: ServiceContext, task: ScheduledTaskView, first: str) -> str:
+    lines = [first]
+    if task.moved_from:
+        zone_name = service.account_zone(ctx, task.account_id)
+        lines.append(f"  moved from {in_zone(task.moved_from, zone_name).isoformat()} to avoid:")
+        lines += conflict_lines(task.resolved)
+    if task.warnings:
+        lines.append("  warnings:")
+        lines += conflict_lines(task.warnings)
+    return "\n".join(lines)
 
 
 @tasks.command("create-best")
@@ -170,9 +224,15 @@ def tasks_cancel(task_id: int, as_json: bool) -> None:
 @tasks.command("reschedule")
 @click.argument("task_id", type=int)
 @click.option("--at", "at", required=True, help="ISO 8601; without a zone, the account's zone")
+@strategy_option
 @json_option
 @user_errors
-def tasks_reschedule(task_id: int, at: str, as_json: bool) -> None:
+def tasks_reschedule(task_id: int, at: str, strategy: str, as_json: bool) -> None:
+    """Move a post, checked for conflicts like a create."""
     ctx = context()
-    task = service.reschedule_task(ctx, task_id, at)
-    emit(as_json, task, f"task {task.id} moved to {_local(ctx, task)}")
+    task = service.reschedule_task(ctx, task_id, at, strategy)
+    emit(as_json, task, _placed(ctx, task, f"task {task.id} moved to {_local(ctx, task)}"))
+
+
+for command in (series, tasks_batch, tasks_import):
+    tasks.add_command(command)

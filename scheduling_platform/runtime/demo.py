@@ -3,6 +3,7 @@ API key for the default workspace (printed once, so the first `curl` works)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,12 +25,13 @@ DEMO_POSTS = [
 
 @dataclass(frozen=True)
 class DemoSeed:
-    tasks: list[TaskView]
+    tasks: Sequence[TaskView]
     api_key: str  # shown once, by whoever seeded
 
 
 def seed_demo(ctx: ServiceContext) -> DemoSeed | None:
-    """Only on an empty store: two sandbox Weibo accounts, five posts over the next minutes,
+    """Only on an empty store: two sandbox Weibo accounts, five posts over the next quarter
+    hour,
     and an API key of every scope for the default workspace."""
     if list_accounts(ctx):
         return None
@@ -44,7 +46,9 @@ def seed_demo(ctx: ServiceContext) -> DemoSeed | None:
             CreateTaskRequest(
                 account_id=accounts[i % len(accounts)].id,
                 content=text,
-                at=now + timedelta(minutes=2 + i),
+                # Three minutes apart in turn: six between two posts of one account, over the
+                # default five-minute gap that the conflict check keeps.
+                at=now + timedelta(minutes=2 + 3 * i),
             ),
         )
         for i, text in enumerate(DEMO_POSTS)

@@ -8,7 +8,7 @@ from scheduling_platform.lifecycle import EDITABLE, InvalidTransitionError, Task
 from scheduling_platform.platforms.rules import rules_for
 from scheduling_platform.scheduling.content_intake import prepare_platform_content
 from scheduling_platform.settings import Settings
-from scheduling_platform.store.records import Task
+from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import parse_user_time, utcnow
 
@@ -17,7 +17,10 @@ class SchedulingError(ValueError):
     """A request to schedule that cannot be honoured; nothing was stored."""
 
 
-def _future_time(at: str | datetime, zone_name: str, now: datetime) -> datetime:
+MAX_TITLE = 200  # the store's column; platforms with shorter limits say so themselves
+
+
+def future_time(at: str | datetime, zone_name: str, now: datetime) -> datetime:
     when = parse_user_time(at, zone_name) if isinstance(at, str) else at
     if when.tzinfo is None:
         raise SchedulingError("a time without a zone reached the scheduler")
@@ -26,15 +29,42 @@ def _future_time(at: str | datetime, zone_name: str, now: datetime) -> datetime:
     return when
 
 
-MAX_TITLE = 200  # the store's column; platforms with shorter limits say so themselves
-
-
 def _check_text(content: str, title: str | None, media: tuple[str, ...]) -> None:
     """What no platform and no database takes: NUL characters, titles past the column."""
     if any("\x00" in part for part in (content, title or "", *media)):
         raise SchedulingError("the text holds a NUL character (\\x00)")
     if title is not None and len(title) > MAX_TITLE:
         raise SchedulingError(f"title is {len(title)} characters; at most {MAX_TITLE} are kept")
+
+
+def validate_post(
+    account: Account,
+    content: str,
+    at: str | datetime,
+    *,
+    priority: int = 5,
+    title: str | None = None,
+    media: tuple[str, ...] = (),
+    now: datetime,
+) -> datetime:
+    """Refuse what the platform can never take; returns the post's time (UTC)."""
+    if not 1 <= priority <= 10:
+        raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
+    _check_text(content, title, media)
+    rules_for(account.platform).check(content, title, media)
+    return future_time(at, account.timezone, now)
+
+
+def take_in_media(
+    account: Account, content: str, media: tuple[str, ...], settings: Settings | None
+) -> tuple[str, ...]:
+    """The deployment's own rules, then the media into the media store: the references the
+    task keeps. Without settings a post may carry no media (nothing to take them in with)."""
+    if settings is not None:
+        return prepare_platform_content(account, content, media, settings=settings)
+    if media:
+        raise SchedulingError("media must be taken into the media store: pass the settings")
+    return media
 
 
 def schedule_task(
@@ -51,22 +81,17 @@ def schedule_task(
     settings: Settings | None = None,
     workspace_id: int | None = None,
 ) -> Task:
-    """Validate and store a task; `at` without a zone is read in the account's zone.
+    """Validate and store a task, without conflict checks (`placement.py` adds them); `at`
+    without a zone is read in the account's zone.
 
     With `settings`, the deployment's own rules apply and the media are taken into the media
-    store (the task keeps store references); without, a task may carry no media. With
-    `workspace_id`, the account must belong to that workspace (else it is not found).
+    store; with `workspace_id`, the account must belong to that workspace (else not found).
     """
-    if not 1 <= priority <= 10:
-        raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
-    _check_text(content, title, media)
     account = store.get_account(account_id, workspace_id=workspace_id)
-    rules_for(account.platform).check(content, title, media)
-    when = _future_time(at, account.timezone, now or utcnow())
-    if settings is not None:
-        media = prepare_platform_content(account, content, media, settings=settings)
-    elif media:
-        raise SchedulingError("media must be taken into the media store: pass the settings")
+    when = validate_post(
+        account, content, at, priority=priority, title=title, media=media, now=now or utcnow()
+    )
+    media = take_in_media(account, content, media, settings)
     return store.create_task(
         account, content, when, priority=priority, title=title, media=media, actor=actor
     )
@@ -93,7 +118,7 @@ def reschedule_task(
     if task.status not in EDITABLE or task.status is TaskStatus.DRAFT:
         raise InvalidTransitionError(f"task {task_id} is {task.status} and cannot be moved")
     account = store.get_account(task.account_id)
-    when = _future_time(at, account.timezone, now or utcnow())
+    when = future_time(at, account.timezone, now or utcnow())
     return store.transition(
         task,
         TaskStatus.SCHEDULED,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from scheduling_platform.keyhash import KeyHasher
 from scheduling_platform.platforms.base import PlatformClient
 from scheduling_platform.platforms.registry import client_from_settings
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.audit import Actor
 from scheduling_platform.store.records import DEFAULT_WORKSPACE_ID, Account, Task
@@ -74,6 +75,11 @@ class ServiceContext:
     @cached_property
     def store(self) -> TaskStore:
         return self.shared.store if self.shared else TaskStore.from_settings(self.settings)
+
+    @cached_property
+    def rules(self) -> ConflictRules:
+        """The conflict checks' limits, from the settings."""
+        return ConflictRules.from_settings(self.settings)
 
     @cached_property
     def warehouse(self) -> Warehouse:

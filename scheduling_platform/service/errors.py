@@ -6,8 +6,11 @@ details) and nothing is stored; anything else is a bug and shows as one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from scheduling_platform.lifecycle import InvalidTransitionError
 from scheduling_platform.platforms.base import PlatformError
+from scheduling_platform.service.views import ConflictView
 from scheduling_platform.store.records import NotFoundError
 from scheduling_platform.vault import VaultError
 
@@ -24,9 +27,25 @@ class UnavailableError(Exception):
     """A part the operation needs (the Dagster webserver, say) cannot be reached now: 503."""
 
 
+class ConflictRefusal(ValueError):
+    """A post refused for its conflicts; `conflicts` are all of them (errors and warnings),
+    as views. The CLI prints them; the API answers 409 with `data()` as the body."""
+
+    def __init__(self, message: str, conflicts: list[ConflictView]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+    def data(self) -> dict[str, Any]:
+        return {"error": str(self), "conflicts": [c.data() for c in self.conflicts]}
+
+
+class BatchLimitError(ValueError):
+    """A batch with more tasks than the limit: refused whole, nothing created."""
+
+
 # ValueError covers SchedulingError, ContentRejectedError, InvalidTimeError,
 # DuplicateAccountError, DuplicateNameError, UnsupportedPlatformError, RegistryError,
-# ConflictError and InvalidTransitionError.
+# ConflictError, InvalidTransitionError, ConflictRefusal and BatchLimitError.
 REFUSALS: tuple[type[Exception], ...] = (
     ValueError,
     NotFoundError,

@@ -12,16 +12,27 @@ from pydantic import BaseModel, Field
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.scheduling import tasks as scheduling
 from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
+from scheduling_platform.scheduling.conflicts.checker import check_post
+from scheduling_platform.scheduling.conflicts.model import ConflictsFoundError, Post
+from scheduling_platform.scheduling.placement import (
+    parse_strategy,
+    reschedule_checked,
+    schedule_checked,
+)
+from scheduling_platform.scheduling.tasks import validate_post
 from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.errors import ConflictRefusal
 from scheduling_platform.service.views import (
     AttemptView,
     AuditView,
+    ConflictView,
+    ScheduledTaskView,
     TaskDetail,
     TaskPage,
     TaskView,
 )
 from scheduling_platform.store.tasks import TaskFilter, TaskOrder
-from scheduling_platform.timeutil import in_zone, parse_user_time
+from scheduling_platform.timeutil import in_zone, parse_user_time, utcnow
 
 MAX_PAGE = 1000
 
@@ -38,6 +49,7 @@ class CreateTaskRequest(BaseModel):
     priority: int = 5
     title: str | None = None
     media: list[str] = Field(default_factory=list)
+    strategy: str = "fixed"  # or "conflict_avoidance": move to the nearest free good slot
 
 
 class BestSlotRequest(BaseModel):
@@ -72,7 +84,15 @@ class ListTasksRequest(BaseModel):
     limit: int = 100
 
 
-def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
+def _refusal(ctx: ServiceContext, exc: ConflictsFoundError, account_id: int) -> ConflictRefusal:
+    zone_name = account_zone(ctx, account_id)
+    return ConflictRefusal(str(exc), ConflictView.all(exc.conflicts, zone_name))
+
+
+def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> ScheduledTaskView:
+    """Create a post after checking its conflicts: refused with them (ConflictRefusal), or
+    moved to the nearest free good slot when the strategy is `conflict_avoidance`. Without a
+    time, the engagement model picks the slot."""
     if request.at is None:
         best = BestSlotRequest(
             account_id=request.account_id,
@@ -81,20 +101,47 @@ def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> TaskView:
             media_count=len(request.media),
             priority=request.priority,
         )
-        return create_task_at_best_slot(ctx, best).task
-    task = scheduling.schedule_task(
-        ctx.store,
-        request.account_id,
+        chosen = create_task_at_best_slot(ctx, best).task
+        return ScheduledTaskView(**chosen.model_dump())
+    ctx.owned_account(request.account_id)
+    try:
+        task, placement = schedule_checked(
+            ctx.store,
+            ctx.rules,
+            request.account_id,
+            request.content,
+            request.at,
+            strategy=parse_strategy(request.strategy),
+            now=utcnow(),
+            priority=request.priority,
+            title=request.title,
+            media=tuple(request.media),
+            actor=ctx.actor,
+            settings=ctx.settings,
+        )
+    except ConflictsFoundError as exc:
+        raise _refusal(ctx, exc, request.account_id) from None
+    return ScheduledTaskView.placed(task, placement, account_zone(ctx, task.account_id))
+
+
+def check_task_conflicts(ctx: ServiceContext, request: CreateTaskRequest) -> list[ConflictView]:
+    """The conflicts a post would have, without creating it (empty: none)."""
+    if request.at is None:
+        raise ValueError("give the time whose conflicts to check")
+    account = ctx.owned_account(request.account_id)
+    now = utcnow()
+    when = validate_post(
+        account,
         request.content,
         request.at,
         priority=request.priority,
         title=request.title,
         media=tuple(request.media),
-        actor=ctx.actor,
-        settings=ctx.settings,
-        workspace_id=ctx.workspace_id,
+        now=now,
     )
-    return TaskView.of(task)
+    post = Post(account.id, account.platform, request.content, when, tuple(request.media))
+    result = check_post(ctx.store, ctx.rules, account, post, now)
+    return ConflictView.all(result.conflicts, account.timezone)
 
 
 def create_task_at_best_slot(ctx: ServiceContext, request: BestSlotRequest) -> BestSlotResult:
@@ -177,9 +224,24 @@ def cancel_task(ctx: ServiceContext, task_id: int) -> TaskView:
     return TaskView.of(scheduling.cancel_task(ctx.store, task_id, actor=ctx.actor))
 
 
-def reschedule_task(ctx: ServiceContext, task_id: int, at: str | datetime) -> TaskView:
-    ctx.owned_task(task_id)
-    return TaskView.of(scheduling.reschedule_task(ctx.store, task_id, at, actor=ctx.actor))
+def reschedule_task(
+    ctx: ServiceContext, task_id: int, at: str | datetime, strategy: str = "fixed"
+) -> ScheduledTaskView:
+    """Move a task, checked like a create (the task itself is no conflict of its own)."""
+    owned = ctx.owned_task(task_id)
+    try:
+        task, placement = reschedule_checked(
+            ctx.store,
+            ctx.rules,
+            task_id,
+            at,
+            strategy=parse_strategy(strategy),
+            now=utcnow(),
+            actor=ctx.actor,
+        )
+    except ConflictsFoundError as exc:
+        raise _refusal(ctx, exc, owned.account_id) from None
+    return ScheduledTaskView.placed(task, placement, account_zone(ctx, task.account_id))
 
 
 def account_zone(ctx: ServiceContext, account_id: int) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
+from scheduling_platform.scheduling.conflicts.model import Conflict
+from scheduling_platform.scheduling.placement import Placement
 from scheduling_platform.store.records import Account, Task
+from scheduling_platform.timeutil import in_zone
 
 # ISO 8601 with the offset spelled out (`+00:00`), as the stored UTC time reads.
 Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
@@ -69,6 +73,8 @@ class TaskView(View):
     predicted_engagement: float | None
     prediction_uncertainty: float | None
     media: list[str]
+    series_id: int | None = None
+    occurrence_start: Timestamp | None = None  # the series occurrence it is (kept if moved)
 
     @classmethod
     def of(cls, task: Task) -> TaskView:
@@ -81,6 +87,64 @@ class TaskView(View):
 
 
 _TASK_FIELDS = tuple(TaskView.model_fields)
+
+
+class FixView(View):
+    action: str  # move | edit_text | reauthorise | enable_account
+    text: str
+    at: Timestamp | None  # move: the nearest free good slot (None: none found)
+    local_at: str | None  # the same in the account's zone, ISO 8601 with offset
+
+
+class ConflictView(View):
+    """One conflict: its type and rule, how bad, the other tasks, and what would fix it."""
+
+    type: str  # time_overlap | resource | platform_limit | duplicate_content
+    rule: str
+    severity: str  # error (refuses) | warning (reported)
+    message: str
+    other_task_ids: list[int]
+    similarity: float | None  # duplicate_content: Jaccard of character bigrams
+    fix: FixView
+
+    @classmethod
+    def of(cls, conflict: Conflict, zone_name: str) -> ConflictView:
+        fix = conflict.fix
+        return cls(
+            type=str(conflict.type),
+            rule=str(conflict.rule),
+            severity=str(conflict.severity),
+            message=conflict.message,
+            other_task_ids=list(conflict.other_task_ids),
+            similarity=conflict.similarity,
+            fix=FixView(
+                action=str(fix.action),
+                text=fix.text,
+                at=fix.at,
+                local_at=in_zone(fix.at, zone_name).isoformat() if fix.at else None,
+            ),
+        )
+
+    @classmethod
+    def all(cls, conflicts: Iterable[Conflict], zone_name: str) -> list[ConflictView]:
+        return [cls.of(c, zone_name) for c in conflicts]
+
+
+class ScheduledTaskView(TaskView):
+    """A task just placed: the warnings it goes out with, and the errors a move resolved."""
+
+    warnings: list[ConflictView] = []
+    resolved: list[ConflictView] = []  # errors at the asked time (conflict_avoidance moved it)
+    moved_from: Timestamp | None = None
+
+    @classmethod
+    def placed(cls, task: Task, placement: Placement, zone_name: str) -> ScheduledTaskView:
+        return cls(
+            **TaskView.of(task).model_dump(),
+            warnings=ConflictView.all(placement.result.warnings, zone_name),
+            resolved=ConflictView.all(placement.resolved, zone_name),
+            moved_from=placement.moved_from,
+        )
 
 
 class AttemptView(View):

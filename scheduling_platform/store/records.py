@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from scheduling_platform.lifecycle import AccountStatus, TaskStatus
+from scheduling_platform.lifecycle import AccountStatus, SeriesStatus, TaskStatus
 from scheduling_platform.vault import read_plain_credentials
 
 # Migration 0005 creates it ("default") and moves every row from before workspaces into it.
@@ -74,6 +74,9 @@ class Task:
     media: tuple[str, ...] = ()
     # Rows always carry it; the default serves values made in code (tests).
     workspace_id: int = DEFAULT_WORKSPACE_ID
+    series_id: int | None = None
+    occurrence_start: datetime | None = None
+    idempotency_key: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Task:
@@ -81,4 +84,34 @@ class Task:
         data["status"] = TaskStatus(data["status"])
         media = data.get("media")
         data["media"] = tuple(json.loads(media)) if media else ()
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A recurring post: an RRULE from a local DTSTART in `timezone`, minus `exdates`."""
+
+    id: int
+    account_id: int
+    title: str | None
+    content: str
+    media: tuple[str, ...]
+    priority: int
+    strategy: str
+    rrule: str
+    dtstart: str  # local wall time, ISO 8601 without offset
+    timezone: str
+    exdates: tuple[str, ...]  # local wall times (or dates) excluded
+    status: SeriesStatus
+    parent_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    workspace_id: int = DEFAULT_WORKSPACE_ID  # its account's; rows always carry it
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Series:
+        data = dict(row._mapping)
+        data["status"] = SeriesStatus(data["status"])
+        data["media"] = tuple(json.loads(data.get("media") or "[]"))
+        data["exdates"] = tuple(json.loads(data.get("exdates") or "[]"))
         return cls(**data)

@@ -142,12 +142,62 @@ tasks = Table(
     Column("prediction_uncertainty", Float, nullable=True),
     Column("media", Text, nullable=True),
     Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False),
+    # An occurrence of a recurring series: the series and the occurrence's own start (which
+    # stays the key when the task is moved), unique so an occurrence is expanded once (0006).
+    Column("series_id", Id, ForeignKey("series.id"), nullable=True),
+    Column("occurrence_start", UTCDateTime, nullable=True),
+    # Set by imports (and any client that wants it): the same key is never created twice.
+    Column("idempotency_key", String(64), nullable=True),
     Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_tasks_claim_batch", "claim_batch"),
     Index("ix_tasks_account_scheduled_at", "account_id", "scheduled_at"),
     # A workspace's listings, soonest first and newest first (migration 0005).
     Index("ix_tasks_workspace_scheduled_at", "workspace_id", "scheduled_at", "id"),
     Index("ix_tasks_workspace_id", "workspace_id", "id"),
+    Index("uq_tasks_series_occurrence", "series_id", "occurrence_start", unique=True),
+    Index("uq_tasks_idempotency_key", "idempotency_key", unique=True),
+)
+
+series = Table(
+    "series",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=True),
+    Column("content", Text, nullable=False),
+    Column("media", Text, nullable=True),  # JSON list, as on tasks
+    Column("priority", Integer, nullable=False, server_default="5"),
+    Column("strategy", String(32), nullable=False, server_default="fixed"),
+    Column("rrule", Text, nullable=False),  # the RRULE value (RFC 5545), COUNT/UNTIL included
+    Column("dtstart", String(32), nullable=False),  # local wall time, ISO 8601 without offset
+    Column("timezone", String(64), nullable=False),  # the account's zone when it was made
+    Column("exdates", Text, nullable=True),  # JSON list of local wall times or dates
+    Column("status", String(16), nullable=False),
+    Column("parent_id", Id, nullable=True),  # the series a "this and following" edit split
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The latest conflicts of an occurrence the expansion could not create (tried again each time).
+series_conflicts = Table(
+    "series_conflicts",
+    metadata,
+    Column("series_id", Id, ForeignKey("series.id"), primary_key=True),
+    Column("occurrence_start", UTCDateTime, primary_key=True),
+    Column("conflicts", Text, nullable=False),  # JSON list of conflicts
+    Column("checked_at", UTCDateTime, nullable=False),
+)
+
+# The LSH index of task texts (see fingerprints.py): a task shares a band key with another
+# when their MinHash signatures agree on all rows of that band.
+content_bands = Table(
+    "content_bands",
+    metadata,
+    Column("task_id", Id, primary_key=True),  # no foreign key: tasks are never deleted, and
+    Column("band_key", BigInteger, primary_key=True),  # the check per row doubles the insert
+    Column("account_id", Id, nullable=False),
+    Index("ix_content_bands_account_key", "account_id", "band_key"),
 )
 
 publish_attempts = Table(

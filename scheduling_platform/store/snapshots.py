@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.records import Task
-from scheduling_platform.store.schema import publish_attempts, tasks
+from scheduling_platform.store.schema import accounts, publish_attempts, tasks
 
 PUBLISH_LOG_COLUMNS = (
     "task_id",
@@ -26,8 +26,39 @@ PUBLISH_LOG_COLUMNS = (
 )
 
 
+TASK_SNAPSHOT_COLUMNS = (
+    "task_id",
+    "account_id",
+    "platform",
+    "account_status",
+    "timezone",
+    "status",
+    "scheduled_at",
+    "content",
+    "media",
+    "series_id",
+)
+
+
 class SnapshotQueries(StoreBase):
     """Whole-table reads for analytics; none of them changes anything."""
+
+    def task_snapshot_rows(self) -> list[tuple[Any, ...]]:
+        """One row a task (`TASK_SNAPSHOT_COLUMNS`): what the conflict checks look at."""
+        query = select(
+            tasks.c.id,
+            tasks.c.account_id,
+            tasks.c.platform,
+            accounts.c.status,
+            accounts.c.timezone,
+            tasks.c.status,
+            tasks.c.scheduled_at,
+            tasks.c.content,
+            tasks.c.media,
+            tasks.c.series_id,
+        ).select_from(tasks.join(accounts, accounts.c.id == tasks.c.account_id))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query.order_by(tasks.c.id))]
 
     def publish_log_rows(self) -> list[tuple[Any, ...]]:
         """One row a task (`PUBLISH_LOG_COLUMNS`): its status, times and last attempt's start."""

@@ -2,8 +2,9 @@
 object.
 
 Each concern lives in its own module (workspaces.py, accounts.py, tasks.py, claims.py,
-models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py, operations.py);
-`TaskStore` gathers them, and nothing outside `store/` touches the tables.
+models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py, operations.py,
+conflicts.py, series.py); `TaskStore` gathers them, and nothing outside `store/` touches the
+tables.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import TYPE_CHECKING
 from scheduling_platform.store.accounts import AccountQueries, DuplicateAccountError
 from scheduling_platform.store.api_keys import ApiKeyQueries
 from scheduling_platform.store.claims import ClaimQueries
+from scheduling_platform.store.conflicts import ConflictQueries
 from scheduling_platform.store.credentials import CredentialQueries
 from scheduling_platform.store.engine import make_engine, migrate
 from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
 from scheduling_platform.store.operations import OperationalQueries
+from scheduling_platform.store.series import SeriesQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
 from scheduling_platform.store.workspaces import WorkspaceQueries
 
@@ -38,6 +41,8 @@ class TaskStore(
     ApiKeyQueries,
     IdempotencyQueries,
     OperationalQueries,
+    ConflictQueries,
+    SeriesQueries,
 ):
     """All reads and writes of the OLTP store; safe to share between threads."""
 

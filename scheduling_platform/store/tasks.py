@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
+from scheduling_platform.fingerprints import band_keys
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus, check_transition
 from scheduling_platform.store import audit
 from scheduling_platform.store.audit import AuditEntry, write_audit
 from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.records import MAX_ID, Account, NotFoundError, Task
-from scheduling_platform.store.schema import publish_attempts, tasks
+from scheduling_platform.store.schema import accounts, content_bands, publish_attempts, tasks
 from scheduling_platform.timeutil import utcnow
 
 
@@ -30,6 +42,59 @@ def transition_entry(task: Task, target: TaskStatus, actor: str, detail: str | N
         to_status=target,
         detail=detail,
         workspace_id=task.workspace_id,
+    )
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task to insert; `detail` goes to its first audit row (how its time was chosen)."""
+
+    account_id: int
+    platform: str
+    content: str
+    scheduled_at: datetime
+    priority: int = 5
+    title: str | None = None
+    media: tuple[str, ...] = ()
+    series_id: int | None = None
+    occurrence_start: datetime | None = None
+    idempotency_key: str | None = None
+    detail: str | None = None
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "platform": self.platform,
+            "title": self.title,
+            "media": json.dumps(list(self.media)) if self.media else None,
+            "content": self.content,
+            "scheduled_at": self.scheduled_at,
+            "priority": self.priority,
+            "status": TaskStatus.SCHEDULED.value,
+            "lease_version": 0,
+            "attempt_count": 0,
+            "created_at": now,
+            "updated_at": now,
+            "series_id": self.series_id,
+            "occurrence_start": self.occurrence_start,
+            "idempotency_key": self.idempotency_key,
+        }
+
+
+def write_bands(conn: Connection, created: Iterable[Task]) -> None:
+    """The LSH band keys of each task's text, so later duplicate checks find it."""
+    rows = [(task.id, key, task.account_id) for task in created for key in band_keys(task.content)]
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        # Twenty rows a task: COPY on the transaction's own connection, the fastest way in.
+        buffer = io.StringIO("".join(f"{t}\t{k}\t{a}\n" for t, k, a in rows))
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.copy_expert("COPY content_bands (task_id, band_key, account_id) FROM STDIN", buffer)
+        return
+    # Through the driver: SQLAlchemy's per-row parameter handling costs more than SQLite.
+    conn.exec_driver_sql(
+        "INSERT INTO content_bands (task_id, band_key, account_id) VALUES (?, ?, ?)", rows
     )
 
 
@@ -80,28 +145,103 @@ class TaskQueries(StoreBase):
         media: tuple[str, ...] = (),
         actor: str = "cli",
     ) -> Task:
-        now = utcnow()
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                insert(tasks)
-                .values(
-                    account_id=account.id,
-                    workspace_id=account.workspace_id,
-                    platform=account.platform,
-                    title=title,
-                    media=json.dumps(list(media)) if media else None,
-                    content=content,
-                    scheduled_at=scheduled_at,
-                    priority=priority,
-                    status=TaskStatus.SCHEDULED.value,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(*tasks.c)
-            ).one()
-            task = Task.from_row(row)
-            write_audit(conn, now, [transition_entry(task, TaskStatus.SCHEDULED, actor, None)])
+        new = NewTask(account.id, account.platform, content, scheduled_at, priority, title, media)
+        (task,) = self.create_tasks([new], actor=actor)
         return task
+
+    def create_tasks(
+        self, new: Sequence[NewTask], *, actor: str, conn: Connection | None = None
+    ) -> list[Task]:
+        """Insert `new` in one transaction, each with its audit row and its texts' band keys."""
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.create_tasks(new, actor=actor, conn=own)
+        if not new:
+            return []
+        now = utcnow()
+        values = [item.values(now) for item in new]
+        # A task belongs to its account's workspace, whoever creates it.
+        account_ids = sorted({item.account_id for item in new})
+        workspaces = dict(
+            conn.execute(
+                select(accounts.c.id, accounts.c.workspace_id).where(accounts.c.id.in_(account_ids))
+            )
+            .tuples()
+            .all()
+        )
+        for item_values in values:
+            item_values["workspace_id"] = workspaces[item_values["account_id"]]
+        if conn.dialect.name == "sqlite":
+            # SQLite cannot return many inserted rows in order, so SQLAlchemy would insert one
+            # row a statement; the transaction holds the write lock, so the ids are ours.
+            last = conn.execute(select(func.max(tasks.c.id))).scalar() or 0
+            for offset, row_values in enumerate(values, start=1):
+                row_values["id"] = last + offset
+            conn.execute(insert(tasks), values)
+            mine = tasks.c.id > last, tasks.c.id <= last + len(values)
+            rows = conn.execute(select(tasks).where(*mine).order_by(tasks.c.id)).all()
+        else:
+            rows = conn.execute(
+                insert(tasks).returning(*tasks.c, sort_by_parameter_order=True), values
+            ).all()
+        created = [Task.from_row(r) for r in rows]
+        write_bands(conn, created)
+        write_audit(
+            conn,
+            now,
+            [
+                transition_entry(task, TaskStatus.SCHEDULED, actor, item.detail)
+                for task, item in zip(created, new, strict=True)
+            ],
+        )
+        return created
+
+    def edit_tasks(
+        self, found: Sequence[Task], values: Mapping[str, Any], *, actor: str, detail: str
+    ) -> list[Task]:
+        """Change the content, title, media or priority of tasks still as read (one
+        transaction); a changed text gets new band keys. Raises if any task moved meanwhile."""
+        now = utcnow()
+        changed = dict(values)
+        if "media" in changed:
+            media = changed["media"]
+            changed["media"] = json.dumps(list(media)) if media else None
+        edited = []
+        with self.engine.begin() as conn:
+            for task in found:
+                row = conn.execute(
+                    update(tasks)
+                    .where(
+                        tasks.c.id == task.id,
+                        tasks.c.status == task.status.value,
+                        tasks.c.lease_version == task.lease_version,
+                    )
+                    .values(updated_at=now, **changed)
+                    .returning(*tasks.c)
+                ).first()
+                if row is None:
+                    raise InvalidTransitionError(f"task {task.id} changed meanwhile; not edited")
+                edited.append(Task.from_row(row))
+            if "content" in changed:
+                ids = [t.id for t in found]
+                conn.execute(delete(content_bands).where(content_bands.c.task_id.in_(ids)))
+                write_bands(conn, edited)
+            entries = [AuditEntry(actor, t.id, t.account_id, detail=detail) for t in edited]
+            write_audit(conn, now, entries)
+        return edited
+
+    def tasks_with_keys(self, keys: Iterable[str]) -> dict[str, Task]:
+        """Tasks by idempotency key, for the keys that exist."""
+        wanted = sorted(set(keys))
+        found: dict[str, Task] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = select(tasks).where(tasks.c.idempotency_key.in_(chunk))
+                for row in conn.execute(query):
+                    task = Task.from_row(row)
+                    found[str(task.idempotency_key)] = task
+        return found
 
     def get_task(self, task_id: int, *, workspace_id: int | None = None) -> Task:
         """The task; with `workspace_id`, only if it belongs there (else not found)."""

@@ -3,6 +3,7 @@ real sandbox and a real (temporary) Dagster instance; keys made as the CLI makes
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -73,6 +74,10 @@ def api(make_api: Callable[..., Api]) -> Api:
     return make_api()
 
 
+_SLOTS = itertools.count()
+
+
 def later(days: float = 30) -> str:
-    """An ISO 8601 time in the future, with its offset."""
-    return (utcnow() + timedelta(days=days)).isoformat()
+    """An ISO 8601 time in the future, with its offset; each call a slot of its own (10 min
+    after the previous one), so posts made with it never conflict by time alone."""
+    return (utcnow() + timedelta(days=days, minutes=10 * next(_SLOTS))).isoformat()

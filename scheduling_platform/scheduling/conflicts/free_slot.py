@@ -1,0 +1,63 @@
+"""The nearest free good slot: the closest time at which a post has no time-bound error.
+
+The forbidden times are unions of open intervals (another post +- the gap, the same media +-
+the media gap) and full quota windows, so the nearest allowed time is the asked time or one of
+their ends; those are the only candidates tried, nearest first (a tie goes to the later one:
+a post late by some minutes is better than one early).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from scheduling_platform.scheduling.conflicts.model import Post
+from scheduling_platform.scheduling.conflicts.neighbourhood import Neighbourhood
+from scheduling_platform.scheduling.conflicts.overlap import time_overlap
+from scheduling_platform.scheduling.conflicts.quotas import day_window, hour_window, quota_conflicts
+from scheduling_platform.scheduling.conflicts.resources import media_reuse
+from scheduling_platform.scheduling.conflicts.rules import SLOT_LEAD, SLOT_SEARCH, ConflictRules
+
+EDGE = timedelta(minutes=1)  # how far before a full quota window a slot is tried
+
+
+def time_bound_errors(post: Post, hood: Neighbourhood, rules: ConflictRules) -> bool:
+    """Whether the post at its time breaks a rule a move resolves (the same text as the post
+    before is not one: its fix is editing the text, and a placement re-checks it anyway)."""
+    return bool(
+        time_overlap(post, hood, rules)
+        or media_reuse(post, hood, rules)
+        or quota_conflicts(post, hood, rules)
+    )
+
+
+def _candidates(
+    post: Post, hood: Neighbourhood, rules: ConflictRules, now: datetime
+) -> list[datetime]:
+    gap, media_gap = rules.gap(post.platform), rules.media_gap
+    earliest = max(post.at - SLOT_SEARCH, now + SLOT_LEAD)
+    latest = post.at + SLOT_SEARCH
+    points = {post.at, earliest}
+    mine = set(post.media)
+    reach = rules.reach(post.platform)
+    for other in hood.between(earliest - reach, latest + reach):
+        points |= {other.at - gap, other.at + gap}
+        if mine & set(other.media):
+            points |= {other.at - media_gap, other.at + media_gap}
+        for start, end in (hour_window(other.at), day_window(other.at)):
+            points |= {start - EDGE, end}
+    inside = (p for p in points if earliest <= p <= latest)
+    return sorted(inside, key=lambda p: (abs(p - post.at), p < post.at))
+
+
+def nearest_free_slot(
+    post: Post, hood: Neighbourhood, rules: ConflictRules, now: datetime
+) -> datetime | None:
+    """The nearest time within a week either side (and not before `now` + a minute) at which
+    the post breaks no time-bound rule; None if there is none."""
+    reach = rules.reach(post.platform)
+    hood.ensure_span(post.at - SLOT_SEARCH - reach, post.at + SLOT_SEARCH + reach)
+    for at in _candidates(post, hood, rules, now):
+        if not time_bound_errors(replace(post, at=at), hood, rules):
+            return at
+    return None

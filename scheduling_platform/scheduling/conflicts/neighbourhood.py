@@ -1,0 +1,163 @@
+"""An account's posts around the times being checked, read once and kept in memory.
+
+The checks of a batch, an import chunk or a series expansion run against one neighbourhood per
+account: the store is read for the span the posts need (plus the nearest post on either side,
+so "the post just before" is always right), and posts accepted earlier in the same batch are
+added with provisional (negative) ids, so later items are checked against them too.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from scheduling_platform.fingerprints import shingles
+from scheduling_platform.store.conflicts import Around, PlacedPost
+from scheduling_platform.store.task_store import TaskStore
+
+
+class Neighbourhood:
+    """Posts of one account: by time, by LSH band key, with their shingles on demand."""
+
+    def __init__(
+        self, store: TaskStore | None, account_id: int, conn: Connection | None = None
+    ) -> None:
+        self.store = store
+        self.conn = conn  # read through the placement's transaction, when there is one
+        self.account_id = account_id
+        self.posts: dict[int, PlacedPost] = {}
+        self._order: list[tuple[datetime, int]] = []
+        self._bands: dict[int, set[int]] = defaultdict(set)
+        self._shingles: dict[int, frozenset[str]] = {}
+        self._span: tuple[datetime, datetime] | None = None
+        self._band_span: tuple[datetime, datetime] | None = None
+        self._band_keys: set[int] = set()
+        self._excluded: set[int] = set()
+
+    # -- reading ------------------------------------------------------------------------
+    def ensure_span(self, start: datetime, end: datetime) -> None:
+        """Have every post of [start, end) and the nearest one on either side of it."""
+        self.ensure(start, end, (), start, start)
+
+    def ensure_bands(self, keys: Iterable[int], start: datetime, end: datetime) -> None:
+        """Have the posts of [start, end) that share one of `keys`."""
+        span = self._span or (start, start)
+        self.ensure(span[0], span[1], keys, start, end)
+
+    def ensure(
+        self,
+        start: datetime,
+        end: datetime,
+        keys: Iterable[int],
+        band_start: datetime,
+        band_end: datetime,
+    ) -> None:
+        """Have the posts of [start, end) (and the nearest on either side), and those of
+        [band_start, band_end) sharing one of `keys`, reading the store at most once."""
+        span: tuple[datetime, datetime] | None = None
+        if not (self._span and self._span[0] <= start and end <= self._span[1]):
+            if self._span:
+                start, end = min(start, self._span[0]), max(end, self._span[1])
+            span = (start, end)
+        wanted = set(keys)
+        band_span: tuple[datetime, datetime] | None = None
+        current = self._band_span
+        if wanted and band_start < band_end:
+            if current and current[0] <= band_start and band_end <= current[1]:
+                wanted -= self._band_keys
+                band_start, band_end = current
+            elif current:  # a wider window: read every key again over the union
+                band_start, band_end = min(band_start, current[0]), max(band_end, current[1])
+                wanted |= self._band_keys
+            band_span = (band_start, band_end) if wanted else None
+        if (span or band_span) and self.store is not None:
+            around = self.store.read_around(self.account_id, span, wanted, band_span, self.conn)
+            self.absorb(around)
+        if span:
+            self._span = span
+        if band_span:
+            self._band_keys = self._band_keys | wanted  # may be shared with other accounts
+            self._band_span = band_span
+
+    def absorb(self, around: Around) -> None:
+        """Add what a read of the store found."""
+        for post in [*around.placed, *around.edges]:
+            self._place(post)
+        for post, key in around.band_matches:
+            self._place(post)
+            self._bands[key].add(post.id)
+
+    def mark_loaded(
+        self,
+        span: tuple[datetime, datetime],
+        keys: Iterable[int],
+        band_span: tuple[datetime, datetime],
+    ) -> None:
+        """Record what a read for several accounts at once covered (see `prepare`)."""
+        self._span = span
+        self._band_keys = keys if isinstance(keys, set) else set(keys)
+        self._band_span = band_span
+
+    def exclude(self, task_id: int) -> None:
+        """Leave a task out (the one being moved is no neighbour of itself)."""
+        self._excluded.add(task_id)
+
+    # -- adding what a batch accepted --------------------------------------------------
+    def add_pending(
+        self,
+        provisional: int,
+        at: datetime,
+        content: str,
+        media: tuple[str, ...],
+        keys: Iterable[int],
+        series_id: int | None = None,
+    ) -> None:
+        """Add a post accepted earlier in this batch under a provisional (negative) id."""
+        self._place(PlacedPost(provisional, self.account_id, at, content, media, series_id))
+        for key in keys:
+            self._bands[key].add(provisional)
+
+    def _place(self, post: PlacedPost) -> None:
+        if post.id in self.posts:
+            return
+        self.posts[post.id] = post
+        bisect.insort(self._order, (post.at, post.id))
+
+    # -- questions the checks ask ------------------------------------------------------
+    def between(self, start: datetime, end: datetime) -> list[PlacedPost]:
+        """Posts in [start, end), by time then id."""
+        lo = bisect.bisect_left(self._order, (start, -(2**62)))
+        hi = bisect.bisect_left(self._order, (end, -(2**62)))
+        found = (self.posts[i] for _, i in self._order[lo:hi])
+        return [p for p in found if p.id not in self._excluded]
+
+    def adjacent(self, at: datetime, task_id: int | None) -> tuple[PlacedPost | None, ...]:
+        """The posts just before and just after (at, task_id) in (time, id) order; a new post
+        (no id) sorts after the posts of the same instant."""
+        key = (at, task_id if task_id is not None else 2**62)
+        index = bisect.bisect_left(self._order, key)
+        before = after = None
+        for _, i in reversed(self._order[:index]):
+            if i not in self._excluded and i != task_id:
+                before = self.posts[i]
+                break
+        for _, i in self._order[index:]:
+            if i not in self._excluded and i != task_id:
+                after = self.posts[i]
+                break
+        return before, after
+
+    def sharing_bands(self, keys: Iterable[int]) -> list[PlacedPost]:
+        ids: set[int] = set()
+        for key in keys:
+            ids |= self._bands.get(key, set())
+        return [self.posts[i] for i in sorted(ids) if i not in self._excluded]
+
+    def shingles_of(self, post: PlacedPost) -> frozenset[str]:
+        if post.id not in self._shingles:
+            self._shingles[post.id] = shingles(post.content)
+        return self._shingles[post.id]

@@ -1,0 +1,235 @@
+"""What the conflict checks read: an account's posts around a time, and texts sharing LSH bands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, text
+
+from scheduling_platform.lifecycle import OCCUPYING
+from scheduling_platform.store.base import StoreBase
+from scheduling_platform.store.schema import accounts, content_bands, tasks
+
+_OCCUPYING = sorted(s.value for s in OCCUPYING)
+_COLUMNS = (
+    tasks.c.id,
+    tasks.c.account_id,
+    tasks.c.scheduled_at,
+    tasks.c.content,
+    tasks.c.media,
+    tasks.c.series_id,
+)
+KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
+
+
+@dataclass(frozen=True)
+class PlacedPost:
+    """A post of an account that is out or on its way: what a new post may conflict with."""
+
+    id: int
+    account_id: int
+    at: datetime
+    content: str
+    media: tuple[str, ...]
+    series_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> PlacedPost:  # a Row of the selected columns
+        return cls(
+            id=row.id,
+            account_id=row.account_id,
+            at=row.scheduled_at,
+            content=row.content,
+            media=tuple(json.loads(row.media or "[]")),
+            series_id=row.series_id,
+        )
+
+
+# Built once: SQLAlchemy then reuses their compiled form (building them costs more than
+# running them on an indexed table).
+_OF_ACCOUNT = select(*_COLUMNS).where(
+    tasks.c.account_id == bindparam("account_id"), tasks.c.status.in_(_OCCUPYING)
+)
+_PLACED = _OF_ACCOUNT.where(
+    tasks.c.scheduled_at >= bindparam("start"), tasks.c.scheduled_at < bindparam("end")
+).order_by(tasks.c.scheduled_at, tasks.c.id)
+_BEFORE = (
+    _OF_ACCOUNT.where(tasks.c.scheduled_at < bindparam("start"))
+    .order_by(tasks.c.scheduled_at.desc(), tasks.c.id.desc())
+    .limit(1)
+)
+_AFTER = (
+    _OF_ACCOUNT.where(tasks.c.scheduled_at >= bindparam("end"))
+    .order_by(tasks.c.scheduled_at, tasks.c.id)
+    .limit(1)
+)
+# Band matches in two index-driven steps: the keys' rows first (index on account, key), then
+# their tasks by id; as one join the planners would walk the tasks by time instead.
+_KEY_ROWS = select(content_bands.c.task_id, content_bands.c.band_key).where(
+    content_bands.c.account_id.in_(bindparam("account_ids", expanding=True)),
+    content_bands.c.band_key.in_(bindparam("keys", expanding=True)),
+)
+_BY_IDS = select(*_COLUMNS).where(
+    tasks.c.id.in_(bindparam("ids", expanding=True)),
+    tasks.c.status.in_(_OCCUPYING),
+    tasks.c.scheduled_at >= bindparam("start"),
+    tasks.c.scheduled_at < bindparam("end"),
+)
+
+
+def _placed(conn: Connection, account_id: int, start: datetime, end: datetime) -> list[PlacedPost]:
+    params = {"account_id": account_id, "start": start, "end": end}
+    return [PlacedPost.from_row(r) for r in conn.execute(_PLACED, params)]
+
+
+def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -> list[PlacedPost]:
+    params = {"account_id": account_id, "start": start, "end": end}
+    rows = [conn.execute(_BEFORE, params).first(), conn.execute(_AFTER, params).first()]
+    return [PlacedPost.from_row(r) for r in rows if r is not None]
+
+
+def _bands(
+    conn: Connection, account_ids: list[int], keys: Iterable[int], start: datetime, end: datetime
+) -> list[tuple[PlacedPost, int]]:
+    """Occupying posts of the accounts in [start, end) sharing a band key with `keys`, each with
+    the key it shares."""
+    wanted = sorted(set(keys))
+    keys_of: dict[int, list[int]] = {}
+    for first in range(0, len(wanted), KEYS_PER_QUERY):
+        params = {"account_ids": account_ids, "keys": wanted[first : first + KEYS_PER_QUERY]}
+        for task_id, key in conn.execute(_KEY_ROWS, params).tuples():
+            keys_of.setdefault(task_id, []).append(key)
+    ids = sorted(keys_of)
+    found: list[tuple[PlacedPost, int]] = []
+    for first in range(0, len(ids), KEYS_PER_QUERY):
+        chunk = ids[first : first + KEYS_PER_QUERY]
+        for row in conn.execute(_BY_IDS, {"ids": chunk, "start": start, "end": end}):
+            post = PlacedPost.from_row(row)
+            found += [(post, key) for key in keys_of[post.id]]
+    return found
+
+
+@dataclass(frozen=True)
+class Around:
+    """What one read for a check gives: the posts of a span (and the nearest post on either
+    side of it), and the posts sharing band keys within the duplicate window."""
+
+    placed: list[PlacedPost]
+    edges: list[PlacedPost]
+    band_matches: list[tuple[PlacedPost, int]]
+
+
+_MANY_PLACED = (
+    select(*_COLUMNS)
+    .where(
+        tasks.c.account_id.in_(bindparam("account_ids", expanding=True)),
+        tasks.c.status.in_(_OCCUPYING),
+        tasks.c.scheduled_at >= bindparam("start"),
+        tasks.c.scheduled_at < bindparam("end"),
+    )
+    .order_by(tasks.c.scheduled_at, tasks.c.id)
+)
+
+
+def _edges_of_many(
+    conn: Connection, account_ids: list[int], start: datetime, end: datetime
+) -> list[PlacedPost]:
+    """The nearest post before `start` and at or after `end` of each account, in two queries
+    (a correlated subquery an account, each one indexed lookup)."""
+    found = []
+    inner = tasks.alias("inner")
+    for before in (True, False):
+        order = (
+            (inner.c.scheduled_at.desc(), inner.c.id.desc())
+            if before
+            else (inner.c.scheduled_at, inner.c.id)
+        )
+        when = inner.c.scheduled_at < start if before else inner.c.scheduled_at >= end
+        nearest = (
+            select(inner.c.id)
+            .where(
+                inner.c.account_id == accounts.c.id,
+                inner.c.status.in_(_OCCUPYING),
+                when,
+            )
+            .order_by(*order)
+            .limit(1)
+            .scalar_subquery()
+        )
+        ids = select(nearest).where(accounts.c.id.in_(account_ids))
+        query = select(*_COLUMNS).where(tasks.c.id.in_(ids))
+        found += [PlacedPost.from_row(r) for r in conn.execute(query)]
+    return found
+
+
+class ConflictQueries(StoreBase):
+    """Reads for the conflict checks; all indexed by (account, time) or (account, band key)."""
+
+    @contextmanager
+    def placing(self, account_ids: Iterable[int]) -> Iterator[Connection]:
+        """One transaction in which posts of these accounts are checked and stored, so no other
+        placement of the same accounts runs between the check and the insert: SQLite's write
+        lock is taken at BEGIN; on Postgres, a lock an account (in id order: no deadlock)."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                for account_id in sorted(set(account_ids)):
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(8094003, :a)"), {"a": account_id}
+                    )
+            yield conn
+
+    @contextmanager
+    def _reading(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as own:
+            yield own
+
+    def read_around(
+        self,
+        account_id: int,
+        span: tuple[datetime, datetime] | None,
+        keys: Iterable[int],
+        band_span: tuple[datetime, datetime] | None,
+        conn: Connection | None = None,
+    ) -> Around:
+        """The account's occupying posts in `span` (with the nearest post before and after
+        it), and those in `band_span` sharing one of `keys`: one connection, one round each."""
+        wanted = list(keys)
+        with self._reading(conn) as reader:
+            placed = _placed(reader, account_id, *span) if span else []
+            edges = _around(reader, account_id, *span) if span else []
+            matches = (
+                _bands(reader, [account_id], wanted, *band_span) if band_span and wanted else []
+            )
+        return Around(placed, edges, matches)
+
+    def read_around_many(
+        self,
+        keys_by_account: Mapping[int, set[int]],
+        span: tuple[datetime, datetime],
+        band_span: tuple[datetime, datetime],
+        conn: Connection | None = None,
+    ) -> dict[int, Around]:
+        """`read_around` for several accounts over one span: the posts of all in one query,
+        the edges in two, the band keys of each account (only its own) in one or more."""
+        ids = sorted(keys_by_account)
+        by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
+        with self._reading(conn) as conn:
+            params = {"account_ids": ids, "start": span[0], "end": span[1]}
+            for row in conn.execute(_MANY_PLACED, params):
+                post = PlacedPost.from_row(row)
+                by_account[post.account_id].placed.append(post)
+            for post in _edges_of_many(conn, ids, *span):
+                by_account[post.account_id].edges.append(post)
+            for account_id, keys in keys_by_account.items():
+                if keys:
+                    matches = _bands(conn, [account_id], keys, *band_span)
+                    by_account[account_id].band_matches.extend(matches)
+        return by_account
