@@ -7,9 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from dagster import DagsterInstance
 
@@ -54,6 +56,7 @@ def webserver(api_settings: Settings) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/server_info", timeout_seconds=120)
+        _wait_for_code_location(url)
         yield url
     finally:
         process.terminate()
@@ -62,6 +65,21 @@ def webserver(api_settings: Settings) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+REPOSITORIES = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
+
+
+def _wait_for_code_location(url: str, timeout_seconds: float = 120) -> None:
+    """The webserver answers before its code location has loaded (seconds on a busy machine):
+    wait until it lists the project's repository, as an operator would before launching."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        answer = httpx.post(f"{url}/graphql", json={"query": REPOSITORIES}, timeout=10).json()
+        if (answer.get("data", {}).get("repositoriesOrError") or {}).get("nodes"):
+            return
+        time.sleep(0.5)
+    raise TimeoutError("the code location did not load")
 
 
 def test_retrain_launches_the_job_and_answers_its_run_id(

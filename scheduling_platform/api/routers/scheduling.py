@@ -1,6 +1,5 @@
-"""Scheduling endpoints: create, list, show, reschedule and cancel tasks.
-
-The batch endpoint and suggestions come with the batch and strategy work, beside these."""
+"""Scheduling endpoints: create, list, show, reschedule and cancel tasks (each create and move
+checked for conflicts: 409 with them). Batches and series: series.py."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
 from scheduling_platform.service import tasks as service
 from scheduling_platform.service.context import ServiceContext
-from scheduling_platform.service.views import TaskDetail, TaskPage, TaskView
+from scheduling_platform.service.views import ScheduledTaskView, TaskDetail, TaskPage, TaskView
 from scheduling_platform.store.tasks import TaskOrder
 
 router = APIRouter(prefix="/api/v1/scheduling", tags=["scheduling"])
@@ -29,14 +28,16 @@ class RescheduleRequest(BaseModel):
     """The new time; without a zone it is read in the account's zone."""
 
     at: str | datetime
+    strategy: str = "fixed"  # or "conflict_avoidance": the nearest free good slot instead
 
 
 @router.post(
     "/tasks",
     status_code=201,
-    response_model=TaskView,
+    response_model=ScheduledTaskView,
     responses=problems(*AUTHENTICATED, 404, 409),
-    summary="Schedule a post (at a time, or at the model's best slot when `at` is omitted)",
+    summary="Schedule a post (at a time, or at the model's best slot when `at` is omitted); "
+    "409 with the conflicts, unless the strategy resolves them",
 )
 def create_task(
     body: service.CreateTaskRequest,
@@ -92,14 +93,14 @@ def show_task(task_id: TaskId, ctx: ServiceContext = Depends(require("read"))) -
 
 @router.put(
     "/tasks/{task_id}/reschedule",
-    response_model=TaskView,
+    response_model=ScheduledTaskView,
     responses=problems(*AUTHENTICATED, 404, 409),
-    summary="Move a task to another time",
+    summary="Move a task to another time (checked for conflicts like a create)",
 )
 def reschedule_task(
     task_id: TaskId, body: RescheduleRequest, ctx: ServiceContext = Depends(require("write"))
-) -> TaskView:
-    return service.reschedule_task(ctx, task_id, body.at)
+) -> ScheduledTaskView:
+    return service.reschedule_task(ctx, task_id, body.at, body.strategy)
 
 
 @router.delete(
