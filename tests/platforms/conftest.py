@@ -13,7 +13,8 @@ import pytest
 from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.settings import Settings
 
-REVIEW_DELAY = 0.2
+# Long enough that a check right after a submit sees the review still running on a loaded machine.
+REVIEW_DELAY = 1.5
 
 
 @pytest.fixture

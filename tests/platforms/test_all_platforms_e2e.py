@@ -38,10 +38,23 @@ def test_cli_tasks_are_published_by_the_sensor_path_once(
 ) -> None:
     video = write_media(tmp_path, "clip.mp4")
     cover = write_media(tmp_path, "cover.jpg")
-    at = (utcnow() + timedelta(seconds=2)).isoformat()
+
+    # Each create names a time just ahead of itself: one computed up front can be past by the
+    # last create on a loaded machine.
+    def soon() -> str:
+        return (utcnow() + timedelta(seconds=2)).isoformat()
+
     douyin = _cli("accounts", "add", "--platform", "douyin", "--name", "studio")
     refused = _cli(
-        "tasks", "create", "--account", str(douyin["id"]), "--content", "x", "--at", at, ok=False
+        "tasks",
+        "create",
+        "--account",
+        str(douyin["id"]),
+        "--content",
+        "x",
+        "--at",
+        soon(),
+        ok=False,
     )
     assert "needs a video" in refused["error"]
     task_ids = {}
@@ -54,7 +67,7 @@ def test_cli_tasks_are_published_by_the_sensor_path_once(
             extra += ["--media", str(cover)]  # an article's cover is required
         task = _cli(
             "tasks", "create", "--account", str(account["id"]), "--content", f"{platform} 正文",
-            "--at", at, *extra,
+            "--at", soon(), *extra,
         )  # fmt: skip
         task_ids[platform] = task["id"]
     store = TaskStore.from_settings(platform_env)
