@@ -17,6 +17,7 @@ from scheduling_platform.api.protection import RequestSizeLimit
 from scheduling_platform.api.ratelimit import RateLimiter
 from scheduling_platform.api.routers import accounts, analytics, scheduling, series, system
 from scheduling_platform.api.state import ApiState
+from scheduling_platform.fingerprints import band_keys
 from scheduling_platform.keyhash import KeyHasher
 from scheduling_platform.service.context import Shared
 from scheduling_platform.service.orchestrator import Orchestrator
@@ -66,6 +67,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The text fingerprints import datasketch and scipy lazily (publish runs never need
+        # them); a server pays that second once at start, not in its first create's answer.
+        band_keys("warm up")
         yield
         if isinstance(dagster, DagsterOrchestrator):
             dagster.close()

@@ -1,5 +1,10 @@
-"""Per-key rate limits with the `limits` library: a moving window, in Redis when
-`SCHEDULING_REDIS_URL` is set (shared by every API worker process), in memory otherwise."""
+"""Per-key rate limits with the `limits` library: a sliding window counter, in Redis when
+`SCHEDULING_REDIS_URL` is set (shared by every API worker process), in memory otherwise.
+
+A sliding window counter keeps two counts a key (this window and the last, weighted by how much
+of it still overlaps), so a hit costs the same at 10 requests an hour as at a million; the
+moving window kept one entry a request and cost grew with the limit.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from functools import lru_cache
 
 import limits
 from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from scheduling_platform.api.problems import RateLimitedError
 from scheduling_platform.service.api_keys import Caller
@@ -24,11 +29,11 @@ def _item(text: str) -> limits.RateLimitItem:
 
 
 class RateLimiter:
-    """Counts each key's requests in a moving window of its own limit."""
+    """Counts each key's requests in a sliding window of its own limit."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.strategy = MovingWindowRateLimiter(storage)
+        self.strategy = SlidingWindowCounterRateLimiter(storage)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:

@@ -246,5 +246,5 @@ def reschedule_task(
 
 def account_zone(ctx: ServiceContext, account_id: int) -> str:
     """The zone an account's times are shown in (the default zone for an unknown account)."""
-    zones = ctx.store.account_zones(workspace_id=ctx.workspace_id)
+    zones = ctx.store.account_zones(workspace_id=ctx.workspace_id, ids=[account_id])
     return zones.get(account_id, ctx.settings.default_timezone)

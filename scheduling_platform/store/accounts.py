@@ -119,11 +119,15 @@ class AccountQueries(StoreBase):
             rows = conn.execute(select(accounts).where(accounts.c.id.in_(set(ids)))).all()
         return {r.id: self._account(r) for r in rows}
 
-    def account_zones(self, *, workspace_id: int | None = None) -> dict[int, str]:
-        """Each account's time zone, without opening any credentials."""
+    def account_zones(
+        self, *, workspace_id: int | None = None, ids: Iterable[int] | None = None
+    ) -> dict[int, str]:
+        """Each account's time zone (of `ids` only, when given), without opening credentials."""
         query = select(accounts.c.id, accounts.c.timezone)
         if workspace_id is not None:
             query = query.where(accounts.c.workspace_id == workspace_id)
+        if ids is not None:
+            query = query.where(accounts.c.id.in_(list(ids)))
         with self.reading() as conn:
             return dict(conn.execute(query).tuples().all())
 
