@@ -14,9 +14,15 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.cli.main import main
+from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.platforms.toutiao import ToutiaoClient
+from scheduling_platform.publishing.error_policy import ErrorPolicy
+from scheduling_platform.publishing.publisher import BatchPublisher
 from scheduling_platform.settings import Settings
-from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.records import Task
+from scheduling_platform.store.task_store import PostHeldError, TaskStore
 from scheduling_platform.timeutil import utcnow
 
 TITLE = "Daily market report"
@@ -91,3 +97,129 @@ def test_same_title_after_a_timeout_is_sent_not_taken_from_the_earlier_post(
     store = TaskStore.from_settings(platform_env)
     by_id = {p["platform_post_id"]: p["text"] for p in posts}
     assert by_id[store.get_task(second).platform_post_id or ""] == "<p>Shares fell on Tuesday.</p>"
+
+
+# ---------------------------------------------------------------- the publisher, one batch
+
+
+def _toutiao(store: TaskStore, sandbox_url: str, name: str = "desk"):
+    credentials = sandbox_credentials("toutiao", name, Settings(sandbox_url=sandbox_url))
+    return store.add_account("toutiao", name, "Asia/Shanghai", credentials)
+
+
+def _publish_due(store: TaskStore, sandbox_url: str, policy: ErrorPolicy | None = None) -> None:
+    """Claim what is due (waiting out backoffs) and publish it with a short client timeout."""
+    horizon = utcnow() + timedelta(seconds=2)
+    claimed = store.claim_due_tasks(
+        horizon=horizon, claim_batch_prefix=f"t{time.monotonic_ns()}", lease_until=horizon
+        + timedelta(minutes=5),
+    )  # fmt: skip
+    if not claimed:
+        return
+    client = ToutiaoClient(
+        f"{sandbox_url}/toutiao", timeout_seconds=CLIENT_TIMEOUT, client_key="sandbox-app"
+    )
+    BatchPublisher(
+        store, {"toutiao": client}, error_policy=policy or ErrorPolicy(base_delay_seconds=0.05)
+    ).publish_batch(claimed[0].claim_batch or "")
+
+
+def _fault(sandbox_url: str, **body: object) -> None:
+    _sandbox(sandbox_url, "POST", "faults", json={"platform": "toutiao", **body})
+
+
+def test_accepted_then_failed_repeat_takes_its_own_post(store: TaskStore, sandbox_url: str):
+    account = _toutiao(store, sandbox_url)
+    first = store.create_task(
+        account, "Shares rose.", utcnow() + timedelta(seconds=0.3), title=TITLE
+    )
+    _publish_due(store, sandbox_url)
+    _fault(sandbox_url, mode="accept_then_error")
+    second = store.create_task(
+        account, "Shares fell.", utcnow() + timedelta(seconds=0.3), title=TITLE
+    )
+    _publish_due(store, sandbox_url)
+    assert store.get_task(second.id).status is TaskStatus.RETRYING
+    _sandbox(sandbox_url, "DELETE", "faults")
+    time.sleep(0.2)
+    _publish_due(store, sandbox_url)
+    posts = {
+        p["platform_post_id"]: p["text"] for p in _sandbox(sandbox_url, "GET", "posts")["posts"]
+    }
+    assert len(posts) == 2  # found, not sent again
+    assert posts[store.get_task(first.id).platform_post_id or ""] == "<p>Shares rose.</p>"
+    assert posts[store.get_task(second.id).platform_post_id or ""] == "<p>Shares fell.</p>"
+    (found,) = [a for a in store.attempts(second.id) if a["outcome"] == "found_published"]
+    assert found["platform_post_id"] == store.get_task(second.id).platform_post_id
+
+
+@pytest.mark.parametrize("same_text", [False, True], ids=["own-text", "same-text"])
+def test_alike_unknowns_get_their_own_post_or_are_never_guessed(
+    store: TaskStore, sandbox_url: str, same_text: bool
+) -> None:
+    account = _toutiao(store, sandbox_url)
+    _fault(sandbox_url, mode="accept_then_error")
+    due = utcnow() + timedelta(seconds=0.3)
+    texts = ["Report." if same_text else f"Report {n}." for n in (1, 2)]
+    tasks = [store.create_task(account, text, due, title=TITLE) for text in texts]
+    _publish_due(store, sandbox_url)
+    _sandbox(sandbox_url, "DELETE", "faults")
+    policy = ErrorPolicy(base_delay_seconds=0.05, max_attempts=3)
+    for _ in range(3):
+        time.sleep(0.1)
+        _publish_due(store, sandbox_url, policy)
+    posts = {
+        p["platform_post_id"]: p["text"] for p in _sandbox(sandbox_url, "GET", "posts")["posts"]
+    }
+    assert len(posts) == 2  # both went out with the faulty answer; neither was sent again
+    after = [store.get_task(t.id) for t in tasks]
+    if not same_text:
+        # Same title, but the list shows abstracts: each lookup finds one post, its own.
+        assert [posts[t.platform_post_id or ""] for t in after] == [f"<p>{x}</p>" for x in texts]
+        assert {t.status for t in after} == {TaskStatus.PUBLISHED}
+        return
+    # Identical posts, both tasks unresolved in one window: whose is whose cannot be told.
+    for task in after:
+        assert task.status is TaskStatus.NEEDS_ATTENTION, task
+        assert task.platform_post_id is None
+        assert "cannot tell which post" in (task.last_error or "")
+        assert all(i in (task.last_error or "") for i in posts)  # the evidence: both posts
+
+
+# ------------------------------------------------------------------------ the store
+
+
+def _attempt(store: TaskStore, task_id: int) -> Task:
+    lease = utcnow() + timedelta(minutes=5)
+    return store.begin_attempt(store.get_task(task_id), "run", lease)
+
+
+def test_the_store_refuses_a_second_holder_of_a_post(store: TaskStore, sandbox_url: str) -> None:
+    desk, other_desk = _toutiao(store, sandbox_url), _toutiao(store, sandbox_url, "other")
+    due = utcnow() + timedelta(seconds=30)
+    holder, second = (store.create_task(desk, f"t{n}", due, title=TITLE) for n in (1, 2))
+    elsewhere = store.create_task(other_desk, "t3", due, title=TITLE)
+    lease = due + timedelta(minutes=5)
+    assert len(store.claim_due_tasks(horizon=due, claim_batch_prefix="c", lease_until=lease)) == 3
+    done = store.finish_attempt(
+        _attempt(store, holder.id), TaskStatus.PUBLISHED, outcome="published", platform_post_id="p1"
+    )
+    assert done.platform_post_id == "p1"
+    with pytest.raises(PostHeldError) as held:
+        store.finish_attempt(
+            _attempt(store, second.id),
+            TaskStatus.PUBLISHED,
+            outcome="found_published",
+            platform_post_id="p1",
+        )
+    assert held.value.holder == holder.id and f"task {holder.id}" in str(held.value)
+    after = store.get_task(second.id)
+    assert (after.status, after.platform_post_id) == (TaskStatus.PUBLISHING, None)  # unwritten
+    assert store.attempts(second.id)[-1]["finished_at"] is None
+    # The same id on another account is that account's own post.
+    store.finish_attempt(
+        _attempt(store, elsewhere.id),
+        TaskStatus.SUBMITTED,
+        outcome="submitted",
+        platform_post_id="p1",
+    )

@@ -8,8 +8,8 @@ the one post that
   `find_candidates`: text, title, abstract, a picture, its own origin URL);
 - the platform created at or after the earliest such attempt began, less `clock_skew`;
 - no other task holds (the store's post holders, on any account of the platform);
-- no other unresolved task of the account (sending now, or its own outcome unknown) that the
-  platform would show alike may have made in the same window.
+- no other unresolved task of the account (sending now, or its own outcome unknown) would
+  take as its own by the same rules (its own lookup, in its own window, finds it too).
 
 None left: the post did not go out, send it. One: it is the task's. More, or one that another
 unresolved task may own: the platform cannot tell them apart, and the publisher asks again
@@ -71,17 +71,15 @@ def identify(
     free = [c for c in candidates if c.platform_post_id not in held]
     if not free:
         return Identification()
-    rivals = {
-        u.task.id: u.since
-        for u in store.unresolved_of_account(task)
-        if client.looks_alike(post, post_of(u.task))
-    }
-    contested = {
-        c.platform_post_id: sorted(
-            tid for tid, at in rivals.items() if created_in_window(c.created_at, at - clock_skew)
-        )
-        for c in free
-    }
+    # A rival's lookup is asked only when the platform may show its post like this one.
+    contested: dict[str, list[int]] = {c.platform_post_id: [] for c in free}
+    for rival in store.unresolved_of_account(task):
+        if not client.looks_alike(post, post_of(rival.task)):
+            continue
+        theirs = client.find_candidates(credentials, post_of(rival.task, rival.since - clock_skew))
+        for c in theirs:
+            if c.platform_post_id in contested:
+                contested[c.platform_post_id].append(rival.task.id)
     if len(free) == 1 and not contested[free[0].platform_post_id]:
         return Identification(platform_post_id=free[0].platform_post_id)
     return Identification(cannot_tell=_evidence(free, contested, held, not_before))
