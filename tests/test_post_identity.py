@@ -13,6 +13,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.cli.main import main
@@ -20,8 +21,10 @@ from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.toutiao import ToutiaoClient
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.publisher import BatchPublisher
+from scheduling_platform.sandbox.state import SandboxState
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Task
+from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import PostHeldError, TaskStore
 from scheduling_platform.timeutil import utcnow
 
@@ -223,3 +226,27 @@ def test_the_store_refuses_a_second_holder_of_a_post(store: TaskStore, sandbox_u
         outcome="submitted",
         platform_post_id="p1",
     )
+
+
+def test_a_sent_post_another_record_holds_goes_to_a_person(
+    store: TaskStore, sandbox_url: str
+) -> None:
+    """A wrong record from before the index (or another store's) holds the id the platform
+    gives the next post: the new post is out, but neither record may silently win."""
+    account = _toutiao(store, sandbox_url)
+    wrong = store.create_task(account, "Old.", utcnow() + timedelta(seconds=30), title=TITLE)
+    next_id = str(SandboxState()._next_post_id + 1)  # the sandbox numbers posts from here
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id == wrong.id)
+            .values(status="published", platform_post_id=next_id, published_at=utcnow())
+        )
+    sent = store.create_task(account, "New.", utcnow() + timedelta(seconds=0.3), title=TITLE)
+    _publish_due(store, sandbox_url)
+    (post,) = _sandbox(sandbox_url, "GET", "posts")["posts"]
+    assert post["platform_post_id"] == next_id
+    after = store.get_task(sent.id)
+    assert (after.status, after.platform_post_id) == (TaskStatus.NEEDS_ATTENTION, None)
+    assert f"post {next_id} is already task {wrong.id}'s" in (after.last_error or "")
+    assert store.attempts(sent.id)[-1]["outcome"] == "post_held"
