@@ -178,8 +178,8 @@ class BatchPublisher:
             # one of the two records is wrong, and a person must say which.
             error = f"sent, but {exc}"
             self._finish(started, TaskStatus.NEEDS_ATTENTION, outcome="post_held", error=error)
-            return PublishOutcome(task.id, task.platform, TaskStatus.NEEDS_ATTENTION, sent_at,
-                                  lateness, error=error)  # fmt: skip
+            held = TaskStatus.NEEDS_ATTENTION
+            return PublishOutcome(task.id, task.platform, held, sent_at, lateness, error=error)
         return PublishOutcome(
             task.id, task.platform, target, sent_at, lateness, result.platform_post_id
         )
