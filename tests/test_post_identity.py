@@ -18,6 +18,7 @@ from sqlalchemy import update
 from scheduling_platform.accounts.registration import sandbox_credentials
 from scheduling_platform.cli.main import main
 from scheduling_platform.lifecycle import TaskStatus
+from scheduling_platform.platforms.base import Post
 from scheduling_platform.platforms.toutiao import ToutiaoClient
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.publisher import BatchPublisher
@@ -109,21 +110,27 @@ def _toutiao(store: TaskStore, sandbox_url: str, name: str = "desk"):
     return store.add_account("toutiao", name, "Asia/Shanghai", credentials)
 
 
-def _publish_due(store: TaskStore, sandbox_url: str, policy: ErrorPolicy | None = None) -> None:
+def _publish_due(
+    store: TaskStore,
+    sandbox_url: str,
+    policy: ErrorPolicy | None = None,
+    clock_skew: timedelta = timedelta(seconds=120),
+) -> None:
     """Claim what is due (waiting out backoffs) and publish it with a short client timeout."""
     horizon = utcnow() + timedelta(seconds=2)
-    claimed = store.claim_due_tasks(
-        horizon=horizon, claim_batch_prefix=f"t{time.monotonic_ns()}", lease_until=horizon
-        + timedelta(minutes=5),
-    )  # fmt: skip
+    lease = horizon + timedelta(minutes=5)
+    prefix = f"t{time.monotonic_ns()}"
+    claimed = store.claim_due_tasks(horizon=horizon, claim_batch_prefix=prefix, lease_until=lease)
     if not claimed:
         return
     client = ToutiaoClient(
         f"{sandbox_url}/toutiao", timeout_seconds=CLIENT_TIMEOUT, client_key="sandbox-app"
     )
-    BatchPublisher(
-        store, {"toutiao": client}, error_policy=policy or ErrorPolicy(base_delay_seconds=0.05)
-    ).publish_batch(claimed[0].claim_batch or "")
+    policy = policy or ErrorPolicy(base_delay_seconds=0.05)
+    publisher = BatchPublisher(
+        store, {"toutiao": client}, error_policy=policy, clock_skew=clock_skew
+    )
+    publisher.publish_batch(claimed[0].claim_batch or "")
 
 
 def _fault(sandbox_url: str, **body: object) -> None:
@@ -186,6 +193,28 @@ def test_alike_unknowns_get_their_own_post_or_are_never_guessed(
         assert task.platform_post_id is None
         assert "cannot tell which post" in (task.last_error or "")
         assert all(i in (task.last_error or "") for i in posts)  # the evidence: both posts
+
+
+def test_a_post_made_before_the_attempt_began_is_not_taken(
+    store: TaskStore, sandbox_url: str
+) -> None:
+    """The same article posted by hand (no task holds it) before the attempt: not the task's."""
+    account = _toutiao(store, sandbox_url)
+    client = ToutiaoClient(f"{sandbox_url}/toutiao", client_key="sandbox-app")
+    by_hand = client.publish(account.credentials, Post(0, "Shares rose.", TITLE)).platform_post_id
+    time.sleep(1.1)  # platform times are whole seconds: a second and more before the attempt
+    _fault(sandbox_url, mode="timeout", delay_seconds=1.0)
+    task = store.create_task(
+        account, "Shares rose.", utcnow() + timedelta(seconds=0.2), title=TITLE
+    )
+    _publish_due(store, sandbox_url, clock_skew=timedelta(0))
+    _sandbox(sandbox_url, "DELETE", "faults")
+    time.sleep(0.1)
+    _publish_due(store, sandbox_url, clock_skew=timedelta(0))
+    after = store.get_task(task.id)
+    assert after.status is TaskStatus.PUBLISHED
+    assert after.platform_post_id not in (None, by_hand)
+    assert len(_sandbox(sandbox_url, "GET", "posts")["posts"]) == 2
 
 
 # ------------------------------------------------------------------------ the store
