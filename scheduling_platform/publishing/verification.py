@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from scheduling_platform.platforms.base import Candidate, PlatformClient, Post, created_in_window
 from scheduling_platform.store.records import Task
@@ -34,10 +35,7 @@ class Identification:
 
     platform_post_id: str | None = None  # the task's own post
     cannot_tell: str | None = None  # why not, with the candidates: ask again later
-
-    @property
-    def not_sent(self) -> bool:
-        return self.platform_post_id is None and self.cannot_tell is None
+    # Neither: the earlier attempts did not go out.
 
 
 def post_of(task: Task, not_before: datetime | None = None) -> Post:
@@ -48,7 +46,7 @@ def post_of(task: Task, not_before: datetime | None = None) -> Post:
 def identify(
     store: TaskStore,
     client: PlatformClient,
-    credentials: dict,
+    credentials: dict[str, Any],
     task: Task,
     *,
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
