@@ -1,6 +1,7 @@
 """publish_job: publishes one claimed batch, each post at its exact due time."""
 
 import statistics
+from datetime import timedelta
 
 from dagster import (
     Config,
@@ -58,6 +59,7 @@ def publish_claimed_batch(
         rate_per_second=publish_policy.rates(),
         default_rate_per_second=publish_policy.default_rate_per_second,
         error_policy=publish_policy.error_policy(),
+        clock_skew=timedelta(seconds=publish_policy.verify_clock_skew_seconds),
     )
     outcomes = publisher.publish_batch(config.claim_batch)
     published = [o.task_id for o in outcomes if o.platform_post_id]

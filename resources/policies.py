@@ -31,6 +31,9 @@ class PublishPolicyResource(ConfigurableResource):
     retry_base_seconds: float = Field(
         default=30.0, description="first retry delay; doubles each attempt, with jitter"
     )
+    verify_clock_skew_seconds: float = Field(
+        default=120.0, description="a platform's clock may be this far behind ours (verifying)"
+    )
     quota_windows: dict[str, str] = Field(
         default_factory=lambda: {"weibo": "hour"},
         description="when a spent quota renews per platform: 'hour' or 'day' (the default)",

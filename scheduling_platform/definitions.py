@@ -75,6 +75,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             publish_concurrency=settings.publish_concurrency,
             platform_rate_per_second=dict(settings.platform_rate_per_second),
             retry_base_seconds=settings.retry_base_seconds,
+            verify_clock_skew_seconds=settings.verify_clock_skew_seconds,
             quota_windows=dict(settings.quota_windows),
         ),
         "model_policy": ModelPolicyResource(retrain_min_new_rows=settings.retrain_min_new_rows),

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(
         default=30.0, gt=0, description="first retry delay; doubles each attempt, with jitter"
     )
+    verify_clock_skew_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        le=3600,
+        description="after an unknown outcome, a post the platform dates up to this long "
+        "before the attempt began may still be the attempt's (the platform's clock behind ours)",
+    )
     retrain_min_new_rows: int = Field(
         default=500, ge=1, description="engagement rows since the last retrain that start another"
     )

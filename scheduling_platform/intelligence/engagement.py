@@ -68,6 +68,18 @@ def _row(task: Task, account: Account, metrics: dict[str, int]) -> dict:
     }
 
 
+def one_task_per_post(published: list[Task]) -> list[Task]:
+    """The first task of each platform post: a post counts once, whichever tasks name it.
+
+    The store lets one task of an account hold a post; the same platform account added in two
+    workspaces (two accounts here) could still name one post twice.
+    """
+    first: dict[tuple[str, str | None], Task] = {}
+    for task in published:
+        first.setdefault((task.platform, task.platform_post_id), task)
+    return list(first.values())
+
+
 def collect_engagement(
     store: TaskStore,
     client_for: Callable[[str], PlatformClient],
@@ -80,7 +92,7 @@ def collect_engagement(
 
     One account's failure (expired token, platform down) is recorded and the others go on.
     """
-    found = store.published_between(start, end)
+    found = one_task_per_post(store.published_between(start, end))
     accounts = store.accounts_by_id({t.account_id for t in found})
     collection = Collection(rows=pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS)))
     collection.posts_asked = len(found)
@@ -131,7 +143,7 @@ def store_rows(warehouse: Warehouse, frame: pd.DataFrame) -> int:
     """Write rows, replacing earlier collections of the same posts (metrics only grow)."""
     if frame.empty:
         return 0
-    frame = normalise(frame)
+    frame = normalise(frame).drop_duplicates("post_key", keep="last")
     return warehouse.replace_rows(TABLE, frame, "post_key", frame["post_key"].tolist())
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from scheduling_platform.platforms.base import (
     AccountCheck,
+    Candidate,
     ErrorKind,
     PlatformClientBase,
     PlatformError,
@@ -126,7 +127,7 @@ class BaijiahaoClient(PlatformClientBase):
             raise PlatformError(ErrorKind.REJECTED, str(reason), code=f"status_{status}")
         return PublishResult(platform_post_id, final=False, raw=data)
 
-    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
         """The article with this task's origin_url among the recent ones, if any."""
         wanted = origin_url(self.origin_base_url, post.task_id)
         page, seen = 1, 0
@@ -135,12 +136,16 @@ class BaijiahaoClient(PlatformClientBase):
             articles = data.get("list") or []
             for article in articles:
                 if article.get("origin_url") == wanted:
-                    return str(article["article_id"])
+                    return [Candidate(str(article["article_id"]))]
             seen += len(articles)
             if not articles or seen >= int(data.get("total", 0)):
-                return None
+                return []
             page += 1
-        return None
+        # Out of reach is safe to resend here: Baijiahao refuses a second origin_url.
+        return []
+
+    def looks_alike(self, a: Post, b: Post) -> bool:
+        return a.task_id == b.task_id  # the origin_url names the task
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]

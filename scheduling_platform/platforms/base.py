@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol, Self
 
 import httpx
@@ -54,9 +54,30 @@ class Post:
     text: str
     title: str | None = None
     media: tuple[str, ...] = ()  # media store references (media/store.py)
-    # When the attempt began: a lookup after an unknown outcome takes only posts the platform
-    # created at or after it (less the client's clock skew). None: any time.
+    # A lookup after an unknown outcome takes only posts the platform created at or after
+    # this: the attempt's start less the clock skew allowed (publishing/verification.py).
+    # None: any time.
     not_before: datetime | None = None
+
+
+# Platforms give creation times in whole seconds: a post made in the second an attempt
+# began shows a time up to this much before it.
+TIME_RESOLUTION = timedelta(seconds=1)
+
+
+def created_in_window(created_at: datetime | None, not_before: datetime | None) -> bool:
+    """Whether a post created at `created_at` (None: unknown) may be an attempt's."""
+    if created_at is None or not_before is None:
+        return True
+    return created_at + TIME_RESOLUTION > not_before
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A post the platform lists that carries what an attempt sent, as far as it shows it."""
+
+    platform_post_id: str
+    created_at: datetime | None = None  # None: the platform does not say
 
 
 @dataclass(frozen=True)
@@ -98,11 +119,19 @@ class PlatformClient(Protocol):
         self, credentials: dict[str, Any], platform_post_ids: list[str]
     ) -> dict[str, dict[str, int]]: ...
 
-    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
-        """The platform post id of `post` if it went out (after an unknown outcome), else None.
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
+        """The account's posts that match `post` as far as the platform shows posts (text,
+        title, media, its own origin URL), created at or after `post.not_before`.
 
-        Raises RETRYABLE when the platform cannot tell now.
+        Every match within reach, not the first: telling them apart is the caller's
+        (publishing/verification.py). Raises RETRYABLE when the platform cannot tell now, or
+        when older posts that might match are out of reach.
         """
+        ...
+
+    def looks_alike(self, a: Post, b: Post) -> bool:
+        """Whether the platform would show posts `a` and `b` the same way (a lookup for one
+        may find the other)."""
         ...
 
     def validate_account(self, credentials: dict[str, Any]) -> AccountCheck: ...
@@ -161,6 +190,21 @@ class PlatformClientBase:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
+        raise NotImplementedError
+
+    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+        """The one post matching `post`, None when there is none; RETRYABLE when several do.
+
+        For a client alone (contract tests, a duplicate answer); the publisher verifies with
+        publishing/verification.py, which also knows which posts other tasks hold.
+        """
+        found = self.find_candidates(credentials, post)
+        if len(found) > 1:
+            ids = ", ".join(c.platform_post_id for c in found)
+            raise PlatformError(ErrorKind.RETRYABLE, f"several posts match: {ids}")
+        return found[0].platform_post_id if found else None
 
     def _engagement(self, row: Mapping[str, Any]) -> dict[str, int]:
         """Our metrics from one statistics row, by `METRIC_FIELDS`; a missing field counts 0."""

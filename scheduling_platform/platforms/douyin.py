@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from scheduling_platform.platforms.base import (
     AccountCheck,
+    Candidate,
     ErrorKind,
     NoSuchOperationError,
     PlatformClientBase,
@@ -22,12 +23,14 @@ from scheduling_platform.platforms.base import (
     Post,
     PublishResult,
     TokenGrant,
+    created_in_window,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
 from scheduling_platform.platforms.douyin_upload import UploadPaths, upload_video
 from scheduling_platform.platforms.http import (
     code_error,
     json_object,
+    not_within_reach,
     send,
     unexpected_answer,
 )
@@ -154,9 +157,13 @@ class DouyinClient(PlatformClientBase):
             platform_post_id=platform_post_id, final=True, url=item.get("share_url"), raw=item
         )
 
-    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
-        """Look for the text among the account's recent videos (in review ones included)."""
-        cursor, seen = 0, 0
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
+        """The account's recent videos with this text (those in review included).
+
+        Newest first, no further back than `post.not_before`, up to `recent_items_to_search`:
+        older videos out of reach while the window is not covered are no answer.
+        """
+        cursor, seen, found = 0, 0, []
         while seen < self.recent_items_to_search:
             data = self._api(
                 "GET",
@@ -164,14 +171,22 @@ class DouyinClient(PlatformClientBase):
                 credentials,
                 params={"cursor": cursor, "count": 20},
             )
-            for item in data.get("list") or []:
-                if item.get("title") == post.text:
-                    return str(item["item_id"])
-            seen += len(data.get("list") or [])
-            if not data.get("has_more"):
-                return None
+            items = data.get("list") or []
+            in_window = False
+            for item in items:
+                created = _created(item)
+                in_window = created_in_window(created, post.not_before)
+                if in_window and item.get("title") == post.text:
+                    found.append(Candidate(str(item["item_id"]), created))
+            seen += len(items)
+            # Newest first: a page ending before the window leaves nothing older to find.
+            if not in_window or not data.get("has_more"):
+                return found
             cursor = int(data.get("cursor", seen))
-        return None
+        raise not_within_reach(seen, "videos")
+
+    def looks_alike(self, a: Post, b: Post) -> bool:
+        return a.text == b.text
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]
@@ -214,3 +229,9 @@ class DouyinClient(PlatformClientBase):
         except PlatformError:
             return False
         return response.status_code < 500
+
+
+def _created(item: dict[str, Any]) -> datetime | None:
+    """A video's `create_time` (Unix seconds), None when the list leaves it out."""
+    stamp = item.get("create_time")
+    return datetime.fromtimestamp(int(stamp), UTC) if stamp else None

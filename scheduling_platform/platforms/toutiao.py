@@ -11,12 +11,14 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from scheduling_platform.platforms.base import (
     AccountCheck,
+    Candidate,
     ErrorKind,
     NoSuchOperationError,
     PlatformClientBase,
@@ -24,6 +26,7 @@ from scheduling_platform.platforms.base import (
     Post,
     PublishResult,
     TokenGrant,
+    created_in_window,
 )
 from scheduling_platform.platforms.bytedance_oauth import check_account, renew_token
 from scheduling_platform.platforms.http import code_error, json_object, not_within_reach, send
@@ -101,11 +104,11 @@ class ToutiaoClient(PlatformClientBase):
             sends_post=True,
             data={
                 **self._auth_params(credentials),
-                "title": post.title or text[:30],
+                "title": _title(post),
                 "content": "".join(
                     f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip()
                 ),
-                "abstract": text[:100],
+                "abstract": _abstract(text),
                 "save": 1,  # 1 publishes, 0 keeps a draft
             },
         )
@@ -119,14 +122,15 @@ class ToutiaoClient(PlatformClientBase):
     def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
         return PublishResult(platform_post_id=platform_post_id, final=True)
 
-    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
-        """Look among the recent articles for this post's title (Toutiao has no idempotency key).
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
+        """The recent articles with this post's title, and its abstract where the list shows
+        one (Toutiao has no idempotency key).
 
-        Not found among the `recent_articles_to_search` newest while older ones exist is no
-        answer: the post may be among them.
+        Newest first, no further back than `post.not_before`. Older articles out of reach
+        (past `recent_articles_to_search`) while the window is not covered are no answer.
         """
-        title = post.title or post.text[:30]
-        offset = 0
+        title, abstract = _title(post), _abstract(post.text)
+        offset, found = 0, []
         while offset < self.recent_articles_to_search:
             response = send(
                 self._http,
@@ -140,13 +144,27 @@ class ToutiaoClient(PlatformClientBase):
             )
             data = self._check(response)
             articles = data.get("list") or []
+            in_window = False
             for article in articles:
-                if article.get("title") == title:
-                    return str(article["pgc_id"])
-            if not data.get("has_more") or not articles:
-                return None
+                stamp = article.get("create_time")
+                created = datetime.fromtimestamp(int(stamp), UTC) if stamp else None
+                in_window = created_in_window(created, post.not_before)
+                shown = article.get("abstract")
+                if (
+                    in_window
+                    and article.get("title") == title
+                    and (shown is None or shown == abstract)
+                ):
+                    found.append(Candidate(str(article["pgc_id"]), created))
             offset += len(articles)
+            # Newest first: a page ending before the window leaves nothing older to find.
+            if not in_window or not data.get("has_more"):
+                return found
         raise not_within_reach(offset, "articles")
+
+    def looks_alike(self, a: Post, b: Post) -> bool:
+        # A list without abstracts tells articles apart by title alone.
+        return _title(a) == _title(b)
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]
@@ -188,3 +206,11 @@ class ToutiaoClient(PlatformClientBase):
         except PlatformError:
             return False
         return response.status_code < 500
+
+
+def _title(post: Post) -> str:
+    return post.title or post.text[:30]
+
+
+def _abstract(text: str) -> str:
+    return text[:100]

@@ -22,6 +22,7 @@ import httpx
 
 from scheduling_platform.platforms.base import (
     AccountCheck,
+    Candidate,
     ErrorKind,
     PlatformClientBase,
     PlatformError,
@@ -198,7 +199,7 @@ class WeChatClient(PlatformClientBase):
             )
         return PublishResult(platform_post_id=platform_post_id, final=False, raw=body)
 
-    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
         """Look among the recent published articles for this task's content_source_url.
 
         A publish still in review is not listed, and no API lists publishes in review, so
@@ -214,11 +215,14 @@ class WeChatClient(PlatformClientBase):
         for item in body.get("item", []):
             for news in (item.get("content") or {}).get("news_item", []):
                 if news.get("content_source_url") == wanted:
-                    return f"article:{item['article_id']}"
+                    return [Candidate(f"article:{item['article_id']}")]
         raise PlatformError(
             ErrorKind.RETRYABLE,
             "not among the published articles; one still in review is not listed yet",
         )
+
+    def looks_alike(self, a: Post, b: Post) -> bool:
+        return a.task_id == b.task_id  # the content_source_url names the task
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]

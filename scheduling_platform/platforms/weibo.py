@@ -15,12 +15,14 @@ import httpx
 
 from scheduling_platform.platforms.base import (
     AccountCheck,
+    Candidate,
     ErrorKind,
     PlatformClientBase,
     PlatformError,
     Post,
     PublishResult,
     TokenGrant,
+    created_in_window,
 )
 from scheduling_platform.platforms.http import (
     code_error,
@@ -87,7 +89,6 @@ class WeiboClient(PlatformClientBase):
     app_key: str = ""
     app_secret: str = field(default="", repr=False)  # never in a printed client
     default_rip: str = ""  # the posting user's IP when the account's credentials carry none
-    clock_skew_seconds: float = 120.0  # how far Weibo's clock may be behind ours
     recent_statuses_to_search: int = 300
     statuses_per_page: int = 100  # Weibo's maximum
     error_kinds: dict[int, ErrorKind] = field(default_factory=lambda: dict(DEFAULT_ERROR_KINDS))
@@ -148,25 +149,20 @@ class WeiboClient(PlatformClientBase):
         )
         self._check(response)
 
-    def _created_in_time(self, status: dict[str, Any], post: Post) -> bool:
-        """Created at or after the attempt began (less the skew), when the post says when."""
-        if post.not_before is None:
-            return True
-        created = parse_weibo_time(str(status.get("created_at", "")))
-        return created >= post.not_before - timedelta(seconds=self.clock_skew_seconds)
-
     def publish_status(self, credentials: dict[str, Any], platform_post_id: str) -> PublishResult:
         # Weibo publishes synchronously: an accepted post is live.
         return PublishResult(platform_post_id=platform_post_id, final=True)
 
-    def find_published(self, credentials: dict[str, Any], post: Post) -> str | None:
-        """Look for the text among the account's recent statuses (Weibo has no idempotency key).
+    def find_candidates(self, credentials: dict[str, Any], post: Post) -> list[Candidate]:
+        """The account's recent statuses with this text (and a picture if it had one).
 
-        Searched newest first, a page at a time, up to `recent_statuses_to_search`. Not found there
-        while the account has older statuses is no answer: the post may be among them.
+        Weibo has no idempotency key. Searched newest first, a page at a time, up to
+        `recent_statuses_to_search`, and no further back than `post.not_before`. Older
+        statuses out of reach while the window is not covered are no answer: the post may be
+        among them.
         """
         page_size = min(self.statuses_per_page, self.recent_statuses_to_search)
-        searched, page = 0, 1
+        searched, page, found = 0, 1, []
         while searched < self.recent_statuses_to_search:
             params = {"access_token": credentials.get("access_token", ""), "count": page_size}
             response = send(
@@ -174,14 +170,28 @@ class WeiboClient(PlatformClientBase):
             )
             body = self._check(response)
             statuses = body.get("statuses", [])
+            in_window = False
             for status in statuses:
-                if status.get("text") == post.text and self._created_in_time(status, post):
-                    return str(status["idstr"])
+                created = parse_weibo_time(str(status.get("created_at", "")))
+                in_window = created_in_window(created, post.not_before)
+                if in_window and self._shows(status, post):
+                    found.append(Candidate(str(status["idstr"]), created))
             searched += len(statuses)
-            if not statuses or searched >= int(body.get("total_number", searched)):
-                return None
+            # Newest first: a page ending before the window leaves nothing older to find.
+            if not in_window or searched >= int(body.get("total_number", searched)):
+                return found
             page += 1
         raise not_within_reach(searched, "statuses")
+
+    @staticmethod
+    def _shows(status: dict[str, Any], post: Post) -> bool:
+        """The status carries the post's text, and a picture exactly when the post had one."""
+        return status.get("text") == post.text and bool(status.get("original_pic")) == bool(
+            post.media
+        )
+
+    def looks_alike(self, a: Post, b: Post) -> bool:
+        return a.text == b.text and bool(a.media) == bool(b.media)
 
     def fetch_metrics(
         self, credentials: dict[str, Any], platform_post_ids: list[str]

@@ -21,9 +21,10 @@ from scheduling_platform.platforms.base import (
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.rate_limit import TokenBucket
 from scheduling_platform.publishing.token_refresh import publish_with_token_refresh
+from scheduling_platform.publishing.verification import DEFAULT_CLOCK_SKEW, identify
 from scheduling_platform.store.leases import extend_claims, needs_verification
 from scheduling_platform.store.records import Account, Task
-from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.store.task_store import PostHeldError, TaskStore
 from scheduling_platform.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class BatchPublisher:
     default_rate_per_second: float = DEFAULT_RATE_PER_SECOND
     error_policy: ErrorPolicy = field(default_factory=ErrorPolicy)
     sleep: Callable[[float], None] = time.sleep
+    # How far the platforms' clocks may be behind ours, when verifying (verification.py).
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
     _limiters: dict[str, TokenBucket] = field(default_factory=dict, init=False)
     _verify: set[int] = field(default_factory=set, init=False)
 
@@ -166,7 +169,17 @@ class BatchPublisher:
             )
             return PublishOutcome(task.id, task.platform, target, sent_at, lateness, error=str(exc))
         target = TaskStatus.PUBLISHED if result.final else TaskStatus.SUBMITTED
-        self._finish(started, target, outcome=str(target), platform_post_id=result.platform_post_id)
+        try:
+            self._finish(
+                started, target, outcome=str(target), platform_post_id=result.platform_post_id
+            )
+        except PostHeldError as exc:
+            # The platform named this attempt's post, yet another task's record holds it:
+            # one of the two records is wrong, and a person must say which.
+            error = f"sent, but {exc}"
+            self._finish(started, TaskStatus.NEEDS_ATTENTION, outcome="post_held", error=error)
+            held = TaskStatus.NEEDS_ATTENTION
+            return PublishOutcome(task.id, task.platform, held, sent_at, lateness, error=error)
         return PublishOutcome(
             task.id, task.platform, target, sent_at, lateness, result.platform_post_id
         )
@@ -176,34 +189,48 @@ class BatchPublisher:
     ) -> PublishOutcome | None:
         """Ask the platform whether an earlier attempt went out; None means "send it now"."""
         try:
-            found = client.find_published(account.credentials, post)
-        except PlatformError as exc:
-            # Still unknown: ask again later while the budget lasts (recorded as an unknown
-            # outcome, so the next attempt verifies too), then leave it to a person.
-            error = f"an earlier attempt may have gone out and the platform cannot tell: {exc}"
-            unknown = PlatformError(ErrorKind.UNKNOWN_OUTCOME, error)
-            target, values = self.error_policy.decide(started, unknown, utcnow())
-            self._finish(
-                started,
-                target,
-                outcome="unverified",
-                error_kind=str(ErrorKind.UNKNOWN_OUTCOME),
-                error=error,
-                values=values,
+            found = identify(
+                self.store, client, account.credentials, started, clock_skew=self.clock_skew
             )
-            return PublishOutcome(started.id, started.platform, target, None, None, error=error)
-        if found is None:
+        except PlatformError as exc:
+            return self._still_unknown(started, str(exc))
+        if found.cannot_tell is not None:
+            return self._still_unknown(started, found.cannot_tell)
+        if found.platform_post_id is None:
             return None
+        found_id = found.platform_post_id
         try:
-            final = client.publish_status(account.credentials, found).final
+            final = client.publish_status(account.credentials, found_id).final
         except PlatformError:
             final = False  # the review path will follow it up
         target = TaskStatus.PUBLISHED if final else TaskStatus.SUBMITTED
         log.info(
-            "task %s was already on %s as %s: not sent again", started.id, started.platform, found
+            "task %s was already on %s as %s: not sent again",
+            started.id,
+            started.platform,
+            found_id,
         )
-        self._finish(started, target, outcome="found_published", platform_post_id=found)
-        return PublishOutcome(started.id, started.platform, target, None, None, found)
+        try:
+            self._finish(started, target, outcome="found_published", platform_post_id=found_id)
+        except PostHeldError as exc:  # another task took it meanwhile: look again later
+            return self._still_unknown(started, str(exc))
+        return PublishOutcome(started.id, started.platform, target, None, None, found_id)
+
+    def _still_unknown(self, started: Task, why: str) -> PublishOutcome:
+        """Still unknown: ask again later while the budget lasts (recorded as an unknown
+        outcome, so the next attempt verifies too), then leave it to a person."""
+        error = f"an earlier attempt may have gone out and the platform cannot tell: {why}"
+        unknown = PlatformError(ErrorKind.UNKNOWN_OUTCOME, error)
+        target, values = self.error_policy.decide(started, unknown, utcnow())
+        self._finish(
+            started,
+            target,
+            outcome="unverified",
+            error_kind=str(ErrorKind.UNKNOWN_OUTCOME),
+            error=error,
+            values=values,
+        )
+        return PublishOutcome(started.id, started.platform, target, None, None, error=error)
 
     def _finish(self, started: Task, target: TaskStatus, **kwargs: Any) -> None:
         try:

@@ -121,6 +121,7 @@ def routes(state: SandboxState) -> list[Route]:
         return {
             "pgc_id": post.platform_post_id,
             "title": post.title,
+            "abstract": post.extra.get("abstract", ""),
             "create_time": int(datetime.fromisoformat(post.received_at).timestamp()),
             "url": f"https://www.toutiao.com/article/{post.platform_post_id}/",
         }

@@ -7,17 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from scheduling_platform.lifecycle import CLAIMABLE, AccountStatus, TaskStatus
 from scheduling_platform.store.audit import AuditEntry, write_audit
 from scheduling_platform.store.engine import retry_on_connection_problems
+from scheduling_platform.store.post_identity import PostHeldError, PostIdentityQueries
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.schema import accounts, publish_attempts, tasks
 from scheduling_platform.store.tasks import TaskQueries
 from scheduling_platform.timeutil import utcnow
 
 
-class ClaimQueries(TaskQueries):
+class ClaimQueries(TaskQueries, PostIdentityQueries):
     """Claiming due tasks, and opening and closing their publish attempts."""
 
     def claim_due_tasks(
@@ -127,27 +129,37 @@ class ClaimQueries(TaskQueries):
         error: str | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> Task:
-        """publishing -> target, closing the open attempt row with what the platform said."""
+        """publishing -> target, closing the open attempt row with what the platform said.
+
+        PostHeldError, writing nothing, when another task holds `platform_post_id`.
+        """
         now = utcnow()
         values = {"last_error": error, **dict(values or {})}
         if platform_post_id is not None:
             values["platform_post_id"] = platform_post_id
         if target is TaskStatus.PUBLISHED:
             values.update(published_at=now, lease_expires_at=None)
-        with self.engine.begin() as conn:
-            finished = self.transition(
-                task, target, actor="publish_job", detail=error, values=values, conn=conn
-            )
-            conn.execute(
-                update(publish_attempts)
-                .where(publish_attempts.c.task_id == task.id)
-                .where(publish_attempts.c.attempt_no == task.attempt_count)
-                .values(
-                    finished_at=now,
-                    outcome=outcome,
-                    platform_post_id=platform_post_id,
-                    error_kind=error_kind,
-                    error=error,
+        try:
+            with self.engine.begin() as conn:
+                finished = self.transition(
+                    task, target, actor="publish_job", detail=error, values=values, conn=conn
                 )
-            )
+                conn.execute(
+                    update(publish_attempts)
+                    .where(publish_attempts.c.task_id == task.id)
+                    .where(publish_attempts.c.attempt_no == task.attempt_count)
+                    .values(
+                        finished_at=now,
+                        outcome=outcome,
+                        platform_post_id=platform_post_id,
+                        error_kind=error_kind,
+                        error=error,
+                    )
+                )
+        except IntegrityError:
+            # uq_tasks_platform_post: one post, one task. Nothing was written.
+            if platform_post_id is None:
+                raise
+            holder = self.holder_of(task.platform, task.account_id, platform_post_id)
+            raise PostHeldError(task.id, platform_post_id, holder) from None
         return finished

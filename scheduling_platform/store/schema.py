@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +47,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# The tasks whose post id names a post on the platform (published, or in review).
+POST_HOLDING = text("platform_post_id IS NOT NULL AND status IN ('published', 'submitted')")
 
 metadata = MetaData()
 
@@ -156,6 +159,17 @@ tasks = Table(
     Index("ix_tasks_workspace_id", "workspace_id", "id"),
     Index("uq_tasks_series_occurrence", "series_id", "occurrence_start", unique=True),
     Index("uq_tasks_idempotency_key", "idempotency_key", unique=True),
+    # One platform post, one task (migration 0007): verification can never give two tasks
+    # the same post, whatever it matched.
+    Index(
+        "uq_tasks_platform_post",
+        "platform",
+        "account_id",
+        "platform_post_id",
+        unique=True,
+        sqlite_where=POST_HOLDING,
+        postgresql_where=POST_HOLDING,
+    ),
 )
 
 series = Table(

@@ -2,9 +2,9 @@
 object.
 
 Each concern lives in its own module (workspaces.py, accounts.py, tasks.py, claims.py,
-models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py, operations.py,
-conflicts.py, series.py); `TaskStore` gathers them, and nothing outside `store/` touches the
-tables.
+post_identity.py, models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py,
+operations.py, conflicts.py, series.py); `TaskStore` gathers them, and nothing outside `store/`
+touches the tables.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from scheduling_platform.store.engine import make_engine, migrate
 from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
 from scheduling_platform.store.operations import OperationalQueries
+from scheduling_platform.store.post_identity import PostHeldError
 from scheduling_platform.store.series import SeriesQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
 from scheduling_platform.store.workspaces import WorkspaceQueries
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from scheduling_platform.settings import Settings
     from scheduling_platform.vault import Vault
 
-__all__ = ["DuplicateAccountError", "TaskStore"]
+__all__ = ["DuplicateAccountError", "PostHeldError", "TaskStore"]
 
 
 class TaskStore(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pandas as pd
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.cli.main import main
@@ -18,6 +20,7 @@ from scheduling_platform.intelligence.features import DEFAULT_FOLLOWERS, feature
 from scheduling_platform.platforms.registry import make_client, sandbox_base_url
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
+from scheduling_platform.store.schema import tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
 from scheduling_platform.timeutil import utcnow
@@ -85,3 +88,32 @@ def test_operators_set_an_account_size_from_the_cli(platform_env: Settings) -> N
     missing = runner.invoke(main, ["accounts", "set-followers", "999", "10"])
     assert missing.exit_code == 1 and "no account with id 999" in missing.output
     assert store.get_account(account_id).followers == 12_000
+
+
+def test_a_post_two_tasks_name_is_counted_once(platform_env: Settings) -> None:
+    """The same Weibo account in two workspaces, and both tasks naming one post."""
+    store = TaskStore.from_settings(platform_env)
+    here = add_account(store, platform_env, platform="weibo", name="brand")
+    there_ws = store.create_workspace("agency")
+    there = add_account(
+        store, platform_env, platform="weibo", name="brand", workspace_id=there_ws.id
+    )
+    first = publish_on_sandbox(store, platform_env, here, "同一条 http://x.cn", NOON)
+    second = store.create_task(there, "同一条 http://x.cn", NOON)
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id == second.id)
+            .values(status="published", platform_post_id=first.platform_post_id, published_at=NOON)
+        )
+
+    def client_for(platform: str):
+        return make_client(platform, sandbox_base_url(platform, platform_env))
+
+    collection = collect_engagement(store, client_for, NOON, NOON + timedelta(hours=1))
+    assert collection.rows["post_key"].tolist() == [f"weibo:{first.platform_post_id}"]
+    assert collection.rows["account_key"].tolist() == [f"account:{here.id}"]
+    warehouse = Warehouse(platform_env.resolved_warehouse_url)
+    twice = pd.concat([collection.rows, collection.rows])
+    assert store_rows(warehouse, twice) == 1
+    assert len(load_engagement(warehouse)) == 1
