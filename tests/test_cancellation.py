@@ -15,11 +15,13 @@ from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.weibo import WeiboClient
 from scheduling_platform.publishing.publisher import BatchPublisher, PublishOutcome
 from scheduling_platform.publishing.withdrawal import PostStillOutError
+from scheduling_platform.scheduling.series import Scope
 from scheduling_platform.scheduling.tasks import cancel_task as cancel_in_domain
 from scheduling_platform.service.accounts import AddAccountRequest, add_account
 from scheduling_platform.service.cancellation import cancel_task
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import NotCancelledError
+from scheduling_platform.service.series import CreateSeriesRequest, cancel_series, create_series
 from scheduling_platform.service.tasks import reschedule_task
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account, Task
@@ -184,3 +186,19 @@ def test_a_task_being_sent_is_not_reported_cancelled(ctx: ServiceContext, accoun
         cancel_task(ctx, task.id)
     assert refused.value.outcome == "sending"
     assert ctx.store.get_task(task.id).status is TaskStatus.PUBLISHING
+
+
+def test_a_cancelled_series_takes_its_claimed_occurrence_with_it(
+    ctx: ServiceContext, account: Account, platform_env: Settings
+) -> None:
+    start = (utcnow() + timedelta(seconds=3)).isoformat()
+    request = CreateSeriesRequest(
+        account_id=account.id, content="每日问候", rrule="FREQ=DAILY;COUNT=2", start=start
+    )
+    made = create_series(ctx, request)
+    batch = _claim(ctx)  # the first occurrence, due in three seconds
+    cancel_series(ctx, made.id, Scope.ALL)
+    BatchPublisher(ctx.store, {"weibo": ctx.client("weibo")}).publish_batch(batch)
+    assert _posts(platform_env) == []
+    statuses = {t.status for t in ctx.store.series_tasks([made.id], utcnow() - timedelta(days=1))}
+    assert statuses == {TaskStatus.CANCELLED}

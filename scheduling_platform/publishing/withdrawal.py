@@ -50,6 +50,11 @@ def _delete_hint(task: Task) -> str:
     return f"`tasks delete-post {task.id}` takes it down"
 
 
+def no_client(platform: str) -> PlatformClient:
+    """For callers that hold no platform clients: a task whose post may be out is refused."""
+    raise InvalidTransitionError(f"this task's post may be out: {platform} must be asked first")
+
+
 def may_be_out(store: TaskStore, task: Task) -> bool:
     """Whether an earlier attempt of a not-yet-sent task may have reached the platform."""
     return task.status in WITHDRAWABLE and task.id in needs_verification(store, [task.id])
@@ -131,7 +136,7 @@ def _hold(store: TaskStore, task: Task, finding: _Finding, verb: str, actor: str
 
 
 def _cancel_once(
-    store: TaskStore, client_for: ClientFor, task: Task, actor: str
+    store: TaskStore, client_for: ClientFor, task: Task, actor: str, detail: str | None
 ) -> CancelResult | None:
     """Cancel `task` as read; None when it changed meanwhile (read it again)."""
     if task.status in OUT:
@@ -151,7 +156,7 @@ def _cancel_once(
         )
     try:
         if not may_be_out(store, task):
-            cancelled = store.transition(task, TaskStatus.CANCELLED, actor=actor)
+            cancelled = store.transition(task, TaskStatus.CANCELLED, actor=actor, detail=detail)
             return CancelResult(cancelled, CancelOutcome.CANCELLED, f"task {task.id} cancelled")
         finding = _ask_platform(store, client_for, task)
         if finding.unknown is not None:
@@ -172,11 +177,17 @@ def _cancel_once(
 
 
 def cancel_task(
-    store: TaskStore, client_for: ClientFor, task_id: int, *, actor: str
+    store: TaskStore,
+    client_for: ClientFor,
+    task_id: int,
+    *,
+    actor: str,
+    detail: str | None = None,
 ) -> CancelResult:
-    """Cancel a task if it has not gone out; else say what it is (and record what was found)."""
+    """Cancel a task if it has not gone out; else say what it is (and record what was found).
+    `detail` goes to the audit row of a plain cancel (why: a series cancelled, say)."""
     for _ in range(RACES):
-        result = _cancel_once(store, client_for, store.get_task(task_id), actor)
+        result = _cancel_once(store, client_for, store.get_task(task_id), actor, detail)
         if result is not None:
             return result
     raise InvalidTransitionError(f"task {task_id} kept changing while being cancelled; try again")

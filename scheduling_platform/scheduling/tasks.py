@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from scheduling_platform.lifecycle import WITHDRAWABLE, InvalidTransitionError, TaskStatus
-from scheduling_platform.platforms.base import PlatformClient
 from scheduling_platform.platforms.rules import rules_for
 from scheduling_platform.publishing import withdrawal
 from scheduling_platform.publishing.withdrawal import CancelResult, ClientFor
@@ -100,12 +99,12 @@ def schedule_task(
     )
 
 
-def _no_client(platform: str) -> PlatformClient:
-    raise InvalidTransitionError(f"this task's post may be out: {platform} must be asked first")
-
-
 def cancel_task(
-    store: TaskStore, task_id: int, actor: str = "cli", *, client_for: ClientFor = _no_client
+    store: TaskStore,
+    task_id: int,
+    actor: str = "cli",
+    *,
+    client_for: ClientFor = withdrawal.no_client,
 ) -> CancelResult:
     """Cancel a task that has not gone out, up to the moment its send begins; a task whose
     post may be out is verified with the platform first (publishing/withdrawal.py)."""
