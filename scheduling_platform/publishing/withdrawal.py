@@ -109,7 +109,7 @@ def _record_out(
     state = "published" if finding.final else "submitted for review"
     message = (
         f"task {task.id} was not {verb}: its earlier attempt went out; {task.platform} "
-        f"has it as {post_id} ({state}). {_delete_hint(task).capitalize()}"
+        f"has it as {post_id} ({state}); {_delete_hint(task)}"
     )
     return CancelResult(out, CancelOutcome.PUBLISHED, message)
 
@@ -163,11 +163,15 @@ def _cancel_once(
             return _hold(store, task, finding, "cancelled", actor)
         if finding.platform_post_id is not None:
             return _record_out(store, task, finding, "cancelled", actor)
-        detail = f"{task.platform} has no post of the earlier attempt: it never went out"
+        why = f"{task.platform} has no post of the earlier attempt: it never went out"
         cancelled = store.transition(
-            task, TaskStatus.CANCELLED, actor=actor, detail=detail, values={"last_error": None}
+            task,
+            TaskStatus.CANCELLED,
+            actor=actor,
+            detail=f"{detail}; {why}" if detail else why,
+            values={"last_error": None},
         )
-        message = f"task {task.id} cancelled ({detail})"
+        message = f"task {task.id} cancelled ({why})"
         return CancelResult(cancelled, CancelOutcome.CANCELLED, message)
     except InvalidTransitionError:
         now = store.get_task(task.id)
