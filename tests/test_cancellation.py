@@ -3,12 +3,15 @@ reported cancelled. Real sandbox on loopback, the real publisher, the service la
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 import time
 from datetime import timedelta
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from scheduling_platform.fingerprints import band_keys
 from scheduling_platform.lifecycle import TaskStatus
@@ -27,9 +30,19 @@ from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.timeutil import utcnow
 
+ON_BOTH_STORES = pytest.mark.parametrize(
+    "ctx", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
 
 @pytest.fixture
-def ctx(platform_env: Settings) -> ServiceContext:
+def ctx(platform_env: Settings, request: pytest.FixtureRequest) -> ServiceContext:
+    """The service over the home's SQLite store, or (ON_BOTH_STORES) a fresh Postgres schema."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        key = SecretStr(base64.b64encode(os.urandom(32)).decode())  # only SQLite homes make one
+        settings = platform_env.model_copy(update={"database_url": url, "encryption_key": key})
+        return ServiceContext(settings, actor="test")
     return ServiceContext(platform_env, actor="test")
 
 
@@ -73,6 +86,7 @@ def _sleep_until(at: float) -> None:
     time.sleep(max(0.0, at - time.monotonic()))
 
 
+@ON_BOTH_STORES
 def test_a_claimed_task_cancelled_1s_before_its_time_never_goes_out(
     ctx: ServiceContext, account: Account, platform_env: Settings
 ) -> None:
@@ -125,6 +139,7 @@ def _unknown_outcome(ctx: ServiceContext, account: Account, settings: Settings, 
     return failed
 
 
+@ON_BOTH_STORES
 def test_a_post_out_after_an_unknown_outcome_is_not_reported_cancelled(
     ctx: ServiceContext, account: Account, platform_env: Settings
 ) -> None:
