@@ -16,26 +16,37 @@ class TaskStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     NEEDS_ATTENTION = "needs_attention"
+    POST_DELETED = "post_deleted"  # it went out and was taken down again (`tasks delete-post`)
 
 
 S = TaskStatus
 
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     S.DRAFT: frozenset({S.SCHEDULED, S.CANCELLED}),
-    S.SCHEDULED: frozenset({S.CLAIMED, S.CANCELLED, S.SCHEDULED}),
-    # A claim that is not started in time returns to the schedule (lease expiry).
-    S.CLAIMED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED}),
+    # -> needs_attention: a cancel asked the platform whether an earlier attempt went out and
+    # it could not tell, or said yes (then on to published/submitted): publishing/withdrawal.py.
+    S.SCHEDULED: frozenset({S.CLAIMED, S.CANCELLED, S.SCHEDULED, S.NEEDS_ATTENTION}),
+    # A claim that is not started in time returns to the schedule (lease expiry); until its
+    # send begins (-> publishing) it can still be cancelled or moved.
+    S.CLAIMED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED, S.NEEDS_ATTENTION}),
     S.PUBLISHING: frozenset({S.SUBMITTED, S.PUBLISHED, S.RETRYING, S.FAILED, S.NEEDS_ATTENTION}),
-    S.SUBMITTED: frozenset({S.PUBLISHED, S.FAILED, S.NEEDS_ATTENTION}),
-    S.RETRYING: frozenset({S.CLAIMED, S.CANCELLED, S.FAILED}),
-    S.NEEDS_ATTENTION: frozenset({S.PUBLISHED, S.SCHEDULED, S.FAILED, S.CANCELLED}),
-    S.PUBLISHED: frozenset(),
+    S.SUBMITTED: frozenset({S.PUBLISHED, S.FAILED, S.NEEDS_ATTENTION, S.POST_DELETED}),
+    S.RETRYING: frozenset({S.CLAIMED, S.CANCELLED, S.FAILED, S.NEEDS_ATTENTION}),
+    S.NEEDS_ATTENTION: frozenset(
+        {S.PUBLISHED, S.SUBMITTED, S.SCHEDULED, S.FAILED, S.CANCELLED, S.NEEDS_ATTENTION}
+    ),
+    S.PUBLISHED: frozenset({S.POST_DELETED}),
     S.FAILED: frozenset(),
     S.CANCELLED: frozenset(),
+    S.POST_DELETED: frozenset(),
 }
 
-# Statuses from which a person may still cancel or move a task.
+# Statuses from which a person may still edit a task's content.
 EDITABLE = frozenset({S.DRAFT, S.SCHEDULED, S.RETRYING, S.NEEDS_ATTENTION})
+# Statuses from which a task can still be cancelled or moved: up to the moment its send
+# begins (claimed -> publishing, one conditional UPDATE) it has not gone out. Not its
+# content: a claimed task's publisher holds the text it read at claim time.
+WITHDRAWABLE = EDITABLE | {S.CLAIMED}
 # Statuses the claimer picks up when they are due.
 CLAIMABLE = frozenset({S.SCHEDULED, S.RETRYING})
 # Posts that are out or on their way: what a new post of the same account may conflict with.

@@ -78,7 +78,7 @@ def test_cancel_and_reschedule(store: TaskStore, account) -> None:
     with pytest.raises(SchedulingError, match="in the past"):
         reschedule_task(store, task.id, "2001-01-01T00:00")
     assert store.get_task(task.id).scheduled_at == moved.scheduled_at
-    assert cancel_task(store, task.id).status is TaskStatus.CANCELLED
+    assert cancel_task(store, task.id).task.status is TaskStatus.CANCELLED
     with pytest.raises(InvalidTransitionError, match="no longer be cancelled"):
         cancel_task(store, task.id)
     with pytest.raises(InvalidTransitionError, match="cannot be moved"):

@@ -21,6 +21,7 @@ from scheduling_platform.service.errors import (
     AuthenticationError,
     ConflictError,
     ConflictRefusal,
+    NotCancelledError,
     UnavailableError,
 )
 from scheduling_platform.store.accounts import DuplicateAccountError
@@ -57,6 +58,8 @@ class Problem(BaseModel):
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None  # request validation: each field's complaint
     conflicts: list[dict[str, Any]] | None = None  # a post refused for its conflicts (409)
+    outcome: str | None = None  # a cancel that did not cancel (409): published, sending, held
+    task: dict[str, Any] | None = None  # ... and the task as it now stands
 
 
 class ScopeError(Exception):
@@ -78,6 +81,7 @@ def problem(
     headers: Mapping[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
     conflicts: list[dict[str, Any]] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body = Problem(
         title=PHRASES.get(status, "Error"),
@@ -86,6 +90,7 @@ def problem(
         instance=request.url.path if request else None,
         errors=errors,
         conflicts=conflicts,
+        **extra,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True), status, headers=headers, media_type=MEDIA_TYPE
@@ -117,6 +122,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, ConflictRefusal):  # the conflicts, each with its suggested fix
             return problem(409, str(exc), request, conflicts=[c.data() for c in exc.conflicts])
+        if isinstance(exc, NotCancelledError):  # what it is instead, and the task as it stands
+            return problem(409, str(exc), request, outcome=exc.outcome, task=exc.task.data())
         return problem(refusal_status(exc), str(exc), request)
 
     async def unauthenticated(request: Request, exc: Exception) -> JSONResponse:

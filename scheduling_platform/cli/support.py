@@ -12,7 +12,7 @@ import click
 from pydantic import BaseModel
 
 from scheduling_platform.service.context import ServiceContext
-from scheduling_platform.service.errors import REFUSALS, ConflictRefusal
+from scheduling_platform.service.errors import REFUSALS, ConflictRefusal, NotCancelledError
 from scheduling_platform.service.views import ConflictView
 from scheduling_platform.service.workspaces import admin_context
 from scheduling_platform.settings import get_settings
@@ -54,8 +54,12 @@ def user_errors(command: Callable[P, None]) -> Callable[P, None]:
         try:
             command(*args, **kwargs)
         except REFUSALS as exc:
-            # A refusal with structure (the conflicts of a post) gives all of it to machines.
-            details = exc.data() if isinstance(exc, ConflictRefusal) else {"error": str(exc)}
+            # A refusal with structure (the conflicts of a post, what a cancel found instead)
+            # gives all of it to machines.
+            if isinstance(exc, ConflictRefusal | NotCancelledError):
+                details = exc.data()
+            else:
+                details = {"error": str(exc)}
             if kwargs.get("as_json"):
                 click.echo(json.dumps(details, ensure_ascii=False, indent=2))
             click.echo(f"Error: {exc}", err=True)

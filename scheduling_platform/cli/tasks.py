@@ -1,4 +1,5 @@
-"""`tasks`: create (at a time or at the model's best slot), list, show, cancel, reschedule."""
+"""`tasks`: create (at a time or at the model's best slot), list, show, cancel, reschedule,
+delete-post."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from scheduling_platform.cli.support import (
 )
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.service import cancellation
 from scheduling_platform.service import tasks as service
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import ScheduledTaskView, TaskView
@@ -217,8 +219,23 @@ def tasks_show(task_id: int, as_json: bool) -> None:
 @json_option
 @user_errors
 def tasks_cancel(task_id: int, as_json: bool) -> None:
-    task = service.cancel_task(context(), task_id)
+    """Cancel a post that has not gone out, up to the moment its send begins. One whose last
+    attempt may have gone out is checked with the platform first and never reported cancelled
+    when it is out (or the platform cannot tell: then it is held)."""
+    task = cancellation.cancel_task(context(), task_id)
     emit(as_json, task, f"task {task.id} cancelled")
+
+
+@tasks.command("delete-post")
+@click.argument("task_id", type=int)
+@json_option
+@user_errors
+def tasks_delete_post(task_id: int, as_json: bool) -> None:
+    """Take a published post down (Weibo, WeChat, Baijiahao; Douyin and Toutiao offer no way)."""
+    task = cancellation.delete_post(context(), task_id)
+    emit(
+        as_json, task, f"task {task.id}: post {task.platform_post_id} deleted from {task.platform}"
+    )
 
 
 @tasks.command("reschedule")

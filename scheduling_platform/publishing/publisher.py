@@ -145,8 +145,10 @@ class BatchPublisher:
                 task, self.run_id, lease_until=utcnow() + timedelta(seconds=lease)
             )
         except InvalidTransitionError as exc:
-            # Cancelled, moved or re-claimed since the claim: not ours to send.
-            return PublishOutcome(task.id, task.platform, task.status, None, None, error=str(exc))
+            # Cancelled, moved or re-claimed since the claim (the point of no return is this
+            # conditional claimed -> publishing): not ours to send. Reported as it now stands.
+            now = self.store.get_task(task.id).status
+            return PublishOutcome(task.id, task.platform, now, None, None, error=str(exc))
         post = Post(task_id=task.id, text=task.content, title=task.title, media=task.media)
         if task.id in self._verify:
             verified = self._verify_earlier_attempt(started, client, account, post)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from scheduling_platform.lifecycle import EDITABLE, InvalidTransitionError, TaskStatus
+from scheduling_platform.lifecycle import WITHDRAWABLE, InvalidTransitionError, TaskStatus
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
 from scheduling_platform.scheduling.conflicts.model import (
     CheckResult,
@@ -130,7 +130,7 @@ def reschedule_checked(
 ) -> tuple[Task, Placement]:
     """Move a task to `at`, checked against every other post (itself left out)."""
     task = store.get_task(task_id)
-    if task.status not in EDITABLE or task.status is TaskStatus.DRAFT:
+    if task.status not in WITHDRAWABLE or task.status is TaskStatus.DRAFT:
         raise InvalidTransitionError(f"task {task_id} is {task.status} and cannot be moved")
     account = store.get_account(task.account_id)
     when = future_time(at, account.timezone, now)

@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from scheduling_platform.lifecycle import EDITABLE, SeriesStatus, TaskStatus
+from scheduling_platform.lifecycle import EDITABLE, WITHDRAWABLE, SeriesStatus, TaskStatus
 from scheduling_platform.platforms.rules import rules_for
+from scheduling_platform.publishing import withdrawal
+from scheduling_platform.publishing.withdrawal import ClientFor
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.scheduling.expansion import ExpansionReport, expand_series, recurrence_of
 from scheduling_platform.scheduling.placement import parse_strategy
@@ -180,10 +182,21 @@ def pending_tasks(tasks: list[Task]) -> list[Task]:
     return [t for t in tasks if t.status in EDITABLE and t.status is not TaskStatus.DRAFT]
 
 
-def cancel_pending(store: TaskStore, tasks: list[Task], actor: str, detail: str) -> int:
-    for task in pending_tasks(tasks):
-        store.transition(task, TaskStatus.CANCELLED, actor=actor, detail=detail)
-    return len(pending_tasks(tasks))
+def cancel_pending(
+    store: TaskStore,
+    tasks: list[Task],
+    actor: str,
+    detail: str,
+    client_for: ClientFor = withdrawal.no_client,
+) -> int:
+    """Cancel the tasks not sent yet, claimed ones too; one whose post may be out is asked
+    about first and stays as found (publishing/withdrawal.py). Returns how many were."""
+    cancelled = 0
+    for task in tasks:
+        if task.status in WITHDRAWABLE and task.status is not TaskStatus.DRAFT:
+            result = withdrawal.cancel_task(store, client_for, task.id, actor=actor, detail=detail)
+            cancelled += result.outcome is withdrawal.CancelOutcome.CANCELLED
+    return cancelled
 
 
 def rule_without_end(rule: str) -> str:
@@ -197,12 +210,23 @@ def end_before(made: Series, occurrence: Occurrence) -> str:
 
 
 def cancel_series(
-    store: TaskStore, series_id: int, scope: Scope, at: str | None, *, now: datetime, actor: str
+    store: TaskStore,
+    series_id: int,
+    scope: Scope,
+    at: str | None,
+    *,
+    now: datetime,
+    actor: str,
+    client_for: ClientFor = withdrawal.no_client,
 ) -> Series:
     made = store.get_series(series_id)
     if scope is Scope.ALL:
         cancel_pending(
-            store, store.series_tasks([made.id], now), actor, f"series {made.id} cancelled"
+            store,
+            store.series_tasks([made.id], now),
+            actor,
+            f"series {made.id} cancelled",
+            client_for,
         )
         return store.update_series(
             made.id, {"status": SeriesStatus.CANCELLED}, actor=actor, detail="cancelled"
@@ -218,6 +242,7 @@ def cancel_series(
             ),
             actor,
             f"occurrence {occurrence.local.isoformat()} of series {made.id} cancelled",
+            client_for,
         )
         exdates = [*made.exdates, occurrence.wall.isoformat()]
         return store.update_series(
@@ -231,6 +256,7 @@ def cancel_series(
         store.series_tasks([made.id], occurrence.start),
         actor,
         f"series {made.id} cancelled from {occurrence.local.isoformat()}",
+        client_for,
     )
     return store.update_series(
         made.id,

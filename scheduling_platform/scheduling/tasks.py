@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduling_platform.lifecycle import EDITABLE, InvalidTransitionError, TaskStatus
+from scheduling_platform.lifecycle import WITHDRAWABLE, InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.rules import rules_for
+from scheduling_platform.publishing import withdrawal
+from scheduling_platform.publishing.withdrawal import CancelResult, ClientFor
 from scheduling_platform.scheduling.content_intake import prepare_platform_content
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account, Task
@@ -97,13 +99,16 @@ def schedule_task(
     )
 
 
-def cancel_task(store: TaskStore, task_id: int, actor: str = "cli") -> Task:
-    task = store.get_task(task_id)
-    if task.status not in EDITABLE:
-        raise InvalidTransitionError(
-            f"task {task_id} is {task.status} and can no longer be cancelled"
-        )
-    return store.transition(task, TaskStatus.CANCELLED, actor=actor)
+def cancel_task(
+    store: TaskStore,
+    task_id: int,
+    actor: str = "cli",
+    *,
+    client_for: ClientFor = withdrawal.no_client,
+) -> CancelResult:
+    """Cancel a task that has not gone out, up to the moment its send begins; a task whose
+    post may be out is verified with the platform first (publishing/withdrawal.py)."""
+    return withdrawal.cancel_task(store, client_for, task_id, actor=actor)
 
 
 def reschedule_task(
@@ -115,7 +120,7 @@ def reschedule_task(
     actor: str = "cli",
 ) -> Task:
     task = store.get_task(task_id)
-    if task.status not in EDITABLE or task.status is TaskStatus.DRAFT:
+    if task.status not in WITHDRAWABLE or task.status is TaskStatus.DRAFT:
         raise InvalidTransitionError(f"task {task_id} is {task.status} and cannot be moved")
     account = store.get_account(task.account_id)
     when = future_time(at, account.timezone, now or utcnow())

@@ -10,7 +10,7 @@ from typing import Any
 
 from scheduling_platform.lifecycle import InvalidTransitionError
 from scheduling_platform.platforms.base import PlatformError
-from scheduling_platform.service.views import ConflictView
+from scheduling_platform.service.views import ConflictView, TaskView
 from scheduling_platform.store.records import NotFoundError
 from scheduling_platform.vault import VaultError
 
@@ -39,13 +39,26 @@ class ConflictRefusal(ValueError):
         return {"error": str(self), "conflicts": [c.data() for c in self.conflicts]}
 
 
+class NotCancelledError(InvalidTransitionError):
+    """A cancel that did not cancel: the post is out, being sent, or the platform cannot tell
+    (then held). `outcome` says which and `task` is the task as it now stands: 409."""
+
+    def __init__(self, message: str, outcome: str, task: TaskView) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.task = task
+
+    def data(self) -> dict[str, Any]:
+        return {"error": str(self), "outcome": self.outcome, "task": self.task.data()}
+
+
 class BatchLimitError(ValueError):
     """A batch with more tasks than the limit: refused whole, nothing created."""
 
 
 # ValueError covers SchedulingError, ContentRejectedError, InvalidTimeError,
 # DuplicateAccountError, DuplicateNameError, UnsupportedPlatformError, RegistryError,
-# ConflictError, InvalidTransitionError, ConflictRefusal and BatchLimitError.
+# ConflictError, InvalidTransitionError, NotCancelledError, ConflictRefusal and BatchLimitError.
 REFUSALS: tuple[type[Exception], ...] = (
     ValueError,
     NotFoundError,

@@ -193,6 +193,12 @@ def cancel_series(
 ) -> SeriesView:
     ctx.store.get_series(series_id, workspace_id=ctx.workspace_id)
     made = domain.cancel_series(
-        ctx.store, series_id, scope, occurrence, now=utcnow(), actor=ctx.actor
+        ctx.store,
+        series_id,
+        scope,
+        occurrence,
+        now=utcnow(),
+        actor=ctx.actor,
+        client_for=ctx.client,
     )
     return _view(ctx, made)

@@ -1,4 +1,5 @@
-"""Task operations: create (at a time or at the model's best slot), list, show, move, cancel."""
+"""Task operations: create (at a time or at the model's best slot), list, show, move.
+Cancelling and deleting a post: cancellation.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from scheduling_platform.lifecycle import TaskStatus
-from scheduling_platform.scheduling import tasks as scheduling
+from scheduling_platform.publishing.withdrawal import settle_before_move
 from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
 from scheduling_platform.scheduling.conflicts.checker import check_post
 from scheduling_platform.scheduling.conflicts.model import ConflictsFoundError, Post
@@ -219,16 +220,14 @@ def show_task(ctx: ServiceContext, task_id: int) -> TaskDetail:
     )
 
 
-def cancel_task(ctx: ServiceContext, task_id: int) -> TaskView:
-    ctx.owned_task(task_id)
-    return TaskView.of(scheduling.cancel_task(ctx.store, task_id, actor=ctx.actor))
-
-
 def reschedule_task(
     ctx: ServiceContext, task_id: int, at: str | datetime, strategy: str = "fixed"
 ) -> ScheduledTaskView:
-    """Move a task, checked like a create (the task itself is no conflict of its own)."""
+    """Move a task, checked like a create (the task itself is no conflict of its own), up to
+    the moment its send begins. A task whose post may be out is verified first: if it is out,
+    or the platform cannot tell, that is recorded and the move refused."""
     owned = ctx.owned_task(task_id)
+    settle_before_move(ctx.store, ctx.client, task_id, actor=ctx.actor)
     try:
         task, placement = reschedule_checked(
             ctx.store,

@@ -351,6 +351,12 @@ class TaskQueries(StoreBase):
                     task, target, actor=actor, detail=detail, values=values, conn=own
                 )
         now = utcnow()
+        changes = dict(values or {})
+        if task.status is TaskStatus.CLAIMED and target is not TaskStatus.PUBLISHING:
+            # The claim is withdrawn (cancelled, moved, given back): its holder can start nothing.
+            changes.setdefault("claim_batch", None)
+            changes.setdefault("lease_expires_at", None)
+            changes.setdefault("lease_version", tasks.c.lease_version + 1)
         row = conn.execute(
             update(tasks)
             .where(
@@ -358,7 +364,7 @@ class TaskQueries(StoreBase):
                 tasks.c.status == task.status.value,
                 tasks.c.lease_version == task.lease_version,
             )
-            .values(status=target.value, updated_at=now, **dict(values or {}))
+            .values(status=target.value, updated_at=now, **changes)
             .returning(*tasks.c)
         ).first()
         if row is None:
@@ -371,6 +377,21 @@ class TaskQueries(StoreBase):
             )
         write_audit(conn, now, [transition_entry(task, target, actor, detail)])
         return Task.from_row(row)
+
+    def transition_through(
+        self,
+        task: Task,
+        steps: Sequence[tuple[TaskStatus, str | None, Mapping[str, Any]]],
+        *,
+        actor: str,
+    ) -> Task:
+        """Several transitions (target, detail, values) in one transaction, each audited."""
+        with self.engine.begin() as conn:
+            for target, detail, values in steps:
+                task = self.transition(
+                    task, target, actor=actor, detail=detail, values=values, conn=conn
+                )
+        return task
 
     def record_prediction(
         self, task: Task, version: str, predicted: float, uncertainty: float, *, actor: str

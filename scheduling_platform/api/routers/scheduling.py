@@ -1,5 +1,5 @@
 """Scheduling endpoints: create, list, show, reschedule and cancel tasks (each create and move
-checked for conflicts: 409 with them). Batches and series: series.py."""
+checked for conflicts: 409 with them), delete a task's post. Batches and series: series.py."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from scheduling_platform.api.idempotency import IdempotencyKey, run_once
 from scheduling_platform.api.routers.common import AUTHENTICATED, MAX_ID, TaskId, problems
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
+from scheduling_platform.service import cancellation
 from scheduling_platform.service import tasks as service
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import ScheduledTaskView, TaskDetail, TaskPage, TaskView
@@ -107,7 +108,19 @@ def reschedule_task(
     "/tasks/{task_id}",
     response_model=TaskView,
     responses=problems(*AUTHENTICATED, 404, 409),
-    summary="Cancel a task that has not gone out",
+    summary="Cancel a task that has not gone out, up to the moment its send begins; 409 with "
+    "`outcome` (published, sending, held) and the `task` when it was not cancelled",
 )
 def cancel_task(task_id: TaskId, ctx: ServiceContext = Depends(require("write"))) -> TaskView:
-    return service.cancel_task(ctx, task_id)
+    return cancellation.cancel_task(ctx, task_id)
+
+
+@router.delete(
+    "/tasks/{task_id}/post",
+    response_model=TaskView,
+    responses=problems(*AUTHENTICATED, 404, 409, 422, 503),
+    summary="Take a published task's post down (Weibo, WeChat, Baijiahao); 422 where the "
+    "platform offers no way (Douyin, Toutiao), nothing changed",
+)
+def delete_post(task_id: TaskId, ctx: ServiceContext = Depends(require("write"))) -> TaskView:
+    return cancellation.delete_post(ctx, task_id)
