@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from scheduling_platform.lifecycle import WITHDRAWABLE, InvalidTransitionError, TaskStatus
-from scheduling_platform.platforms.base import PlatformClient, PlatformError, Post
+from scheduling_platform.platforms.base import PlatformClient, PlatformError
+from scheduling_platform.publishing.verification import DEFAULT_CLOCK_SKEW, identify
 from scheduling_platform.store.leases import needs_verification
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore
@@ -60,13 +61,6 @@ def may_be_out(store: TaskStore, task: Task) -> bool:
     return task.status in WITHDRAWABLE and task.id in needs_verification(store, [task.id])
 
 
-def _earlier_post(store: TaskStore, task: Task) -> Post:
-    """The post as its last attempt sent it; only posts created since that attempt match."""
-    attempts = store.attempts(task.id)
-    started: datetime | None = attempts[-1]["started_at"] if attempts else None
-    return Post(task.id, task.content, task.title, task.media, not_before=started)
-
-
 @dataclass(frozen=True)
 class _Finding:
     platform_post_id: str | None = None
@@ -74,13 +68,19 @@ class _Finding:
     unknown: str | None = None  # why the platform cannot tell
 
 
-def _ask_platform(store: TaskStore, client_for: ClientFor, task: Task) -> _Finding:
+def _ask_platform(
+    store: TaskStore, client_for: ClientFor, task: Task, clock_skew: timedelta
+) -> _Finding:
+    """The task's own post, by the publisher's rules (verification.py): never a look-alike."""
     account = store.get_account(task.account_id)  # before anything changes: the vault may refuse
     client = client_for(task.platform)
     try:
-        found = client.find_published(account.credentials, _earlier_post(store, task))
+        identified = identify(store, client, account.credentials, task, clock_skew=clock_skew)
     except PlatformError as exc:
         return _Finding(unknown=str(exc))
+    if identified.cannot_tell is not None:
+        return _Finding(unknown=identified.cannot_tell)
+    found = identified.platform_post_id
     if found is None:
         return _Finding()
     try:
@@ -136,7 +136,12 @@ def _hold(store: TaskStore, task: Task, finding: _Finding, verb: str, actor: str
 
 
 def _cancel_once(
-    store: TaskStore, client_for: ClientFor, task: Task, actor: str, detail: str | None
+    store: TaskStore,
+    client_for: ClientFor,
+    task: Task,
+    actor: str,
+    detail: str | None,
+    clock_skew: timedelta,
 ) -> CancelResult | None:
     """Cancel `task` as read; None when it changed meanwhile (read it again)."""
     if task.status in OUT:
@@ -158,7 +163,7 @@ def _cancel_once(
         if not may_be_out(store, task):
             cancelled = store.transition(task, TaskStatus.CANCELLED, actor=actor, detail=detail)
             return CancelResult(cancelled, CancelOutcome.CANCELLED, f"task {task.id} cancelled")
-        finding = _ask_platform(store, client_for, task)
+        finding = _ask_platform(store, client_for, task, clock_skew)
         if finding.unknown is not None:
             return _hold(store, task, finding, "cancelled", actor)
         if finding.platform_post_id is not None:
@@ -187,25 +192,32 @@ def cancel_task(
     *,
     actor: str,
     detail: str | None = None,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
 ) -> CancelResult:
     """Cancel a task if it has not gone out; else say what it is (and record what was found).
     `detail` goes to the audit row of a plain cancel (why: a series cancelled, say)."""
     for _ in range(RACES):
-        result = _cancel_once(store, client_for, store.get_task(task_id), actor, detail)
+        task = store.get_task(task_id)
+        result = _cancel_once(store, client_for, task, actor, detail, clock_skew)
         if result is not None:
             return result
     raise InvalidTransitionError(f"task {task_id} kept changing while being cancelled; try again")
 
 
 def settle_before_move(
-    store: TaskStore, client_for: ClientFor, task_id: int, *, actor: str
+    store: TaskStore,
+    client_for: ClientFor,
+    task_id: int,
+    *,
+    actor: str,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
 ) -> None:
     """Before a task whose post may be out is moved: ask the platform. Out, or it cannot
     tell: recorded, and the move refused (PostStillOutError); absent: the move may go on."""
     task = store.get_task(task_id)
     if not may_be_out(store, task):
         return
-    finding = _ask_platform(store, client_for, task)
+    finding = _ask_platform(store, client_for, task, clock_skew)
     if finding.unknown is not None:
         result = _hold(store, task, finding, "moved", actor)
     elif finding.platform_post_id is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from scheduling_platform.lifecycle import WITHDRAWABLE, InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.rules import rules_for
@@ -105,10 +105,11 @@ def cancel_task(
     actor: str = "cli",
     *,
     client_for: ClientFor = withdrawal.no_client,
+    clock_skew: timedelta = withdrawal.DEFAULT_CLOCK_SKEW,
 ) -> CancelResult:
     """Cancel a task that has not gone out, up to the moment its send begins; a task whose
     post may be out is verified with the platform first (publishing/withdrawal.py)."""
-    return withdrawal.cancel_task(store, client_for, task_id, actor=actor)
+    return withdrawal.cancel_task(store, client_for, task_id, actor=actor, clock_skew=clock_skew)
 
 
 def reschedule_task(

@@ -15,7 +15,9 @@ def cancel_task(ctx: ServiceContext, task_id: int) -> TaskView:
     is verified with the platform first; when it is not cancelled (out, being sent, or the
     platform cannot tell: held), NotCancelledError says which, with the task as it stands."""
     ctx.owned_task(task_id)
-    result = scheduling.cancel_task(ctx.store, task_id, actor=ctx.actor, client_for=ctx.client)
+    result = scheduling.cancel_task(
+        ctx.store, task_id, actor=ctx.actor, client_for=ctx.client, clock_skew=ctx.clock_skew
+    )
     if result.outcome is not CancelOutcome.CANCELLED:
         raise NotCancelledError(result.message, str(result.outcome), TaskView.of(result.task))
     return TaskView.of(result.task)

@@ -4,6 +4,7 @@ they open."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,11 @@ class ServiceContext:
         if self.shared is None or self.shared.orchestrator is None:
             raise RuntimeError("this interface has no orchestrator (the Dagster instance)")
         return self.shared.orchestrator
+
+    @property
+    def clock_skew(self) -> timedelta:
+        """How far a platform's clock may run behind ours when a post is matched to a task."""
+        return timedelta(seconds=self.settings.verify_clock_skew_seconds)
 
     def client(self, platform: str) -> PlatformClient:
         """The platform's client as the settings configure it, made once per context."""

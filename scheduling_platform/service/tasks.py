@@ -227,7 +227,7 @@ def reschedule_task(
     the moment its send begins. A task whose post may be out is verified first: if it is out,
     or the platform cannot tell, that is recorded and the move refused."""
     owned = ctx.owned_task(task_id)
-    settle_before_move(ctx.store, ctx.client, task_id, actor=ctx.actor)
+    settle_before_move(ctx.store, ctx.client, task_id, actor=ctx.actor, clock_skew=ctx.clock_skew)
     try:
         task, placement = reschedule_checked(
             ctx.store,
