@@ -83,8 +83,13 @@ def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:
     return due_tasks_sensor
 
 
+# At once, not at the daemon's default 30 s: a failed run's posts may be due now.
+FAILURE_SENSOR_INTERVAL_SECONDS = 5
+
+
 @run_failure_sensor(
     monitored_jobs=[publish_job],
+    minimum_interval_seconds=FAILURE_SENSOR_INTERVAL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
     description="Returns a failed publish run's unfinished tasks and posts an alert.",
 )
