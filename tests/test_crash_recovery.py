@@ -3,6 +3,7 @@ interrupted tick gives its claims back at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from dagster import instance_for_test
 from sqlalchemy import update
 
 from scheduling_platform.accounts.registration import sandbox_credentials
+from scheduling_platform.cli.main import main
 from scheduling_platform.definitions import build_definitions
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.weibo import WeiboClient
@@ -127,9 +130,11 @@ def test_a_failed_run_of_a_tick_gives_its_claims_back_at_once(
     account = _weibo_account(store, sandbox_url)
     task = store.create_task(account, "its run fails", utcnow() + timedelta(seconds=1))
     _break_credentials(store)
-    with instance_for_test() as instance:
-        (run,) = run_one_tick(instance, build_definitions(platform_env))
+    ticked = CliRunner().invoke(main, ["tick", "--json"], catch_exceptions=False)
+    assert ticked.exit_code == 1, ticked.output
+    (run,) = json.loads(ticked.stdout)["runs"]
     assert not run["success"]
+    assert "run(s) failed; their tasks were given back" in ticked.stderr
     back = store.get_task(task.id)
     assert back.status is TaskStatus.SCHEDULED and back.lease_expires_at is None
     assert _posts(sandbox_url) == []
