@@ -1,9 +1,11 @@
 """Publishing sensors: claim what is due and start publish runs; give back a failed run's tasks."""
 
 from dagster import (
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
+    RunsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -49,6 +51,11 @@ def publish_run_request(batch: ClaimedBatch) -> RunRequest:
     )
 
 
+# Runs the queue holds: alive but not yet running, so their claims are renewed for them. Not
+# STARTING: a launch that died stays STARTING until run monitoring fails it.
+WAITING_TO_START = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
+
+
 def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:
     """The sensor that claims due tasks every `interval_seconds`."""
 
@@ -66,12 +73,16 @@ def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:
         publish_policy: PublishPolicyResource,
     ) -> SensorResult:
         now = utcnow()
+        queued = context.instance.get_runs(
+            RunsFilter(job_name=publish_job.name, statuses=WAITING_TO_START)
+        )
         batches = claim_due_batches(
             task_store.get_store(),
             now=now,
             lookahead_seconds=publish_policy.claim_lookahead_seconds,
             lease_seconds=publish_policy.lease_seconds,
             max_lateness_seconds=publish_policy.max_lateness_seconds,
+            waiting_batches=[r.tags["claim_batch"] for r in queued if r.tags.get("claim_batch")],
         )
         cursor = now.isoformat()
         if not batches:

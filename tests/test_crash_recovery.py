@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from dagster import instance_for_test
+from dagster import DagsterRunStatus, build_sensor_context, instance_for_test
 from sqlalchemy import update
 
 from scheduling_platform.accounts.registration import sandbox_credentials
@@ -28,7 +28,7 @@ from scheduling_platform.publishing.claiming import claim_due_batches
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.publisher import BatchPublisher
 from scheduling_platform.settings import Settings
-from scheduling_platform.store.schema import accounts
+from scheduling_platform.store.schema import accounts, tasks
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from sensors.ticks import TickInterrupted, run_one_tick
@@ -201,3 +201,38 @@ def test_tick_stopped_with_sigterm_gives_its_claims_back_and_says_so(
     back = store.get_task(task.id)
     assert back.status is TaskStatus.SCHEDULED and back.lease_expires_at is None
     assert _posts(sandbox_url) == []
+
+
+def test_the_sensor_renews_the_claims_of_runs_still_in_the_run_queue(
+    platform_env: Settings,
+) -> None:
+    """Short leases under a busy queue: a queued run cannot renew its claims, the sensor does."""
+    store = TaskStore.from_settings(platform_env)
+    account = store.add_account("weibo", "brand", "Asia/Shanghai", {"access_token": "t"})
+    task = store.create_task(account, "waits in the queue", utcnow() + timedelta(seconds=10))
+    (batch,) = claim_due_batches(store, now=utcnow(), lookahead_seconds=15, lease_seconds=15)
+    # The run waited in the queue until its claim's lease ran out.
+    with store.engine.begin() as conn:
+        conn.execute(update(tasks).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    definitions = build_definitions(platform_env)
+    with instance_for_test() as instance:
+        instance.create_run_for_job(
+            job_def=definitions.resolve_job_def("publish_job"),
+            run_config={
+                "ops": {
+                    "publish_claimed_batch": {
+                        "config": {"claim_batch": batch.claim_batch, "platform": "weibo"}
+                    }
+                }
+            },
+            tags={"claim_batch": batch.claim_batch, "platform": "weibo"},
+            status=DagsterRunStatus.NOT_STARTED,  # QUEUED needs a code location; both wait
+        )
+        with build_sensor_context(
+            instance=instance, definitions=definitions, resources=definitions.resources
+        ) as context:
+            result = definitions.resolve_sensor_def("due_tasks_sensor").evaluate_tick(context)
+    assert not result.run_requests, "the queued run's task was claimed again elsewhere"
+    kept = store.get_task(task.id)
+    assert kept.claim_batch == batch.claim_batch and kept.lease_version == 1
+    assert kept.lease_expires_at is not None and kept.lease_expires_at > utcnow()
