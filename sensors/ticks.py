@@ -13,7 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+    RunRequest,
+    build_sensor_context,
+)
 
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.publishing.alerts import alert_attention
@@ -43,22 +49,21 @@ class TickInterrupted(Exception):
 
 
 @contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while claims are made, so no claim is left unknown to us."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def _interrupts_deferred() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM while claims are made, so no claim is left unknown to us;
+    yields the signals received meanwhile."""
     received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
         signal.signal(sig, lambda signum, _frame: received.append(signum))
     try:
-        yield
+        yield received
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if received:
-        raise KeyboardInterrupt
 
 
 @contextmanager
@@ -102,18 +107,20 @@ def run_sensor_tick(
         raise ValueError(f"{sensor_name} starts no job")
     job = definitions.resolve_job_def(sensor.job_name)
     (op_name,) = [node.name for node in job.graph.nodes]
-    with (
-        _sigterm_as_interrupt(),
-        _interrupts_deferred(),
-        build_sensor_context(
-            instance=instance, definitions=definitions, resources=definitions.resources
-        ) as context,
-    ):
-        result = sensor.evaluate_tick(context)
-    requests = list(result.run_requests or [])
+    requests: list[RunRequest] = []
     runs: list[TickRun] = []
     try:
         with _sigterm_as_interrupt():
+            with (
+                _interrupts_deferred() as held,
+                build_sensor_context(
+                    instance=instance, definitions=definitions, resources=definitions.resources
+                ) as context,
+            ):
+                result = sensor.evaluate_tick(context)
+            requests = list(result.run_requests or [])
+            if held:
+                raise KeyboardInterrupt
             for request in requests:
                 tags = {**request.tags, "trigger": trigger}
                 outcome = job.execute_in_process(
