@@ -51,9 +51,10 @@ def publish_run_request(batch: ClaimedBatch) -> RunRequest:
     )
 
 
-# Runs the queue holds: alive but not yet running, so their claims are renewed for them. Not
-# STARTING: a launch that died stays STARTING until run monitoring fails it.
-WAITING_TO_START = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
+# Runs the run queue holds: alive but not yet running, so their claims are renewed for them.
+# Not NOT_STARTED or STARTING: a process killed while creating or launching a run leaves it so
+# for good (or until run monitoring fails it), and its claims must run out.
+WAITING_TO_START = [DagsterRunStatus.QUEUED]
 
 
 def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:

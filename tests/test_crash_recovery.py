@@ -16,7 +16,18 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from dagster import DagsterRunStatus, build_sensor_context, instance_for_test
+from dagster import (
+    DagsterEvent,
+    DagsterEventType,
+    DagsterRunStatus,
+    build_sensor_context,
+    instance_for_test,
+)
+from dagster._core.remote_origin import (
+    RegisteredCodeLocationOrigin,
+    RemoteJobOrigin,
+    RemoteRepositoryOrigin,
+)
 from sqlalchemy import update
 
 from scheduling_platform.accounts.registration import sandbox_credentials
@@ -216,7 +227,7 @@ def test_the_sensor_renews_the_claims_of_runs_still_in_the_run_queue(
         conn.execute(update(tasks).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
     definitions = build_definitions(platform_env)
     with instance_for_test() as instance:
-        instance.create_run_for_job(
+        run = instance.create_run_for_job(
             job_def=definitions.resolve_job_def("publish_job"),
             run_config={
                 "ops": {
@@ -226,8 +237,18 @@ def test_the_sensor_renews_the_claims_of_runs_still_in_the_run_queue(
                 }
             },
             tags={"claim_batch": batch.claim_batch, "platform": "weibo"},
-            status=DagsterRunStatus.NOT_STARTED,  # QUEUED needs a code location; both wait
+            remote_job_origin=RemoteJobOrigin(
+                RemoteRepositoryOrigin(
+                    RegisteredCodeLocationOrigin("scheduling_platform"), "__repository__"
+                ),
+                "publish_job",
+            ),
         )
+        # Enqueued as the queued run coordinator does it (submitting needs a code server).
+        enqueued = DagsterEvent(DagsterEventType.RUN_ENQUEUED.value, job_name="publish_job")
+        instance.report_dagster_event(enqueued, run_id=run.run_id)
+        queued = instance.get_run_by_id(run.run_id)
+        assert queued is not None and queued.status is DagsterRunStatus.QUEUED
         with build_sensor_context(
             instance=instance, definitions=definitions, resources=definitions.resources
         ) as context:
