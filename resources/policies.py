@@ -13,10 +13,10 @@ class PublishPolicyResource(ConfigurableResource):
     """Claim window, leases, lateness, concurrency, send rates and retries of publish runs."""
 
     claim_lookahead_seconds: int = Field(
-        default=120, description="claim tasks due this far ahead: sensor interval plus launch"
+        default=15, description="claim tasks due this far ahead: sensor interval plus launch"
     )
     lease_seconds: int = Field(
-        default=300, description="a claim or attempt whose holder is gone returns after this"
+        default=15, description="a claim or attempt whose holder is gone returns after this"
     )
     max_lateness_seconds: int = Field(
         default=3 * 3600, description="a post this late is held for a person, not sent"

@@ -33,6 +33,7 @@ from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
 from scheduling_platform.settings import Settings, get_settings
 from scheduling_platform.vault import KEY_FILE_NAME
+from sensors.alerts import build_attention_alerts_sensor
 from sensors.intelligence import (
     daily_engagement_schedule,
     retrain_on_new_engagement,
@@ -120,7 +121,8 @@ def build_definitions(settings: Settings) -> Definitions:
         sensors=[
             build_due_tasks_sensor(settings.sensor_interval_seconds),
             publish_run_failure_sensor,
-            build_review_sensor(settings.sensor_interval_seconds),
+            build_attention_alerts_sensor(settings.sensor_interval_seconds),
+            build_review_sensor(settings.review_interval_seconds),
             retrain_on_new_engagement,
         ],
         resources=build_resources(settings),

@@ -86,15 +86,23 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="task store; SQLite by default")
     warehouse_url: str | None = Field(default=None, description="analytics; DuckDB by default")
     sandbox_url: str = "http://127.0.0.1:8094"
-    sensor_interval_seconds: int = Field(default=60, ge=1)
+    # Crash budget (docs/exactly-once.md): a dead publisher's claim returns at most lookahead +
+    # lease after it was made, and is claimed again at the next evaluation: 15 + 15 + 5 s.
+    sensor_interval_seconds: int = Field(
+        default=5, ge=1, description="how often the due-task and alert sensors evaluate"
+    )
+    review_interval_seconds: int = Field(
+        default=60, ge=1, description="how often posts in a platform's review are asked about"
+    )
     claim_lookahead_seconds: int = Field(
-        default=120, ge=1, description="claim tasks due this far ahead: interval plus launch time"
+        default=15, ge=1, description="claim tasks due this far ahead: interval plus launch time"
     )
     lease_seconds: int = Field(
-        default=300,
+        default=15,
         ge=5,
-        description="a claim whose run has not started this long after its window, or an "
-        "attempt not finished this long after it began, is given back (and verified)",
+        description="a claim whose run has not started this long after its window is given "
+        "back; a live run renews its claims every third of it (an attempt's lease is at least "
+        "three request timeouts plus 5 s)",
     )
     retry_base_seconds: float = Field(
         default=30.0, gt=0, description="first retry delay; doubles each attempt, with jitter"
@@ -119,7 +127,9 @@ class Settings(BaseSettings):
         description="requests per second a publish run sends to a platform (default 50)",
     )
     alert_webhook_url: str | None = Field(
-        default=None, description="POSTed a JSON summary when a publish run fails"
+        default=None,
+        description="POSTed a JSON summary when a publish run fails, and one a tick for the "
+        "tasks that ended failed or needs_attention and the accounts that need re-authorisation",
     )
     publish_concurrency: int = Field(default=16, ge=1, le=256)
     demo: bool = True

@@ -1,9 +1,11 @@
 """Publishing sensors: claim what is due and start publish runs; give back a failed run's tasks."""
 
 from dagster import (
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
+    RunsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -49,6 +51,12 @@ def publish_run_request(batch: ClaimedBatch) -> RunRequest:
     )
 
 
+# Runs the run queue holds: alive but not yet running, so their claims are renewed for them.
+# Not NOT_STARTED or STARTING: a process killed while creating or launching a run leaves it so
+# for good (or until run monitoring fails it), and its claims must run out.
+WAITING_TO_START = [DagsterRunStatus.QUEUED]
+
+
 def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:
     """The sensor that claims due tasks every `interval_seconds`."""
 
@@ -66,12 +74,16 @@ def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:
         publish_policy: PublishPolicyResource,
     ) -> SensorResult:
         now = utcnow()
+        queued = context.instance.get_runs(
+            RunsFilter(job_name=publish_job.name, statuses=WAITING_TO_START)
+        )
         batches = claim_due_batches(
             task_store.get_store(),
             now=now,
             lookahead_seconds=publish_policy.claim_lookahead_seconds,
             lease_seconds=publish_policy.lease_seconds,
             max_lateness_seconds=publish_policy.max_lateness_seconds,
+            waiting_batches=[r.tags["claim_batch"] for r in queued if r.tags.get("claim_batch")],
         )
         cursor = now.isoformat()
         if not batches:
@@ -83,8 +95,13 @@ def build_due_tasks_sensor(interval_seconds: int) -> SensorDefinition:
     return due_tasks_sensor
 
 
+# At once, not at the daemon's default 30 s: a failed run's posts may be due now.
+FAILURE_SENSOR_INTERVAL_SECONDS = 5
+
+
 @run_failure_sensor(
     monitored_jobs=[publish_job],
+    minimum_interval_seconds=FAILURE_SENSOR_INTERVAL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
     description="Returns a failed publish run's unfinished tasks and posts an alert.",
 )

@@ -52,7 +52,7 @@ def test_sensor_claims_due_work_once_per_platform_window(platform_env: Settings)
     store = _store(platform_env)
     account = add_account(store, platform_env, platform="weibo", name="brand")
     due = [
-        store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=20 + i)) for i in range(3)
+        store.create_task(account, f"p{i}", utcnow() + timedelta(seconds=8 + i)) for i in range(3)
     ]
     far = store.create_task(account, "far", utcnow() + timedelta(days=1))
     with instance_for_test() as instance:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from dagster import build_run_status_sensor_context, instance_for_test
@@ -19,30 +15,13 @@ from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
 from sensors.publishing import publish_run_failure_sensor
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict]]]:
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/alerts", received
-    server.shutdown()
+from tests.webhook import webhook  # noqa: F401  (a fixture)
 
 
 def test_failed_run_returns_its_tasks_and_alerts(
-    platform_env: Settings, webhook, monkeypatch: pytest.MonkeyPatch
+    platform_env: Settings,
+    webhook,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, received = webhook
     monkeypatch.setenv("SCHEDULING_ALERT_WEBHOOK_URL", url)

@@ -16,37 +16,60 @@ from scheduling_platform.settings import get_settings
 @json_option
 @user_errors
 def tick(as_json: bool) -> None:
-    """Evaluate the due-task sensor once and execute the runs it asks for, here and now."""
+    """Publish what is due, follow up posts in review, alert; here and now, then exit.
+
+    Exits 1 when a run failed (its tasks are given back at once), 130 when interrupted (Ctrl-C
+    or SIGTERM: the posts claimed and not sent are given back first).
+    """
     from dagster import DagsterInstance
 
     from scheduling_platform.definitions import build_definitions
     from scheduling_platform.runtime.dagster_home import ensure_dagster_home
-    from sensors.ticks import run_one_tick
+    from sensors.ticks import TickInterrupted, run_platform_tick
 
     ctx = context()
     ensure_dagster_home(ctx.settings)
     with DagsterInstance.get() as instance:
-        runs = run_one_tick(instance, build_definitions(ctx.settings))
+        try:
+            done = run_platform_tick(instance, build_definitions(ctx.settings))
+        except TickInterrupted as stopped:
+            click.echo(f"Error: {stopped}", err=True)
+            sys.exit(130)
     # A tick publishes every workspace's due posts; the CLI shows those of its workspace.
-    mine = {
-        t.id
-        for t in ctx.store.list_tasks_by_id(
-            [i for run in runs for i in run["published_task_ids"]], workspace_id=ctx.workspace_id
-        )
-    }
-    published = [
+    sent = [i for run in done.runs for i in run["published_task_ids"] + run["submitted_task_ids"]]
+    mine = {t.id for t in ctx.store.list_tasks_by_id(sent, workspace_id=ctx.workspace_id)}
+    shown = [
         show_task(ctx, task_id).model_dump(mode="json", exclude={"attempts", "audit"})
-        for run in runs
-        for task_id in run["published_task_ids"]
+        for task_id in sent
         if task_id in mine
     ]
+    published = [t for t in shown if t["status"] == "published"]
+    submitted = [t for t in shown if t["status"] == "submitted"]
+    reviewed: dict[str, int] = {}
+    for counts in done.reviews:
+        for status, count in counts.items():
+            reviewed[status] = reviewed.get(status, 0) + count
     lines = [
         f"run {r['run_id']} ({r['platform']}): "
-        f"{'ok' if r['success'] else 'FAILED'}, {len(r['published_task_ids'])} published"
-        for r in runs
+        f"{'ok' if r['success'] else 'FAILED'}, {len(r['published_task_ids'])} published, "
+        f"{len(r['submitted_task_ids'])} submitted for review"
+        for r in done.runs
     ]
-    lines += [f"  task {t['id']} -> {t['platform_post_id']}" for t in published]
-    emit(as_json, {"runs": runs, "published": published}, "\n".join(lines) or "nothing was due")
+    lines += [f"  task {t['id']} -> {t['platform_post_id']} (published)" for t in published]
+    lines += [
+        f"  task {t['id']} -> {t['platform_post_id']} (submitted: in the platform's review)"
+        for t in submitted
+    ]
+    if reviewed:
+        lines.append("review: " + ", ".join(f"{n} {s}" for s, n in sorted(reviewed.items())))
+    emit(
+        as_json,
+        {"runs": done.runs, "published": published, "submitted": submitted, "review": reviewed},
+        "\n".join(lines) or "nothing was due",
+    )
+    if done.failed:
+        click.echo(f"Error: {done.failed} run(s) failed; their tasks were given back", err=True)
+        sys.exit(1)
 
 
 @click.command()

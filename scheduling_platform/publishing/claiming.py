@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scheduling_platform.store.leases import hold_missed_posts, release_expired_leases
+from scheduling_platform.store.leases import (
+    extend_claims,
+    hold_missed_posts,
+    release_expired_leases,
+)
 from scheduling_platform.store.task_store import TaskStore
 
 
@@ -35,12 +40,17 @@ def claim_due_batches(
     lease_seconds: int,
     max_lateness_seconds: int | None = None,
     limit: int = 20_000,
+    waiting_batches: Iterable[str] = (),
 ) -> list[ClaimedBatch]:
     """Give back expired leases, hold posts too late to send, claim what is due by the horizon.
 
     Overdue posts still within `max_lateness_seconds` are claimed like any other: a sensor
-    that was down, or a daemon restart, delays them but does not drop them.
+    that was down, or a daemon restart, delays them but does not drop them. The claims of
+    `waiting_batches` (runs still in the run queue: alive, not yet able to renew their own
+    claims) are renewed first, so short leases do not expire under a busy queue.
     """
+    for batch in waiting_batches:
+        extend_claims(store, batch, now + timedelta(seconds=lookahead_seconds + lease_seconds))
     release_expired_leases(store, now)
     if max_lateness_seconds is not None:
         hold_missed_posts(store, now - timedelta(seconds=max_lateness_seconds), now)

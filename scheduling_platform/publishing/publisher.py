@@ -22,7 +22,7 @@ from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.rate_limit import TokenBucket
 from scheduling_platform.publishing.token_refresh import publish_with_token_refresh
 from scheduling_platform.publishing.verification import DEFAULT_CLOCK_SKEW, identify
-from scheduling_platform.store.leases import extend_claims, needs_verification
+from scheduling_platform.store.leases import extend_claims, give_back_unsent, needs_verification
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import PostHeldError, TaskStore
 from scheduling_platform.timeutil import utcnow
@@ -79,6 +79,10 @@ class BatchPublisher:
         heartbeat.start()
         try:
             futures = self._send_in_order(batch, accounts)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM, a terminated run): what it never began is free now.
+            give_back_unsent(self.store, claim_batch, utcnow(), actor="publish_job")
+            raise
         finally:
             stop.set()
             heartbeat.join()
@@ -102,8 +106,8 @@ class BatchPublisher:
         last_of_account: dict[int, Future[PublishOutcome]] = {}
         futures: list[Future[PublishOutcome]] = []
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="publish") as pool:
-            for task in sorted(batch, key=lambda t: (t.scheduled_at, -t.priority, t.id)):
-                self._wait_until(task.scheduled_at)
+            for task in sorted(batch, key=lambda t: (t.send_after, -t.priority, t.id)):
+                self._wait_until(task.send_after)  # a retry never before its backoff ends
                 # Posts of one account leave in order: each waits for the one before it.
                 # The pool is FIFO, so the one before is running or done: no deadlock.
                 before = last_of_account.get(task.account_id)

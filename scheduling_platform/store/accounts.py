@@ -161,5 +161,6 @@ class AccountQueries(StoreBase):
             ).rowcount
             if changed:
                 text = f"account {status}" + (f": {detail}" if detail else "")
-                write_audit(conn, now, [AuditEntry(actor, account_id=account_id, detail=text)])
+                entry = AuditEntry(actor, account_id=account_id, to_status=status, detail=text)
+                write_audit(conn, now, [entry])
         return bool(changed)

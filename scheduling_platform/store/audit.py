@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from scheduling_platform.store.schema import audit_log
+
+if TYPE_CHECKING:
+    from scheduling_platform.store.base import StoreBase
 
 
 class Actor(str):
@@ -88,3 +91,33 @@ def write_audit(conn: Connection, at: datetime, entries: Iterable[AuditEntry]) -
 def audit_trail(conn: Connection, task_id: int) -> list[dict[str, Any]]:
     query = select(audit_log).where(audit_log.c.task_id == task_id).order_by(audit_log.c.id)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def last_audit_id(conn: Connection) -> int:
+    """The newest entry's id (0 when the log is empty): where a reader starts."""
+    return int(conn.execute(select(func.max(audit_log.c.id))).scalar_one() or 0)
+
+
+def entries_after(
+    conn: Connection, after_id: int, up_to_id: int, to_statuses: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Entries after `after_id` up to `up_to_id` that moved something to one of `to_statuses`."""
+    query = (
+        select(audit_log)
+        .where(audit_log.c.id > after_id, audit_log.c.id <= up_to_id)
+        .where(audit_log.c.to_status.in_(list(to_statuses)))
+        .order_by(audit_log.c.id)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def newest_entries(
+    store: StoreBase, after_id: int | None, to_statuses: Iterable[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """Entries since `after_id` (None: none yet, start now) moving something to `to_statuses`,
+    and the id to read on from."""
+    with store.reading() as conn:
+        up_to = last_audit_id(conn)
+        if after_id is None:
+            return [], up_to
+        return entries_after(conn, after_id, up_to, to_statuses), up_to

@@ -29,9 +29,16 @@ RETURNS = {
 }
 
 
-def _give_back(conn: Connection, condition: ColumnElement[bool], now: datetime, actor: str) -> int:
+def _give_back(
+    conn: Connection,
+    condition: ColumnElement[bool],
+    now: datetime,
+    actor: str,
+    sources: Iterable[TaskStatus] = tuple(RETURNS),
+) -> int:
     count = 0
-    for source, (target, detail) in RETURNS.items():
+    for source in sources:
+        target, detail = RETURNS[source]
         values: dict[str, object] = {
             "status": target.value,
             "claim_batch": None,
@@ -80,6 +87,18 @@ def release_batch(store: StoreBase, claim_batch: str, now: datetime, actor: str)
     """Give back what a failed run still held of its batch, without waiting for the lease."""
     with store.engine.begin() as conn:
         return _give_back(conn, tasks.c.claim_batch == claim_batch, now, actor)
+
+
+@retry_on_connection_problems(seconds=30)
+def give_back_unsent(store: StoreBase, claim_batch: str, now: datetime, actor: str) -> int:
+    """An interrupted run's claims it never began: claimable again at once; returns how many.
+
+    Attempts under way are left alone: their threads may still be sending, and if the process
+    dies first their lease brings them back, verified.
+    """
+    with store.engine.begin() as conn:
+        condition = tasks.c.claim_batch == claim_batch
+        return _give_back(conn, condition, now, actor, sources=[TaskStatus.CLAIMED])
 
 
 @retry_on_connection_problems(seconds=30)

@@ -78,6 +78,13 @@ class Task:
     occurrence_start: datetime | None = None
     idempotency_key: str | None = None
 
+    @property
+    def send_after(self) -> datetime:
+        """When it may go out: its time, or the end of its retry's backoff if that is later."""
+        if self.not_before is not None and self.not_before > self.scheduled_at:
+            return self.not_before
+        return self.scheduled_at
+
     @classmethod
     def from_row(cls, row: Row[Any]) -> Task:
         data = dict(row._mapping)
