@@ -73,11 +73,21 @@ def check_accounts(ctx: ServiceContext) -> list[AccountCheckView]:
 
 
 def reauthorise_account(
-    ctx: ServiceContext, account_id: int, credentials: dict[str, Any] | None = None
+    ctx: ServiceContext,
+    account_id: int,
+    credentials: dict[str, Any] | None = None,
+    *,
+    replace: bool = False,
 ) -> AccountView:
-    """Renew an account's token, check it works, and release the tasks held for it."""
+    """Renew an account's token, check it works, and release the tasks held for it.
+
+    With `replace` the given credentials replace the stored ones, which are never opened
+    (the way back when the key that sealed them is lost)."""
+    if replace and not credentials:
+        raise ValueError("replacing an account's credentials needs the new ones")
     account = ctx.owned_account(account_id)
     client = ctx.client(account.platform)
-    return AccountView.of(
-        reauthorisation.reauthorise(ctx.store, client, account, credentials or {}, actor=ctx.actor)
+    renewed = reauthorisation.reauthorise(
+        ctx.store, client, account, credentials or {}, actor=ctx.actor, replace=replace
     )
+    return AccountView.of(renewed)
