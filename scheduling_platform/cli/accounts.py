@@ -76,7 +76,7 @@ def accounts_set_followers(account_id: int, followers: int, as_json: bool) -> No
 def accounts_list(as_json: bool) -> None:
     views = service.list_accounts(context())
     text = "\n".join(
-        f"{a.id:>5}  {a.platform:<10} {a.name}  ({a.timezone}, "
+        f"{a.id:>5}  {a.platform:<10} {a.status:<13} {a.name}  ({a.timezone}, "
         + (f"{a.followers:,} followers)" if a.followers is not None else "size unknown)")
         for a in views
     )
