@@ -66,7 +66,7 @@ WHOLE_NUMBERS = (
     "link_count",
     "paid",
 )
-CHUNK_ROWS = 50_000  # rows read at once: a few tens of MB of frame, whatever the file's size
+CHUNK_ROWS = 10_000  # rows read at once: a few MB of frame, whatever the size of the file
 
 
 class MappingError(ValueError):

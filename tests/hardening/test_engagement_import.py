@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduling_platform.intelligence.engagement import load_engagement
+from scheduling_platform.intelligence.engagement import TABLE, load_engagement
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.warehouse import Warehouse
 from tests.hardening.conftest import Cli, as_json
@@ -96,4 +96,4 @@ def test_numbers_out_of_range_are_refused_by_row_and_column(
     refused = cli(*_files(tmp_path, rows), ok=False)
     assert f"row 3 (line 4), column 'likes': {shown} is not a whole number" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    assert not Warehouse(home_env.resolved_warehouse_url).has_table("engagement")
+    assert not Warehouse(home_env.resolved_warehouse_url).has_table(TABLE)
