@@ -81,6 +81,16 @@ class FiniteFloat(click.ParamType):
         return number
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A float range whose bounds may be open (no maximum) and that still refuses inf."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 def bound_numbers(command: click.Command) -> None:
     """Give every integer option and argument of `command` and its subcommands the store's
     64-bit range, and every float a finite value, so a number past them is a usage error
@@ -99,6 +109,13 @@ def bound_numbers(command: click.Command) -> None:
             param.type = click.IntRange(INT64_MIN, INT64_MAX)
         elif param.type is click.FLOAT:
             param.type = FiniteFloat()
+        elif isinstance(param.type, click.FloatRange) and not isinstance(
+            param.type, FiniteFloatRange
+        ):
+            bounds = param.type
+            param.type = FiniteFloatRange(
+                bounds.min, bounds.max, min_open=bounds.min_open, max_open=bounds.max_open
+            )
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             bound_numbers(sub)
