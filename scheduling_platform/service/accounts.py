@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scheduling_platform.accounts import checks, reauthorisation, registration
+from scheduling_platform.inputs import check_int64
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import AccountView, View
 
@@ -61,6 +62,7 @@ def set_followers(ctx: ServiceContext, account_id: int, followers: int) -> Accou
     """Record an account's size; engagement collected from now on carries it."""
     if followers < 0:
         raise ValueError(f"followers must be 0 or more, not {followers}")
+    check_int64(followers, "followers")
     ctx.owned_account(account_id)
     return AccountView.of(ctx.store.set_account_followers(account_id, followers, actor=ctx.actor))
 
