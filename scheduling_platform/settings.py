@@ -7,7 +7,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -210,6 +210,12 @@ class Settings(BaseSettings):
         description="posts of one account this many days apart or closer are compared for "
         "duplicate text",
     )
+    schedule_horizon_days: int = Field(
+        default=365,
+        ge=1,
+        le=36500,
+        description="no post may be scheduled further ahead than this many days",
+    )
     series_horizon_days: int = Field(
         default=7, ge=1, description="occurrences of a series are created this far ahead"
     )
@@ -267,6 +273,16 @@ class Settings(BaseSettings):
     def _absolute_home(cls, value: Path) -> Path:
         # Runs started by the daemon use another working directory: pin the path now.
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _series_within_horizon(self) -> Settings:
+        # A series makes its tasks this far ahead, and no task may lie beyond the horizon.
+        if self.series_horizon_days > self.schedule_horizon_days:
+            raise ValueError(
+                f"series_horizon_days ({self.series_horizon_days}) exceeds "
+                f"schedule_horizon_days ({self.schedule_horizon_days})"
+            )
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:

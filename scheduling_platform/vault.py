@@ -1,7 +1,10 @@
 """The token vault: AES-256-GCM for the credentials of accounts, under rotatable keys.
 
-A sealed value reads `vault:v1:<key id>:<base64url(nonce | ciphertext | tag)>`. The key id is
+A sealed value reads `vault:v2:<key id>:<base64url(nonce | ciphertext | tag)>`. The key id is
 a fingerprint of the key, so any process holding the key finds it without a name to agree on.
+The associated data of a v2 value names the account and platform it belongs to, so a value
+copied to another account's row fails authentication; v1 values (from before) name only the
+purpose and stay readable until `keys rotate` re-seals them as v2.
 
 Keys come from, in this order:
 - `SCHEDULING_ENCRYPTION_KEY`: the primary key (base64 of 32 bytes), if set;
@@ -32,13 +35,15 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from scheduling_platform.private_files import private_dir
 from scheduling_platform.redaction import install_log_redaction, register_secrets, secret_values
 from scheduling_platform.timeutil import utcnow
 
 if TYPE_CHECKING:
     from scheduling_platform.settings import Settings
 
-PREFIX = "vault:v1:"
+PREFIX = "vault:v1:"  # bound to the purpose only (written before accounts were bound)
+BOUND_PREFIX = "vault:v2:"  # bound to the purpose, the platform and the account id
 KEY_FILE_NAME = "encryption_keys.json"
 CREDENTIALS_CONTEXT = "accounts.credentials"
 _NONCE_BYTES = 12
@@ -88,7 +93,7 @@ def decode_key(text: str, source: str) -> bytes:
 
 
 def is_sealed(value: str | None) -> bool:
-    return bool(value) and str(value).startswith(PREFIX)
+    return bool(value) and str(value).startswith((PREFIX, BOUND_PREFIX))
 
 
 def sealed_key_id(value: str) -> str | None:
@@ -98,10 +103,32 @@ def sealed_key_id(value: str) -> str | None:
     return value[len(PREFIX) :].split(":", 1)[0]
 
 
-def prepare_vault(settings: Settings, say: Callable[[str], None]) -> Vault:
+def account_binding(platform: str, account_id: int) -> str:
+    """What a credentials value is bound to: its account's platform and id."""
+    return f"{platform}/{account_id}"
+
+
+def lost_key_message(key_ids: set[str], where: str) -> str:
+    """How to recover when credentials are sealed with keys no longer at hand."""
+    ids = ", ".join(sorted(key_ids))
+    return (
+        f"accounts' credentials are sealed with key {ids}, which is not in {where} or "
+        "SCHEDULING_ENCRYPTION_KEY(S): restore the keyring file from its backup (or set the key "
+        "in SCHEDULING_ENCRYPTION_KEYS); or, to start over, run `keys rotate` to make a new "
+        "key and then `accounts reauthorise ID --credentials-file FILE` for each account"
+    )
+
+
+def prepare_vault(
+    settings: Settings,
+    say: Callable[[str], None],
+    sealed_key_ids: Callable[[], set[str]] | None = None,
+) -> Vault:
     """The vault for `scheduling-platform up`: generates the key in the home when there is
-    none anywhere, and says so (the daemon, its runs and the CLI then find it there)."""
+    none anywhere, and says so (the daemon, its runs and the CLI then find it there); never
+    while `sealed_key_ids` (the store's) names data sealed under a key that is missing."""
     vault = Vault.from_settings(settings, create_missing=True)
+    vault.sealed_key_ids = sealed_key_ids
     if vault.ensure_key() and vault.key_file is not None:
         say(
             f"vault: no encryption key was set, so one was generated in {vault.key_file.path} "
@@ -166,7 +193,7 @@ class KeyFile:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Serialises writers (two `keys rotate` at once would lose a key)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         with open(self.path.with_suffix(".lock"), "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -196,7 +223,7 @@ class KeyFile:
 
         `link` fails when the name exists, so of two processes racing only one key survives.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         temp = self._write_temp(Keyring({key_id(key): key}, key_id(key)))
         try:
             os.link(temp, self.path)
@@ -208,7 +235,7 @@ class KeyFile:
 
     def replace(self, keyring: Keyring) -> None:
         """Write `keyring` over the file; call under `locked()`."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         os.replace(self._write_temp(keyring), self.path)
 
 
@@ -231,6 +258,9 @@ class Vault:
         self._signature: tuple[int, int, int] | None = None
         self._keyring = Keyring(dict(self._env_keys), key_id(primary_key) if primary_key else None)
         self._loaded = False
+        # Set by the store: the key ids that seal its rows, so a key is never generated while
+        # data sealed under another one exists (that data would be lost for good).
+        self.sealed_key_ids: Callable[[], set[str]] | None = None
         install_log_redaction()
 
     @classmethod
@@ -299,6 +329,10 @@ class Vault:
                 "docs/security.md) or start the embedded platform once (`make run`) to create "
                 + (str(self.key_file.path) if self.key_file else KEY_FILE_NAME)
             )
+        sealed = self.sealed_key_ids() if self.sealed_key_ids else set()
+        sealed -= set(self._reload().keys)
+        if sealed:
+            raise MissingKeyError(lost_key_message(sealed, str(self.key_file.path)))
         created = self.key_file.create(new_key())
         self._reload(force=True)
         return created
@@ -341,7 +375,7 @@ class Vault:
         return sorted(ids)
 
     # ---------------------------------------------------------------- sealing
-    def seal(self, plaintext: str, context: str = CREDENTIALS_CONTEXT) -> str:
+    def seal(self, plaintext: str, context: str = CREDENTIALS_CONTEXT, prefix: str = PREFIX) -> str:
         self.ensure_key()
         keyring = self._reload()
         assert keyring.primary is not None
@@ -350,7 +384,7 @@ class Vault:
             nonce, plaintext.encode("utf-8"), context.encode("utf-8")
         )
         body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
-        return f"{PREFIX}{keyring.primary}:{body}"
+        return f"{prefix}{keyring.primary}:{body}"
 
     def open(self, value: str, context: str = CREDENTIALS_CONTEXT) -> str:
         if not is_sealed(value):
@@ -365,9 +399,7 @@ class Vault:
             key = self._reload(force=True).keys.get(kid)
         if key is None:
             raise MissingKeyError(
-                f"a value is sealed with key {kid}, which this process does not have: add it "
-                "to SCHEDULING_ENCRYPTION_KEYS or to "
-                + (str(self.key_file.path) if self.key_file else "the keyring")
+                lost_key_message({kid}, str(self.key_file.path) if self.key_file else "the keyring")
             )
         if len(raw) <= _NONCE_BYTES:
             raise TamperedError(f"a value sealed with key {kid} is truncated")
@@ -381,12 +413,24 @@ class Vault:
         return plain.decode("utf-8")
 
     # ------------------------------------------------------------ credentials
-    def seal_credentials(self, credentials: Mapping[str, Any]) -> str:
+    def seal_credentials(self, credentials: Mapping[str, Any], binding: str | None = None) -> str:
+        """Credentials sealed for the account `binding` names (`account_binding`): the value
+        opens for that account only. Without a binding (tools, benchmarks): a v1 value."""
         register_secrets(secret_values(credentials))
-        return self.seal(json.dumps(dict(credentials), ensure_ascii=False))
+        plaintext = json.dumps(dict(credentials), ensure_ascii=False)
+        if binding is None:
+            return self.seal(plaintext)
+        return self.seal(plaintext, f"{CREDENTIALS_CONTEXT}/{binding}", BOUND_PREFIX)
 
-    def open_credentials(self, raw: str | None) -> dict[str, Any]:
-        """Sealed or (from before the vault) plain JSON credentials, as a dict."""
-        credentials = json.loads(self.open(raw) if raw and is_sealed(raw) else raw or "{}")
+    def open_credentials(self, raw: str | None, binding: str | None = None) -> dict[str, Any]:
+        """Sealed or (from before the vault) plain JSON credentials, as a dict. A v2 value
+        opens only with the binding it was sealed for: moved to another row, it is refused."""
+        if raw and raw.startswith(BOUND_PREFIX):
+            if binding is None:
+                raise TamperedError("credentials bound to an account were opened without one")
+            text = self.open(raw, f"{CREDENTIALS_CONTEXT}/{binding}")
+        else:
+            text = self.open(raw) if raw and is_sealed(raw) else raw or "{}"
+        credentials = json.loads(text)
         register_secrets(secret_values(credentials))
         return credentials

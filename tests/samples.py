@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 HEADS = {
@@ -34,3 +35,21 @@ def stored_media(folder: Path, name: str, size: int = 2048, kind: str | None = N
     with path.open("rb") as handle:
         pieces = iter(lambda: handle.read(1024 * 1024), b"")
         return MediaStore(folder / "media").put(pieces, 5 * 1024**3, name).ref
+
+
+def ahead(days: int, weekday: int | None = None) -> date:
+    """The UTC date `days` from today, moved on to the next `weekday` (0 Monday) if given:
+    test times stay within the scheduling horizon whenever the suite runs."""
+    day = datetime.now(UTC).date() + timedelta(days=days)
+    if weekday is not None:
+        day += timedelta(days=(weekday - day.weekday()) % 7)
+    return day
+
+
+# Dates for tests that name days: a month and two months ahead, both well inside the horizon.
+D0 = ahead(30)
+D1 = D0 + timedelta(days=1)
+D2 = D0 + timedelta(days=31)
+MIDSUMMER = next(  # a July day within the horizon: European zones keep summer time then
+    d for d in (ahead(n) for n in range(1, 366)) if (d.month, d.day) == (7, 1)
+)

@@ -13,6 +13,7 @@ from scheduling_platform.cli.main import main
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
+from tests.samples import D0, D1, D2
 
 
 @pytest.fixture
@@ -56,20 +57,20 @@ def test_task_commands_round_trip(cli) -> None:
             "--content",
             "你好",
             "--at",
-            "2031-01-02T08:00",
+            f"{D1}T08:00",
             "--priority",
             "7",
             "--json",
         )
     )
-    assert created["scheduled_at"] == "2031-01-02T00:00:00+00:00"
+    assert created["scheduled_at"] == f"{D1}T00:00:00+00:00"
     assert created["status"] == "scheduled" and created["priority"] == 7
     shown = _json(cli("tasks", "show", str(created["id"]), "--json"))
     assert shown["audit"][0]["to_status"] == "scheduled"
     human = cli("tasks", "list").output
-    assert "2031-01-02T08:00:00+08:00" in human  # shown in the account's zone
-    moved = _json(cli("tasks", "reschedule", "1", "--at", "2031-02-01T12:00+08:00", "--json"))
-    assert moved["scheduled_at"] == "2031-02-01T04:00:00+00:00"
+    assert f"{D1}T08:00:00+08:00" in human  # shown in the account's zone
+    moved = _json(cli("tasks", "reschedule", "1", "--at", f"{D2}T12:00+08:00", "--json"))
+    assert moved["scheduled_at"] == f"{D2}T04:00:00+00:00"
     assert _json(cli("tasks", "cancel", "1", "--json"))["status"] == "cancelled"
     assert _json(cli("tasks", "list", "--status", "cancelled", "--json"))[0]["id"] == 1
     refused = cli("tasks", "cancel", "1", ok=False)
@@ -80,9 +81,9 @@ def test_task_commands_round_trip(cli) -> None:
     ("args", "message"),
     [
         (["--account", "1", "--content", "hi", "--at", "2001-01-01T00:00"], "in the past"),
-        (["--account", "7", "--content", "hi", "--at", "2031-01-01T00:00"], "no account with id 7"),
-        (["--account", "1", "--content", "", "--at", "2031-01-01T00:00"], "content is empty"),
-        (["--account", "1", "--content", "长" * 141, "--at", "2031-01-01T00:00"], "at most 140"),
+        (["--account", "7", "--content", "hi", "--at", f"{D0}T00:00"], "no account with id 7"),
+        (["--account", "1", "--content", "", "--at", f"{D0}T00:00"], "content is empty"),
+        (["--account", "1", "--content", "长" * 141, "--at", f"{D0}T00:00"], "at most 140"),
         (["--account", "1", "--content", "hi", "--at", "soon"], "not an ISO 8601 time"),
     ],
 )

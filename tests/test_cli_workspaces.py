@@ -13,6 +13,7 @@ from scheduling_platform.service.api_keys import authenticate
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import AuthenticationError
 from scheduling_platform.settings import Settings
+from tests.samples import D0
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_each_workspace_sees_its_own(cli) -> None:
         "--content",
         "acme's",
         "--at",
-        "2031-01-01T09:00",
+        f"{D0}T09:00",
     )
     assert cli("tasks", "list", "--json") == []
     shown = cli("tasks", "show", "1", ok=False)

@@ -17,6 +17,7 @@ from scheduling_platform.scheduling.tasks import (
 from scheduling_platform.store.records import NotFoundError
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import InvalidTimeError, utcnow
+from tests.samples import D0, D2, MIDSUMMER
 
 
 @pytest.fixture
@@ -25,18 +26,18 @@ def account(store: TaskStore):
 
 
 def test_time_without_zone_is_read_in_the_accounts_zone(store: TaskStore, account) -> None:
-    task = schedule_task(store, account.id, "hi", "2031-03-01T09:30")
-    assert task.scheduled_at.isoformat() == "2031-03-01T01:30:00+00:00"
+    task = schedule_task(store, account.id, "hi", f"{D0}T09:30")
+    assert task.scheduled_at.isoformat() == f"{D0}T01:30:00+00:00"
 
 
 def test_time_with_zone_is_kept(store: TaskStore, account) -> None:
-    task = schedule_task(store, account.id, "hi", "2031-03-01T09:30:00Z")
-    assert task.scheduled_at.isoformat() == "2031-03-01T09:30:00+00:00"
+    task = schedule_task(store, account.id, "hi", f"{D0}T09:30:00Z")
+    assert task.scheduled_at.isoformat() == f"{D0}T09:30:00+00:00"
 
 
 def test_account_in_another_zone(store: TaskStore) -> None:
     other = store.add_account("weibo", "eu", "Europe/Berlin", {})
-    task = schedule_task(store, other.id, "hi", "2031-07-01T09:00")
+    task = schedule_task(store, other.id, "hi", f"{MIDSUMMER}T09:00")
     assert task.scheduled_at.hour == 7  # CEST is UTC+2
 
 
@@ -44,11 +45,11 @@ def test_account_in_another_zone(store: TaskStore) -> None:
     ("content", "at", "priority", "error", "message"),
     [
         ("hi", "2020-01-01T00:00", 5, SchedulingError, "in the past"),
-        ("", "2031-01-01T00:00", 5, ContentRejectedError, "empty"),
-        ("   ", "2031-01-01T00:00", 5, ContentRejectedError, "empty"),
-        ("长" * 141, "2031-01-01T00:00", 5, ContentRejectedError, "at most 140"),
+        ("", f"{D0}T00:00", 5, ContentRejectedError, "empty"),
+        ("   ", f"{D0}T00:00", 5, ContentRejectedError, "empty"),
+        ("长" * 141, f"{D0}T00:00", 5, ContentRejectedError, "at most 140"),
         ("hi", "tomorrow-ish", 5, InvalidTimeError, "not an ISO 8601"),
-        ("hi", "2031-01-01T00:00", 11, SchedulingError, "between 1 and 10"),
+        ("hi", f"{D0}T00:00", 11, SchedulingError, "between 1 and 10"),
     ],
 )
 def test_refusals_store_nothing(
@@ -61,7 +62,7 @@ def test_refusals_store_nothing(
 
 def test_unknown_account_is_refused(store: TaskStore) -> None:
     with pytest.raises(NotFoundError, match="no account with id 42"):
-        schedule_task(store, 42, "hi", "2031-01-01T00:00")
+        schedule_task(store, 42, "hi", f"{D0}T00:00")
 
 
 def test_weibo_counts_two_ascii_characters_as_one() -> None:
@@ -73,8 +74,8 @@ def test_weibo_counts_two_ascii_characters_as_one() -> None:
 
 def test_cancel_and_reschedule(store: TaskStore, account) -> None:
     task = schedule_task(store, account.id, "hi", utcnow() + timedelta(hours=1))
-    moved = reschedule_task(store, task.id, "2031-05-05T10:00")
-    assert moved.scheduled_at.isoformat() == "2031-05-05T02:00:00+00:00"
+    moved = reschedule_task(store, task.id, f"{D2}T10:00")
+    assert moved.scheduled_at.isoformat() == f"{D2}T02:00:00+00:00"
     with pytest.raises(SchedulingError, match="in the past"):
         reschedule_task(store, task.id, "2001-01-01T00:00")
     assert store.get_task(task.id).scheduled_at == moved.scheduled_at
@@ -82,7 +83,7 @@ def test_cancel_and_reschedule(store: TaskStore, account) -> None:
     with pytest.raises(InvalidTransitionError, match="no longer be cancelled"):
         cancel_task(store, task.id)
     with pytest.raises(InvalidTransitionError, match="cannot be moved"):
-        reschedule_task(store, task.id, "2032-01-01T00:00")
+        reschedule_task(store, task.id, f"{D2}T00:00")
 
 
 def test_a_zone_name_of_any_length_is_refused_as_unknown() -> None:

@@ -65,8 +65,11 @@ def check_account(
     account: Account, client: PlatformClient | None, available: bool, now: datetime
 ) -> AccountReport:
     token_valid: bool | None = None
-    expires_at = _stored_expiry(account)
-    if client is None:
+    problem = account.credentials_problem()
+    expires_at = None if problem else _stored_expiry(account)
+    if problem is not None:  # a lost key or a moved value: only new credentials help
+        token_valid, detail = False, f"credentials cannot be opened: {problem}"
+    elif client is None:
         detail = f"no client for {account.platform} yet"
     elif not available:
         detail = f"{account.platform} did not answer"
@@ -78,13 +81,13 @@ def check_account(
         except PlatformError as exc:
             token_valid = False if exc.kind is ErrorKind.AUTH else None
             detail = str(exc)
-    if account.status != AccountStatus.ACTIVE:
-        detail = f"account is {account.status}; {detail}"
+    if account.effective_status != AccountStatus.ACTIVE:
+        detail = f"account is {account.effective_status}; {detail}"
     return AccountReport(
         account_id=account.id,
         platform=account.platform,
         name=account.name,
-        status=account.status,
+        status=account.effective_status,
         platform_available=available,
         token_valid=token_valid,
         expires_at=expires_at,

@@ -18,10 +18,12 @@ def reauthorise(
     given: dict[str, Any],
     *,
     actor: str = "cli",
+    replace: bool = False,
 ) -> Account:
-    """New credentials for a held account: `given` merged in, or a token acquired from what
-    the account holds; checked with the platform, then the account's tasks are released."""
-    merged = {**account.credentials, **given}
+    """New credentials for a held account: `given` merged in (or, with `replace`, instead of
+    the stored ones, which are then never opened), or a token acquired from what the account
+    holds; checked with the platform, then the account's tasks are released."""
+    merged = dict(given) if replace else {**account.credentials, **given}
     if "access_token" in given:
         renewed = merged
     else:  # exchange what the account now holds (a new code, refresh token) for a token

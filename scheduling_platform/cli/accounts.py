@@ -8,9 +8,10 @@ import click
 
 from scheduling_platform.cli.support import (
     context,
+    credentials_file_option,
     emit,
     json_option,
-    parse_credentials,
+    read_credentials,
     user_errors,
 )
 from scheduling_platform.platforms.base import PLATFORMS
@@ -26,7 +27,12 @@ def accounts() -> None:
 @accounts.command("add")
 @click.option("--platform", required=True, type=click.Choice(PLATFORMS))
 @click.option("--name", required=True)
-@click.option("--credentials", help="JSON object; without it the sandbox issues a token")
+@credentials_file_option
+@click.option(
+    "--credentials",
+    help="JSON object (shows in `ps`: prefer --credentials-file); without either the sandbox "
+    "issues a token",
+)
 @click.option("--timezone", help="IANA zone of the account (default Asia/Shanghai)")
 @click.option(
     "--followers", type=click.IntRange(min=0), help="account size, used by the engagement model"
@@ -36,6 +42,7 @@ def accounts() -> None:
 def accounts_add(
     platform: str,
     name: str,
+    credentials_file: str | None,
     credentials: str | None,
     timezone: str | None,
     followers: int | None,
@@ -44,7 +51,7 @@ def accounts_add(
     request = service.AddAccountRequest(
         platform=platform,
         name=name,
-        credentials=parse_credentials(credentials),
+        credentials=read_credentials(credentials, credentials_file),
         timezone=timezone,
         followers=followers,
     )
@@ -69,7 +76,7 @@ def accounts_set_followers(account_id: int, followers: int, as_json: bool) -> No
 def accounts_list(as_json: bool) -> None:
     views = service.list_accounts(context())
     text = "\n".join(
-        f"{a.id:>5}  {a.platform:<10} {a.name}  ({a.timezone}, "
+        f"{a.id:>5}  {a.platform:<10} {a.status:<13} {a.name}  ({a.timezone}, "
         + (f"{a.followers:,} followers)" if a.followers is not None else "size unknown)")
         for a in views
     )
@@ -110,14 +117,23 @@ def accounts_check(as_json: bool) -> None:
 
 @accounts.command("reauthorise")
 @click.argument("account_id", type=int)
+@credentials_file_option
 @click.option(
     "--credentials",
-    help="JSON object merged into the account's credentials; without it a new token is "
-    "acquired from what the account holds (refresh token, app secret, authorisation code)",
+    help="JSON object (shows in `ps`: prefer --credentials-file); without either a new token "
+    "is acquired from what the account holds (refresh token, app secret, authorisation code)",
 )
 @json_option
 @user_errors
-def accounts_reauthorise(account_id: int, credentials: str | None, as_json: bool) -> None:
-    """Renew an account's token, check it works, and release the tasks held for it."""
-    account = service.reauthorise_account(context(), account_id, parse_credentials(credentials))
+def accounts_reauthorise(
+    account_id: int, credentials_file: str | None, credentials: str | None, as_json: bool
+) -> None:
+    """Renew an account's token, check it works, and release the tasks held for it.
+
+    With --credentials-file the file's credentials replace the account's: the old ones are
+    never opened (so this works when the key that sealed them is lost).
+    """
+    given = read_credentials(credentials, credentials_file)
+    replace = credentials_file is not None
+    account = service.reauthorise_account(context(), account_id, given, replace=replace)
     emit(as_json, account, f"account {account.id} re-authorised; its tasks are released")

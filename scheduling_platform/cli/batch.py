@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from scheduling_platform.cli.support import context, emit, json_option, user_errors
+from scheduling_platform.inputs import load_json
 from scheduling_platform.service import batches as service
 
 
@@ -19,12 +19,11 @@ from scheduling_platform.service import batches as service
 def tasks_batch(path: Path, all_or_nothing: bool, as_json: bool) -> None:
     """Create up to 50 posts from a JSON list of tasks (account_id, content, at, ...), or an
     object {"items": [...], "all_or_nothing": true}; one result an item."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    data = load_json(path.read_text(encoding="utf-8"), path.name)
     if isinstance(data, list):
         data = {"items": data}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} must hold a JSON list of tasks or an object with items")
     if all_or_nothing:
         data["all_or_nothing"] = True
     result = service.create_batch(context(), service.BatchRequest.model_validate(data))

@@ -24,6 +24,7 @@ def keys_status(as_json: bool) -> None:
         f"{k.id}{' (primary)' if k.primary else ''}: {k.accounts} accounts" for k in status.keys
     ]
     lines.append(f"not encrypted yet: {status.unsealed_accounts} accounts")
+    lines.append(f"not bound to their account yet (v1): {status.unbound_accounts} accounts")
     if status.unknown_keys:
         lines.append(f"sealed with keys this process lacks: {', '.join(status.unknown_keys)}")
     emit(as_json, status, "\n".join(lines))
@@ -45,7 +46,14 @@ def keys_rotate(as_json: bool) -> None:
         f"primary key {result.primary}"
         + (" (new)" if result.new_key else "")
         + f"; {result.resealed} accounts re-encrypted. Old keys still decrypt: "
-        "`scheduling-platform keys prune` removes the unused ones.",
+        "`scheduling-platform keys prune` removes the unused ones."
+        + (
+            f"\naccounts {', '.join(map(str, result.unreadable_accounts))} are sealed with a "
+            "missing key and were left as they are: restore the key, or run `accounts "
+            "reauthorise ID --credentials-file FILE` for each"
+            if result.unreadable_accounts
+            else ""
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from scheduling_platform.cli.engagement import engagement
 from scheduling_platform.cli.keys import keys
 from scheduling_platform.cli.model import model
 from scheduling_platform.cli.platform import api, sandbox, tick, up
-from scheduling_platform.cli.support import DEFAULT_WORKSPACE
+from scheduling_platform.cli.support import DEFAULT_WORKSPACE, bound_numbers
 from scheduling_platform.cli.tasks import tasks
 from scheduling_platform.cli.workspaces import workspaces
 
@@ -30,6 +30,7 @@ def main(click_context: click.Context, workspace: str) -> None:
 
 for command in (accounts, tasks, keys, model, engagement, workspaces, tick, sandbox, up, api):
     main.add_command(command)
+bound_numbers(main)
 
 if __name__ == "__main__":
     main()

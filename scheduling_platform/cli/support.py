@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -11,6 +12,7 @@ from typing import Any, ParamSpec
 import click
 from pydantic import BaseModel
 
+from scheduling_platform.inputs import INT64_MAX, INT64_MIN, load_json
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import REFUSALS, ConflictRefusal, NotCancelledError
 from scheduling_platform.service.views import ConflictView
@@ -71,6 +73,58 @@ def user_errors(command: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
+class FiniteFloat(click.ParamType):
+    """A float that is a number: inf and nan are refused where they are typed."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float range whose bounds may be open (no maximum) and that still refuses inf."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+def bound_numbers(command: click.Command) -> None:
+    """Give every integer option and argument of `command` and its subcommands the store's
+    64-bit range, and every float a finite value, so a number past them is a usage error
+    before any command runs."""
+    for param in command.params:
+        if isinstance(param.type, click.IntRange):
+            low, high = param.type.min, param.type.max
+            param.type = click.IntRange(
+                INT64_MIN if low is None else max(low, INT64_MIN),
+                INT64_MAX if high is None else min(high, INT64_MAX),
+                min_open=param.type.min_open,
+                max_open=param.type.max_open,
+                clamp=param.type.clamp,
+            )
+        elif param.type is click.INT:
+            param.type = click.IntRange(INT64_MIN, INT64_MAX)
+        elif param.type is click.FLOAT:
+            param.type = FiniteFloat()
+        elif isinstance(param.type, click.FloatRange) and not isinstance(
+            param.type, FiniteFloatRange
+        ):
+            bounds = param.type
+            param.type = FiniteFloatRange(
+                bounds.min, bounds.max, min_open=bounds.min_open, max_open=bounds.max_open
+            )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            bound_numbers(sub)
+
+
 def context(workspace: str | None = None) -> ServiceContext:
     """The CLI on the host acts as admin of the workspace it names (`--workspace`, default
     the default workspace), with the settings of its environment."""
@@ -81,17 +135,47 @@ def context(workspace: str | None = None) -> ServiceContext:
     return admin_context(get_settings(), workspace or DEFAULT_WORKSPACE, actor="cli")
 
 
+MAX_CREDENTIALS_BYTES = 64 * 1024
+
+credentials_file_option = click.option(
+    "--credentials-file",
+    "credentials_file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+    help="a file holding the credentials as a JSON object; - reads standard input "
+    "(keeps tokens out of `ps` and the shell history)",
+)
+
+
 def parse_credentials(text: str | None, option: str = "--credentials") -> dict[str, Any] | None:
     """A JSON object given on the command line; None when the option was not given."""
     if text is None:
         return None
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{option} is not valid JSON: {exc.msg}") from None
+    parsed = load_json(text, option)
     if not isinstance(parsed, dict):
         raise ValueError(f"{option} must be a JSON object")
     return parsed
+
+
+def read_credentials(text: str | None, file: str | None) -> dict[str, Any] | None:
+    """Credentials from `--credentials-file FILE` (or `-`: standard input), or from the older
+    `--credentials JSON`; None when neither was given."""
+    if text is not None and file is not None:
+        raise click.UsageError("give --credentials-file or --credentials, not both")
+    if file is None:
+        return parse_credentials(text)
+    where = "standard input" if file == "-" else file
+    try:
+        with click.open_file(file, "rb") as handle:
+            raw = handle.read(MAX_CREDENTIALS_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read {where}: {exc.strerror}") from None
+    if len(raw) > MAX_CREDENTIALS_BYTES:
+        raise ValueError(f"the credentials in {where} exceed {MAX_CREDENTIALS_BYTES} bytes")
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"the credentials in {where} are not UTF-8 text") from None
+    return parse_credentials(decoded, f"the credentials in {where}")
 
 
 def conflict_lines(conflicts: list[ConflictView]) -> list[str]:

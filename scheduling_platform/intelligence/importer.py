@@ -1,7 +1,12 @@
 """Importing external engagement histories from CSV with a column mapping.
 
 A mapping (JSON) says how the CSV's columns become rows of the engagement schema:
-- `name`: the source's name; rows get `source = import:<name>` and keys `import:<name>:<row>`;
+- `name`: the source's name; rows get `source = import:<name>`;
+- `id_column` (optional): a CSV column holding each post's own id; rows are keyed
+  `import:<name>:id:<value>`. Without it a row's key is a hash of its identifying cells (every
+  column not mapped to a metric or to `followers`, which change as a post ages), numbered
+  when a file holds the same row twice: importing a file again changes nothing, and another
+  file adds its posts;
 - `separator`: the CSV's field separator (default `,`);
 - `constants`: schema fields with one value for every row (platform, account_key, timezone...);
 - `columns`: schema field -> CSV column;
@@ -13,12 +18,17 @@ A mapping (JSON) says how the CSV's columns become rows of the engagement schema
   for sources that give only the parts (the day becomes the month's first such weekday);
 - `features` (optional): the model features the source really provides; `model evaluate`
   uses only these (importing and training use every feature).
-Empty metric cells count as 0, an empty `paid` as 0; every other gap is an error.
+Empty metric cells count as 0, an empty `paid` as 0; every other gap is an error. Numbers must
+be finite, 0 or more and whole (followers: any finite number 0 or more), within 64 bits: a
+refusal names the row and the column. Files are read in chunks, so memory stays bounded.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -26,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scheduling_platform.inputs import INT64_MAX, load_json
 from scheduling_platform.intelligence.features import (
     CONTENT_TYPES,
     DEFAULT_FOLLOWERS,
@@ -47,6 +58,15 @@ DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
 }
 ZERO_WHEN_EMPTY = (*METRIC_COLUMNS, "paid")
+WHOLE_NUMBERS = (
+    *METRIC_COLUMNS,
+    "text_length",
+    "media_count",
+    "hashtag_count",
+    "link_count",
+    "paid",
+)
+CHUNK_ROWS = 10_000  # rows read at once: a few MB of frame, whatever the size of the file
 
 
 class MappingError(ValueError):
@@ -55,11 +75,11 @@ class MappingError(ValueError):
 
 def load_mapping(path: Path) -> dict[str, Any]:
     try:
-        mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+        mapping = load_json(Path(path).read_text(encoding="utf-8"), f"mapping {path}")
     except OSError as exc:
         raise MappingError(f"cannot read mapping {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise MappingError(f"mapping {path} is not valid JSON: {exc}") from exc
+    except ValueError as exc:
+        raise MappingError(str(exc)) from exc
     if not isinstance(mapping, dict) or "name" not in mapping or "posted_at" not in mapping:
         raise MappingError(f"mapping {path} needs at least 'name' and 'posted_at'")
     return mapping
@@ -70,6 +90,55 @@ def read_csv(csv_path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
         return pd.read_csv(csv_path, sep=mapping.get("separator", ","), skipinitialspace=True)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise MappingError(f"cannot read {csv_path}: {exc}") from exc
+
+
+def read_chunks(
+    csv_path: Path, mapping: dict[str, Any], chunk_rows: int = CHUNK_ROWS
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """The CSV in chunks of `chunk_rows`, each with the number of its first data row."""
+    first = 1
+    try:
+        reader = pd.read_csv(
+            csv_path,
+            sep=mapping.get("separator", ","),
+            skipinitialspace=True,
+            chunksize=chunk_rows,
+            dtype=str,  # numbers are checked cell by cell, never rounded on the way in
+            keep_default_na=False,
+            na_values=[""],
+        )
+        with reader:
+            for chunk in reader:
+                yield first, chunk
+                first += len(chunk)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise MappingError(f"cannot read {csv_path}: {exc}") from exc
+
+
+@dataclass
+class RowKeys:
+    """Stable keys of imported rows across the chunks of one file: the id column's value,
+    or a hash of the identifying cells numbered by its occurrence in the file."""
+
+    name: str
+    id_column: str | None = None
+    seen: dict[int, int] = dataclass_field(default_factory=dict)  # hash (64 bits) -> occurrences
+
+    def keys(self, raw: pd.DataFrame, identity: list[str]) -> list[str]:
+        if self.id_column is not None:
+            if raw[self.id_column].isna().any():
+                raise MappingError(f"id column {self.id_column!r} has empty cells")
+            values = raw[self.id_column].astype(str).str.strip()
+            return [f"import:{self.name}:id:{v}" for v in values]
+        keys = []
+        cells = raw[identity].fillna("").astype(str).to_numpy()
+        for row in cells:
+            digest = hashlib.sha256("\x1f".join(map(str, row)).encode()).digest()
+            short = int.from_bytes(digest[:8], "big")
+            n = self.seen.get(short, 0)
+            self.seen[short] = n + 1
+            keys.append(f"import:{self.name}:{digest[:12].hex()}" + (f"-{n}" if n else ""))
+        return keys
 
 
 def _posted_at(raw: pd.DataFrame, spec: dict[str, Any], timezone: str) -> pd.Series:
@@ -91,15 +160,50 @@ def _posted_at(raw: pd.DataFrame, spec: dict[str, Any], timezone: str) -> pd.Ser
     return local.dt.tz_localize(zone(timezone)).dt.tz_convert(UTC)
 
 
-def map_rows(raw: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
-    """The CSV's rows as rows of the engagement schema; raises before anything is written."""
+def _numbers(out: pd.DataFrame, columns: dict[str, str], first_row: int) -> None:
+    """Every numeric field as a finite number 0 or more (whole, within 64 bits, where the
+    schema keeps an integer); the first offending cell is refused by row and column."""
+    for name in (*WHOLE_NUMBERS, "category", "followers"):
+        if name not in out:
+            continue
+        values = pd.to_numeric(out[name], errors="coerce").astype(float)
+        whole = name != "followers"
+        bad = values.isna() | ~np.isfinite(values)
+        bad |= values < (-1 if name == "category" else 0)  # category -1: none given
+        if whole:
+            bad |= (values % 1 != 0) | (values.abs() >= 2.0**63)  # INT64_MAX as a float rounds up
+        if bad.any():
+            at = int(np.flatnonzero(bad.to_numpy())[0])
+            column = columns.get(name, name)
+            cell = out[name].iloc[at]
+            what = "a whole number 0 or more" if whole else "a finite number 0 or more"
+            raise MappingError(
+                f"row {first_row + at} (line {first_row + at + 1}), column {column!r}: "
+                f"{str(cell)[:40]!r} is not {what}" + (f" within {INT64_MAX}" if whole else "")
+            )
+        out[name] = values
+
+
+def map_rows(
+    raw: pd.DataFrame,
+    mapping: dict[str, Any],
+    *,
+    first_row: int = 1,
+    keys: RowKeys | None = None,
+) -> pd.DataFrame:
+    """The CSV's rows as rows of the engagement schema; raises before anything is written.
+
+    `first_row` numbers the chunk's rows in errors; `keys` carries row identities across
+    the chunks of one file."""
     columns: dict[str, str] = mapping.get("columns", {})
     constants: dict[str, Any] = mapping.get("constants", {})
     unknown = (set(columns) | set(constants)) - set(ENGAGEMENT_COLUMNS)
     if unknown:
         raise MappingError(f"mapping names fields the schema lacks: {sorted(unknown)}")
     spec = mapping["posted_at"]
+    id_column = mapping.get("id_column")
     needed = set(columns.values()) | set(mapping.get("value_source", {}).values())
+    needed |= {id_column} if id_column else set()
     needed |= {spec[k] for k in ("column", "month", "weekday", "hour") if k in spec}
     missing = needed - set(raw.columns)
     if missing:
@@ -115,6 +219,8 @@ def map_rows(raw: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
             out[field] = raw[mapping["value_source"][field]]
         elif field in DEFAULTS:
             out[field] = DEFAULTS[field]
+        elif field in METRIC_COLUMNS:  # not reported by the source: 0, as collected rows
+            out[field] = 0
     for field, table in mapping.get("values", {}).items():
         unmapped = set(out[field].dropna().unique()) - set(table)
         if unmapped:
@@ -126,11 +232,15 @@ def map_rows(raw: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
     gaps = [f for f in out.columns if out[f].isna().any()]
     if gaps:
         raise MappingError(f"empty cells in {gaps}; fill them or map them")
+    _numbers(out, columns, first_row)
     if not set(out["content_type"]).issubset(CONTENT_TYPES):
         raise MappingError(f"content_type must become one of {CONTENT_TYPES}")
     timezone = str(constants.get("timezone", DEFAULTS["timezone"]))
     out["posted_at"] = _posted_at(raw, spec, timezone)
-    out["post_key"] = [f"import:{name}:{i}" for i in range(len(raw))]
+    changing = {columns[f] for f in (*METRIC_COLUMNS, "followers") if f in columns}
+    identity = [c for c in raw.columns if c not in changing]
+    keys = keys or RowKeys(name, id_column)
+    out["post_key"] = keys.keys(raw, identity)
     out["source"] = f"import:{name}"
     out["platform"] = constants.get("platform", "other")
     out["account_key"] = constants.get("account_key", f"import:{name}")
@@ -141,11 +251,23 @@ def map_rows(raw: pd.DataFrame, mapping: dict[str, Any]) -> pd.DataFrame:
     out["paid"] = out["paid"].astype(np.int64)
     out["category"] = out["category"].astype(np.int64)
     out["followers"] = out["followers"].astype(float)
+    # A post listed twice under its id: its last line holds its latest metrics.
+    out = out.drop_duplicates("post_key", keep="last")
     # A metric the platform's API does not report is 0, as in collected rows.
     return comparable(out[list(ENGAGEMENT_COLUMNS)])
 
 
 def import_csv(csv_path: Path, mapping_path: Path) -> pd.DataFrame:
-    """Read and map a CSV; the caller writes the rows (see `engagement.store_rows`)."""
+    """Read and map a whole CSV at once (small files, tests); `import_chunks` streams."""
+    return pd.concat(list(import_chunks(csv_path, mapping_path)), ignore_index=True)
+
+
+def import_chunks(
+    csv_path: Path, mapping_path: Path, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The CSV's rows mapped, chunk by chunk; the caller writes them (`engagement.store_rows`).
+    The same file gives the same keys each time it is read."""
     mapping = load_mapping(mapping_path)
-    return map_rows(read_csv(csv_path, mapping), mapping)
+    keys = RowKeys(str(mapping["name"]), mapping.get("id_column"))
+    for first, raw in read_chunks(csv_path, mapping, chunk_rows):
+        yield map_rows(raw, mapping, first_row=first, keys=keys)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from scheduling_platform.inputs import is_blank
 from scheduling_platform.media.limits import MediaLimitError, check_count
 
 
@@ -36,11 +37,15 @@ class ContentRules:
     def check(self, text: str, title: str | None = None, media: tuple[str, ...] = ()) -> None:
         if not text or not text.strip():
             raise ContentRejectedError("content is empty")
+        if is_blank(text):
+            raise ContentRejectedError("content is empty: it holds only invisible characters")
         length = self.text_length(text)
         if length > self.max_text:
             raise ContentRejectedError(
                 f"content is {length} characters; {self.platform} accepts at most {self.max_text}"
             )
+        if title and is_blank(title):
+            raise ContentRejectedError("the title holds only invisible characters")
         if self.title_required and not (title and title.strip()):
             raise ContentRejectedError(f"{self.platform} needs a title")
         if title is not None and self.max_title is not None and len(title) > self.max_title:

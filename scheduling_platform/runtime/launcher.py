@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import httpx
 
 from scheduling_platform.keyhash import KeyHasher
+from scheduling_platform.private_files import private_dir
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.settings import Settings
@@ -88,14 +89,15 @@ def run_platform(settings: Settings) -> int:
         "127.0.0.1", settings.webserver_port, "Dagster webserver", "SCHEDULING_WEBSERVER_PORT"
     )
     _refuse_busy_port(settings.api_host, settings.api_port, "REST API", "SCHEDULING_API_PORT")
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     dagster_home = ensure_dagster_home(settings)
-    prepare_vault(settings, say=lambda line: print(line, flush=True))
+    ctx = ServiceContext(settings, actor="demo")
+    ctx.store  # noqa: B018 -- migrates the store now, before any other process opens it
+    # No key is generated while accounts are sealed under one that is missing.
+    prepare_vault(settings, lambda line: print(line, flush=True), ctx.store.sealed_key_ids)
     # As the vault's key: `up` may generate the API key secret into the home (its API process
     # reads it there); other setups set SCHEDULING_API_KEY_SECRET.
     KeyHasher.from_settings(settings, create_missing=True).primary_id  # noqa: B018
-    ctx = ServiceContext(settings, actor="demo")
-    ctx.store  # noqa: B018 -- migrates the store now, before any other process opens it
     env = {
         **os.environ,
         "DAGSTER_HOME": str(dagster_home),

@@ -28,7 +28,7 @@ from scheduling_platform.scheduling.recurrence import (
     RecurrenceError,
     normalise_exdate,
 )
-from scheduling_platform.scheduling.tasks import SchedulingError
+from scheduling_platform.scheduling.tasks import SchedulingError, within_horizon
 from scheduling_platform.store.records import Series, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import parse_user_time
@@ -119,8 +119,10 @@ def create_series(
         count=count,
         exdates=tuple(normalise_exdate(e, zone_name) for e in exdates),
     )
-    if not recurrence.occurrences(now, limit=1):
+    first = recurrence.occurrences(now, limit=1)
+    if not first:
         raise RecurrenceError(f"RRULE {recurrence.rule!r} has no occurrence after now")
+    within_horizon(first[0].start, zone_name, now)
     made = store.add_series(
         {
             "account_id": account.id,

@@ -25,7 +25,7 @@ from scheduling_platform.scheduling.series import (
     pending_tasks,
     rule_without_end,
 )
-from scheduling_platform.scheduling.tasks import SchedulingError
+from scheduling_platform.scheduling.tasks import SchedulingError, within_horizon
 from scheduling_platform.store.records import Series
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.tasks import NewTask
@@ -114,6 +114,7 @@ def _edit_one(
     if not found:  # not made yet: make it now, edited, so the expansion leaves it alone
         account = store.get_account(made.account_id)
         when = parse_user_time(changes.at, made.timezone) if changes.at else occurrence.start
+        within_horizon(when, made.timezone, now)  # the task made now lies within the horizon
         content = changes.content or made.content
         media = changes.media if changes.media is not None else made.media
         post = Post(account.id, account.platform, content, when, media, series_id=made.id)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from scheduling_platform.lifecycle import WITHDRAWABLE, InvalidTransitionError, TaskStatus
 from scheduling_platform.platforms.rules import rules_for
 from scheduling_platform.publishing import withdrawal
 from scheduling_platform.publishing.withdrawal import CancelResult, ClientFor
 from scheduling_platform.scheduling.content_intake import prepare_platform_content
-from scheduling_platform.settings import Settings
+from scheduling_platform.settings import Settings, get_settings
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import TaskStore
-from scheduling_platform.timeutil import parse_user_time, utcnow
+from scheduling_platform.timeutil import InvalidTimeError, parse_user_time, utcnow, zone
 
 
 class SchedulingError(ValueError):
@@ -22,12 +22,41 @@ class SchedulingError(ValueError):
 MAX_TITLE = 200  # the store's column; platforms with shorter limits say so themselves
 
 
-def future_time(at: str | datetime, zone_name: str, now: datetime) -> datetime:
+def horizon_days() -> int:
+    """How many days ahead posts may be scheduled (`SCHEDULING_SCHEDULE_HORIZON_DAYS`)."""
+    return get_settings().schedule_horizon_days
+
+
+def check_storable(when: datetime, zone_name: str) -> None:
+    """Refuse a time the store or its account's zone cannot show again (past year 9999)."""
+    try:
+        when.astimezone(UTC).astimezone(zone(zone_name)).isoformat()
+        (when.astimezone(UTC) + timedelta(days=2)).astimezone(zone(zone_name))
+    except (OverflowError, ValueError):
+        raise InvalidTimeError(f"{when.isoformat()} is beyond the times the store keeps") from None
+
+
+def within_horizon(when: datetime, zone_name: str, now: datetime, days: int | None = None) -> None:
+    """Refuse a time further ahead than the horizon, or one the store cannot round-trip."""
+    check_storable(when, zone_name)
+    days = horizon_days() if days is None else days
+    if when > now + timedelta(days=days):
+        raise SchedulingError(
+            f"{when.isoformat()} is more than {days} days ahead; posts are scheduled at most "
+            "that far ahead (SCHEDULING_SCHEDULE_HORIZON_DAYS)"
+        )
+
+
+def future_time(
+    at: str | datetime, zone_name: str, now: datetime, *, horizon: int | None = None
+) -> datetime:
+    """The time a post is due (UTC): after now, within the horizon (days; the settings')."""
     when = parse_user_time(at, zone_name) if isinstance(at, str) else at
     if when.tzinfo is None:
         raise SchedulingError("a time without a zone reached the scheduler")
     if when <= now:
         raise SchedulingError(f"{when.isoformat()} is in the past; pick a time after now")
+    within_horizon(when, zone_name, now, horizon)
     return when
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scheduling_platform.accounts import checks, reauthorisation, registration
+from scheduling_platform.inputs import check_int64
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import AccountView, View
 
@@ -61,6 +62,7 @@ def set_followers(ctx: ServiceContext, account_id: int, followers: int) -> Accou
     """Record an account's size; engagement collected from now on carries it."""
     if followers < 0:
         raise ValueError(f"followers must be 0 or more, not {followers}")
+    check_int64(followers, "followers")
     ctx.owned_account(account_id)
     return AccountView.of(ctx.store.set_account_followers(account_id, followers, actor=ctx.actor))
 
@@ -73,11 +75,21 @@ def check_accounts(ctx: ServiceContext) -> list[AccountCheckView]:
 
 
 def reauthorise_account(
-    ctx: ServiceContext, account_id: int, credentials: dict[str, Any] | None = None
+    ctx: ServiceContext,
+    account_id: int,
+    credentials: dict[str, Any] | None = None,
+    *,
+    replace: bool = False,
 ) -> AccountView:
-    """Renew an account's token, check it works, and release the tasks held for it."""
+    """Renew an account's token, check it works, and release the tasks held for it.
+
+    With `replace` the given credentials replace the stored ones, which are never opened
+    (the way back when the key that sealed them is lost)."""
+    if replace and not credentials:
+        raise ValueError("replacing an account's credentials needs the new ones")
     account = ctx.owned_account(account_id)
     client = ctx.client(account.platform)
-    return AccountView.of(
-        reauthorisation.reauthorise(ctx.store, client, account, credentials or {}, actor=ctx.actor)
+    renewed = reauthorisation.reauthorise(
+        ctx.store, client, account, credentials or {}, actor=ctx.actor, replace=replace
     )
+    return AccountView.of(renewed)

@@ -136,9 +136,20 @@ def evaluate_csv(
 
 def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:
     """Import a CSV of past posts and their metrics into the warehouse (by a column mapping)."""
-    from scheduling_platform.intelligence.importer import import_csv
+    from scheduling_platform.intelligence.importer import import_chunks
 
-    rows = import_csv(csv_path, mapping_path)
-    written = store_rows(ctx.warehouse, rows)
-    span = f"{rows['posted_at'].min():%Y-%m-%d} .. {rows['posted_at'].max():%Y-%m-%d}"
-    return ImportResult(rows=written, source=str(rows["source"].iloc[0]), posted=span)
+    # Two passes over the file, chunk by chunk: every row is checked before the first is
+    # written, and memory stays bounded whatever the file's size.
+    first = last = None
+    source = ""
+    for rows in import_chunks(csv_path, mapping_path):
+        if rows.empty:
+            continue
+        low, high = rows["posted_at"].min(), rows["posted_at"].max()
+        first = low if first is None else min(first, low)
+        last = high if last is None else max(last, high)
+        source = str(rows["source"].iloc[0])
+    if first is None or last is None:
+        raise ValueError(f"{csv_path} holds no rows to import")
+    written = sum(store_rows(ctx.warehouse, rows) for rows in import_chunks(csv_path, mapping_path))
+    return ImportResult(rows=written, source=source, posted=f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}")

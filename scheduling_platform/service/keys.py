@@ -20,6 +20,7 @@ class KeyStatus(View):
     key_file: str | None
     keys: list[KeyUse]
     unsealed_accounts: int
+    unbound_accounts: int  # sealed as v1, before values were bound to their account
     unknown_keys: list[str]  # keys sealing accounts that this process lacks
 
 
@@ -28,6 +29,7 @@ class RotationResult(View):
     new_key: bool  # False when the primary comes from the environment: re-seal only
     resealed: int
     usage: dict[str, int]
+    unreadable_accounts: list[int]  # sealed with a missing key: left as they are
 
 
 def _vault(ctx: ServiceContext) -> Vault:
@@ -50,6 +52,7 @@ def key_status(ctx: ServiceContext) -> KeyStatus:
             for kid in sorted(keyring.keys)
         ],
         unsealed_accounts=usage.get(key_rotation.PLAINTEXT, 0),
+        unbound_accounts=key_rotation.unbound_accounts(ctx.store),
         unknown_keys=sorted(
             k for k in usage if k != key_rotation.PLAINTEXT and k not in keyring.keys
         ),
@@ -64,6 +67,7 @@ def rotate_keys(ctx: ServiceContext) -> RotationResult:
         new_key=report.new_key,
         resealed=report.resealed,
         usage=report.usage,
+        unreadable_accounts=report.unreadable,
     )
 
 

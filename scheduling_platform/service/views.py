@@ -30,20 +30,21 @@ class AccountView(View):
     platform: str
     name: str
     timezone: str
-    status: str
+    status: str  # needs_reauth also while the credentials cannot be opened (a lost key)
     credential_fields: list[str]  # which fields the credentials hold; never their values
     followers: int | None
     created_at: Timestamp
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
+        readable = account.credentials_problem() is None
         return cls(
             id=account.id,
             platform=account.platform,
             name=account.name,
             timezone=account.timezone,
-            status=str(account.status),
-            credential_fields=sorted(account.credentials),
+            status=str(account.effective_status),
+            credential_fields=sorted(account.credentials) if readable else [],
             followers=account.followers,
             created_at=account.created_at,
         )

@@ -37,17 +37,23 @@ class AccountQueries(StoreBase):
         now = utcnow()
         try:
             with self.engine.begin() as conn:
-                row = conn.execute(
+                new_id = conn.execute(
                     insert(accounts)
                     .values(
                         platform=platform,
                         name=name,
                         timezone=timezone,
-                        credentials=self._seal(credentials),
+                        credentials=None,  # sealed below, bound to the id the row gets
                         created_at=now,
                         followers=followers,
                         workspace_id=workspace_id,
                     )
+                    .returning(accounts.c.id)
+                ).scalar_one()
+                row = conn.execute(
+                    update(accounts)
+                    .where(accounts.c.id == new_id)
+                    .values(credentials=self._seal(credentials, platform, new_id))
                     .returning(*accounts.c)
                 ).one()
                 account = self._account(row)
@@ -136,10 +142,15 @@ class AccountQueries(StoreBase):
     ) -> None:
         now = utcnow()
         with self.engine.begin() as conn:
+            platform = conn.execute(
+                select(accounts.c.platform).where(accounts.c.id == account_id)
+            ).scalar_one_or_none()
+            if platform is None:
+                raise NotFoundError(f"no account with id {account_id}")
             conn.execute(
                 update(accounts)
                 .where(accounts.c.id == account_id)
-                .values(credentials=self._seal(credentials))
+                .values(credentials=self._seal(credentials, platform, account_id))
             )
             write_audit(
                 conn, now, [AuditEntry(actor, account_id=account_id, detail="credentials renewed")]

@@ -7,10 +7,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Row
+from sqlalchemy import Connection, Engine, Row, select
 
 from scheduling_platform.store.engine import READ_ONLY
 from scheduling_platform.store.records import Account
+from scheduling_platform.store.schema import accounts
+from scheduling_platform.vault import account_binding, read_plain_credentials, sealed_key_id
 
 if TYPE_CHECKING:
     from scheduling_platform.vault import Vault
@@ -24,6 +26,16 @@ class StoreBase:
         # Without a vault, credentials are written as plain JSON (tests, tools); sealed ones
         # cannot be read then. The platform's processes open the store with `from_settings`.
         self.vault = vault
+        if vault is not None:
+            vault.sealed_key_ids = self.sealed_key_ids
+
+    def sealed_key_ids(self) -> set[str]:
+        """The key ids that seal some account's credentials."""
+        with self.reading() as conn:
+            texts = conn.execute(
+                select(accounts.c.credentials).where(accounts.c.credentials.like("vault:v%"))
+            ).scalars()
+            return {kid for text in texts if (kid := sealed_key_id(text))}
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -37,12 +49,18 @@ class StoreBase:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def _seal(self, credentials: Mapping[str, Any]) -> str:
+    def _seal(self, credentials: Mapping[str, Any], platform: str, account_id: int) -> str:
+        """Credentials as stored: sealed for this account only (plain JSON without a vault)."""
         if self.vault is None:
             return json.dumps(dict(credentials))
-        return self.vault.seal_credentials(credentials)
+        return self.vault.seal_credentials(credentials, account_binding(platform, account_id))
+
+    def _open(self, raw: str | None, platform: str, account_id: int) -> dict[str, Any]:
+        if self.vault is None:
+            return read_plain_credentials(raw)
+        return self.vault.open_credentials(raw, account_binding(platform, account_id))
 
     def _account(self, row: Row[Any]) -> Account:
-        if self.vault is None:
-            return Account.from_row(row)
-        return Account.from_row(row, self.vault.open_credentials)
+        """The account of a row; its credentials are opened when first read, so what needs
+        none (listing, tasks) works without the key that sealed them."""
+        return Account.from_row(row, self._open)

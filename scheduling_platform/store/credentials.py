@@ -17,6 +17,7 @@ from scheduling_platform.timeutil import utcnow
 class StoredCredentials:
     account_id: int
     text: str  # as stored: a sealed value, or plain JSON from before the vault
+    platform: str = ""
 
 
 class CredentialQueries(StoreBase):
@@ -25,22 +26,22 @@ class CredentialQueries(StoreBase):
     def stored_credentials(self) -> list[StoredCredentials]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(accounts.c.id, accounts.c.credentials)
+                select(accounts.c.id, accounts.c.credentials, accounts.c.platform)
                 .where(accounts.c.credentials.is_not(None))
                 .order_by(accounts.c.id)
             ).all()
-        return [StoredCredentials(r.id, r.credentials) for r in rows]
+        return [StoredCredentials(r.id, r.credentials, r.platform) for r in rows]
 
     def credentials_not_like(self, pattern: str) -> list[StoredCredentials]:
         """Stored credentials whose text does not match the SQL LIKE `pattern`."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(accounts.c.id, accounts.c.credentials)
+                select(accounts.c.id, accounts.c.credentials, accounts.c.platform)
                 .where(accounts.c.credentials.is_not(None))
                 .where(accounts.c.credentials.not_like(pattern))
                 .order_by(accounts.c.id)
             ).all()
-        return [StoredCredentials(r.id, r.credentials) for r in rows]
+        return [StoredCredentials(r.id, r.credentials, r.platform) for r in rows]
 
     def reseal_credentials(
         self,

@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
+from scheduling_platform.private_files import private_file
+
 P = ParamSpec("P")
 READ_ONLY = "scheduling_read_only"  # an execution option: this connection never writes
 R = TypeVar("R")
@@ -38,7 +40,7 @@ def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> E
     parsed = normalized_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))  # the home 0700, the store 0600
         if pool_sqlite:
             # The pool hands a connection to one thread at a time; pysqlite need not check.
             engine = create_engine(

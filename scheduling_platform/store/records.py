@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Row
 
 from scheduling_platform.lifecycle import AccountStatus, SeriesStatus, TaskStatus
-from scheduling_platform.vault import read_plain_credentials
+from scheduling_platform.vault import VaultError, read_plain_credentials
+
+# Opens an account's stored credentials text: (text, platform, account id) -> credentials.
+CredentialsOpener = Callable[[str | None, str, int], dict[str, Any]]
+
+
+def _plain(raw: str | None, _platform: str, _account_id: int) -> dict[str, Any]:
+    return read_plain_credentials(raw)
+
 
 # Migration 0005 creates it ("default") and moves every row from before workspaces into it.
 DEFAULT_WORKSPACE_ID = 1
@@ -24,28 +33,49 @@ class NotFoundError(LookupError):
 
 @dataclass(frozen=True)
 class Account:
+    """An account; `credentials` opens the stored text at first use (and keeps the result),
+    so reading an account never needs the key its credentials are sealed with."""
+
     id: int
     platform: str
     name: str
     timezone: str
-    credentials: dict[str, Any]
+    stored_credentials: str | None = field(repr=False)
     status: AccountStatus
     created_at: datetime
     followers: int | None = None
     # Rows always carry it; the default serves values made in code (tests).
     workspace_id: int = DEFAULT_WORKSPACE_ID
+    opener: CredentialsOpener = field(default=_plain, repr=False, compare=False)
 
     @classmethod
-    def from_row(
-        cls,
-        row: Row[Any],
-        open_credentials: Callable[[str | None], dict[str, Any]] | None = None,
-    ) -> Account:
-        """`open_credentials` reads the stored text (the vault's); plain JSON without it."""
+    def from_row(cls, row: Row[Any], opener: CredentialsOpener | None = None) -> Account:
+        """`opener` reads the stored text (the vault's); plain JSON without it."""
         data = dict(row._mapping)
-        data["credentials"] = (open_credentials or read_plain_credentials)(data["credentials"])
+        data["stored_credentials"] = data.pop("credentials")
         data["status"] = AccountStatus(data["status"])
-        return cls(**data)
+        return cls(**data, opener=opener or _plain)
+
+    @cached_property
+    def credentials(self) -> dict[str, Any]:
+        """The opened credentials; VaultError when their key is missing or they were moved."""
+        return self.opener(self.stored_credentials, self.platform, self.id)
+
+    def credentials_problem(self) -> str | None:
+        """Why the credentials cannot be opened (a missing key, a value moved from another
+        account), or None when they can."""
+        try:
+            self.credentials  # noqa: B018
+        except VaultError as exc:
+            return str(exc)
+        return None
+
+    @property
+    def effective_status(self) -> AccountStatus:
+        """The stored status, or `needs_reauth` while the credentials cannot be opened."""
+        if self.credentials_problem() is not None:
+            return AccountStatus.NEEDS_REAUTH
+        return self.status
 
 
 @dataclass(frozen=True)

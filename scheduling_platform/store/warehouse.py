@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 from sqlalchemy import Connection, create_engine, inspect, text
 
+from scheduling_platform.private_files import private_dir
 from scheduling_platform.store.engine import normalized_url
 
 
@@ -30,7 +31,7 @@ class Warehouse:
 
     @contextmanager
     def _duckdb(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.duckdb_path.parent)
         # DuckDB lets one process write the file: writers queue on a lock file beside it.
         with open(self.duckdb_path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX if write else fcntl.LOCK_SH)

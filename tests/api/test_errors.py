@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from scheduling_platform.cli.main import main
 from scheduling_platform.settings import Settings
 from tests.api.conftest import Api
+from tests.samples import D0
 
 TASKS = "/api/v1/scheduling/tasks"
 
@@ -20,11 +21,11 @@ TASKS = "/api/v1/scheduling/tasks"
     ("body", "message"),
     [
         ({"content": "hi", "at": "2001-01-01T00:00"}, "in the past"),
-        ({"account_id": 7, "content": "hi", "at": "2031-01-01T00:00"}, "no account with id 7"),
-        ({"content": "", "at": "2031-01-01T00:00"}, "content is empty"),
-        ({"content": "长" * 141, "at": "2031-01-01T00:00"}, "at most 140"),
+        ({"account_id": 7, "content": "hi", "at": f"{D0}T00:00"}, "no account with id 7"),
+        ({"content": "", "at": f"{D0}T00:00"}, "content is empty"),
+        ({"content": "长" * 141, "at": f"{D0}T00:00"}, "at most 140"),
         ({"content": "hi", "at": "soon"}, "not an ISO 8601 time"),
-        ({"content": "hi", "at": "2031-01-01T00:00", "priority": 11}, "between 1 and 10"),
+        ({"content": "hi", "at": f"{D0}T00:00", "priority": 11}, "between 1 and 10"),
     ],
 )
 def test_the_api_refuses_as_the_cli_does(api: Api, body: dict[str, object], message: str) -> None:
@@ -73,7 +74,7 @@ def test_input_the_schema_refuses_is_a_problem_too(api: Api) -> None:
 def test_large_bodies_are_refused(make_api: Callable[..., Api], api_settings: Settings) -> None:
     api = make_api(api_settings.model_copy(update={"api_max_request_bytes": 2048}))
     http = api.client(api.key("write"))
-    body = {"account_id": api.account(), "content": "x" * 4000, "at": "2031-01-01T00:00"}
+    body = {"account_id": api.account(), "content": "x" * 4000, "at": f"{D0}T00:00"}
     declared = http.post(TASKS, json=body)
     assert declared.status_code == 413 and "over 2048 bytes" in declared.json()["detail"]
 

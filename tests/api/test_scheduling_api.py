@@ -4,6 +4,7 @@ cancel; times stored in UTC with the offset spelled out."""
 from __future__ import annotations
 
 from tests.api.conftest import Api, later
+from tests.samples import D1, D2
 
 TASKS = "/api/v1/scheduling/tasks"
 
@@ -13,20 +14,20 @@ def test_a_task_round_trip(api: Api) -> None:
     http = api.client(api.key("read", "write"))
     created = http.post(
         TASKS,
-        json={"account_id": account, "content": "你好", "at": "2031-01-02T08:00", "priority": 7},
+        json={"account_id": account, "content": "你好", "at": f"{D1}T08:00", "priority": 7},
     )
     assert created.status_code == 201, created.text
     task = created.json()
     # A time without a zone is read in the account's zone (Asia/Shanghai) and stored in UTC.
-    assert task["scheduled_at"] == "2031-01-02T00:00:00+00:00"
+    assert task["scheduled_at"] == f"{D1}T00:00:00+00:00"
     assert task["status"] == "scheduled" and task["priority"] == 7
 
     shown = http.get(f"{TASKS}/{task['id']}").json()
     assert shown["audit"][0]["to_status"] == "scheduled"
     assert shown["audit"][0]["actor"].startswith("api-key:")
 
-    moved = http.put(f"{TASKS}/{task['id']}/reschedule", json={"at": "2031-02-01T12:00+08:00"})
-    assert moved.status_code == 200 and moved.json()["scheduled_at"] == "2031-02-01T04:00:00+00:00"
+    moved = http.put(f"{TASKS}/{task['id']}/reschedule", json={"at": f"{D2}T12:00+08:00"})
+    assert moved.status_code == 200 and moved.json()["scheduled_at"] == f"{D2}T04:00:00+00:00"
 
     cancelled = http.delete(f"{TASKS}/{task['id']}")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"

@@ -16,6 +16,7 @@ from scheduling_platform.service import batches as service
 from scheduling_platform.service.errors import REFUSALS, BatchLimitError
 from scheduling_platform.service.tasks import CreateTaskRequest
 from tests.conflicts.conftest import T0, cover, with_cover
+from tests.samples import D0, D1, D2
 
 MIN = timedelta(minutes=1)
 
@@ -89,7 +90,7 @@ def test_a_csv_with_bad_rows_imports_the_good_ones_and_reports_by_row(
     ctx = make_ctx(import_chunk_rows=3)  # several chunks, each its own transaction
     ctx.store.add_account("wechat", "oa", "Asia/Shanghai", {})
     ctx.store.add_account("toutiao", "news", "Asia/Shanghai", {})
-    base = "2031-03-04T"
+    base = f"{D0}T"
     rows = [
         {"account": "oa", "content": "早报", "at": base + "08:00", "title": "", "priority": "7"},
         {"account": "oa", "content": "", "at": base + "09:00", "title": "", "priority": ""},
@@ -132,7 +133,7 @@ def test_a_csv_with_bad_rows_imports_the_good_ones_and_reports_by_row(
 
 
 def test_a_csv_without_a_required_column_is_refused(ctx, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "bad.csv", [{"account": "1", "text": "x", "at": "2031-01-01"}])
+    path = write_csv(tmp_path / "bad.csv", [{"account": "1", "text": "x", "at": f"{D0}"}])
     with pytest.raises(ValueError, match="lacks the column"):
         service.import_csv(ctx, path)
 
@@ -150,24 +151,26 @@ def test_batch_and_import_from_the_command_line(platform_env, tmp_path: Path) ->
         {
             "account_id": 1,
             "content": f"第{i}篇",
-            "at": f"2031-05-01T{8 + i:02d}:00",
+            "at": f"{D0}T{8 + i:02d}:00",
             "media": [cover()],
         }
         for i in range(3)
     ]
-    items.append({"account_id": 1, "content": "太近", "at": "2031-05-01T08:01", "media": [cover()]})
+    items.append({"account_id": 1, "content": "太近", "at": f"{D0}T08:01", "media": [cover()]})
     (tmp_path / "tasks.json").write_text(json.dumps(items), encoding="utf-8")
     result = json.loads(
         run("tasks", "batch", "--file", str(tmp_path / "tasks.json"), "--json").stdout
     )
     assert [i["status"] for i in result["items"]] == ["created"] * 3 + ["refused"]
-    too_many = [dict(items[0], at=f"2031-06-{1 + i // 20:02d}T{i % 20:02d}:00") for i in range(51)]
+    too_many = [
+        dict(items[0], at=f"{D1 + timedelta(days=i // 20)}T{i % 20:02d}:00") for i in range(51)
+    ]
     (tmp_path / "many.json").write_text(json.dumps(too_many), encoding="utf-8")
     refused = run("tasks", "batch", "--file", str(tmp_path / "many.json"), ok=False)
     assert "at most 50 tasks; this one has 51" in refused.output
     path = write_csv(
         tmp_path / "p.csv",
-        [{"account": "oa", "content": "导入", "at": "2031-07-01T09:00", "media": cover()}],
+        [{"account": "oa", "content": "导入", "at": f"{D2}T09:00", "media": cover()}],
     )
     assert "1 created" in run("tasks", "import", "--csv", str(path)).output
     assert "1 imported before" in run("tasks", "import", "--csv", str(path)).output

@@ -6,7 +6,7 @@ import base64
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,11 @@ import pytest
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import Account
-from tests.samples import write_media
+from tests.samples import ahead, write_media
 
-# A Tuesday morning in 2031 (Asia/Shanghai), far enough ahead for every test.
-T0 = datetime(2031, 3, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+# A Tuesday morning a month or so ahead (Asia/Shanghai): within the scheduling horizon, and
+# far enough ahead for every test.
+T0 = datetime.combine(ahead(30, weekday=1), time(2, 0), UTC)  # 10:00 in Shanghai
 
 MakeContext = Callable[..., ServiceContext]
 

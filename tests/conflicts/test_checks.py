@@ -49,7 +49,7 @@ def test_four_identical_posts_at_one_minute_are_refused_after_the_first(ctx, wei
         # The nearest free slot: one default gap (5 min) either side; a tie goes later.
         assert overlap["fix"]["action"] == "move"
         assert overlap["fix"]["at"] == (T0 + 5 * MIN).isoformat()
-        assert overlap["fix"]["local_at"] == "2031-03-04T10:05:00+08:00"
+        assert overlap["fix"]["local_at"] == f"{T0.date()}T10:05:00+08:00"
         duplicate = found["identical_consecutive"]
         assert (duplicate["type"], duplicate["severity"]) == ("duplicate_content", "error")
         assert duplicate["fix"]["action"] == "edit_text"
@@ -87,7 +87,9 @@ def test_conflict_avoidance_moves_the_post_to_the_nearest_free_slot(ctx, weibo) 
     assert moved.moved_from == T0 + 3 * MIN
     assert {c.rule for c in moved.resolved} == {"min_gap"}
     trail = ctx.store.audit_trail(moved.id)
-    assert "moved from 2031-03-04T02:03:00+00:00 to avoid conflicts (min_gap)" in trail[0]["detail"]
+    assert (
+        f"moved from {T0.date()}T02:03:00+00:00 to avoid conflicts (min_gap)" in trail[0]["detail"]
+    )
 
 
 def test_account_that_cannot_post_is_a_resource_conflict_no_move_resolves(ctx, weibo) -> None:
@@ -148,7 +150,9 @@ def test_daily_quota_with_the_default_settings(ctx, weibo) -> None:
     refused = refusal(ctx, weibo, "第九十一条", day + 15 * 60 * MIN + 5 * MIN)  # 23:05
     conflict = by_rule(refused)["daily_quota"]
     assert len(conflict["other_task_ids"]) == 90 and "takes 90 a day" in conflict["message"]
-    assert conflict["fix"]["local_at"] == "2031-03-05T00:00:00+08:00"  # the next China day
+    assert (
+        conflict["fix"]["local_at"] == f"{T0.date() + timedelta(days=1)}T00:00:00+08:00"
+    )  # next China day
 
 
 def test_daily_quota_is_configurable(make_ctx: MakeContext) -> None:

@@ -17,6 +17,7 @@ from scheduling_platform.settings import Settings
 from scheduling_platform.store.schema import accounts
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.vault import (
+    BOUND_PREFIX,
     PREFIX,
     InvalidKeyError,
     KeyFile,
@@ -78,12 +79,12 @@ def test_store_seals_credentials_at_rest(database_url: str, tmp_path: Path) -> N
     assert account.credentials == SECRET
     store.update_credentials(account.id, {**SECRET, "access_token": "tok-renewed-000000"})
     (raw,) = _raw_credentials(store)
-    assert raw.startswith(PREFIX) and "tok-" not in raw and "sec-" not in raw
+    assert raw.startswith(BOUND_PREFIX) and "tok-" not in raw and "sec-" not in raw
     assert store.get_account(account.id).credentials["access_token"] == "tok-renewed-000000"
     # Opened without the vault, the store refuses clearly instead of returning garbage.
     bare = TaskStore(store.engine)
     with pytest.raises(MissingKeyError, match="without the vault"):
-        bare.get_account(account.id)
+        bare.get_account(account.id).credentials  # noqa: B018 -- opened at first use
     store.engine.dispose()
 
 
@@ -94,7 +95,7 @@ def test_plain_rows_from_before_the_vault_stay_readable_and_get_sealed(
     store = TaskStore.from_url(sqlite_url, vault=_file_vault(tmp_path))
     assert store.list_accounts()[0].credentials == SECRET
     assert key_usage(store) == {"plaintext": 1}
-    assert reseal_all(store, store.vault) == 1
+    assert reseal_all(store, store.vault) == (1, [])
     assert key_usage(store) == {store.vault.primary_key_id: 1}
 
 
