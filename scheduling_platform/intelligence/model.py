@@ -41,7 +41,8 @@ CURVE_PRIOR_POSTS = 5.0  # a platform's hour effect is shrunk by n / (n + this)
 WEEK_PRIOR_POSTS = 5.0
 _PLATFORM = FEATURE_NAMES.index("platform_code")
 _HOUR = FEATURE_NAMES.index("hour_of_day")
-_WEEKDAY = FEATURE_NAMES.index("weekday")
+# The columns of models pickled before their columns were named (the feature came later).
+_UNNAMED_COLUMNS = tuple(n for n in FEATURE_NAMES if n != "adjustments_known")
 # HistGradientBoosting's OpenMP threads spin while they wait for work. On the shared 2-core
 # machine they fought the other processes and made one fit on 8,000 rows take 9 s instead of
 # 0.8 s single-threaded (and a 724-row retrain 25 s instead of 8 s). Every fit and predict
@@ -86,7 +87,7 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Models pickled before the columns were named were trained on all of FEATURE_NAMES.
-        state.setdefault("feature_names", FEATURE_NAMES)
+        state.setdefault("feature_names", _UNNAMED_COLUMNS)
         state.setdefault("separate_time", False)
         state.setdefault("platform_col_", _PLATFORM)
         state.setdefault("hour_col_", _HOUR)
