@@ -11,6 +11,8 @@ from dagster import Definitions, EnvVar
 from assets.analytics import publish_log, sql_model_assets
 from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
 from assets.intelligence import (
+    beats_mean_baseline,
+    beats_model_in_use,
     cv_spread_below_threshold,
     engagement_metrics,
     engagement_model,
@@ -109,7 +111,12 @@ def build_definitions(settings: Settings) -> Definitions:
             engagement_model,
             promoted_engagement_model,
         ],
-        asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
+        asset_checks=[
+            holdout_r2_above_threshold,
+            cv_spread_below_threshold,
+            beats_mean_baseline,
+            beats_model_in_use,
+        ],
         jobs=[publish_job, review_job, retrain_job, engagement_job, series_expansion_job],
         schedules=[
             weekly_retrain_schedule,

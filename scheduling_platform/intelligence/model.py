@@ -35,6 +35,9 @@ from scheduling_platform.timeutil import utcnow
 
 HOLDOUT_SHARE = 0.2
 MIN_TRAINING_ROWS = 50
+# The model in use is compared on the holdout rows it never learned from; fewer than this
+# many such rows say too little, and the comparison is skipped (and says so).
+MIN_COMPARISON_ROWS = 30
 CURVE_PRIOR_POSTS = 5.0  # a platform's hour effect is shrunk by n / (n + this)
 # An hour of the week departs from its hour of day by the mean of its own posts' residuals,
 # shrunk by n / (n + this): a weekend whose peak moves is learned once its hours have posts.
@@ -309,14 +312,42 @@ def _account_stats(
     return stats
 
 
+def compare_with_incumbent(
+    incumbent: ModelArtifact,
+    hold: pd.DataFrame,
+    hold_x: pd.DataFrame,
+    hold_y: np.ndarray,
+    predicted: np.ndarray,
+) -> dict[str, float]:
+    """R² of the candidate and of the model in use on the holdout rows posted after the
+    model in use's last training row (rows it learned from would flatter it)."""
+    seen_until = incumbent.trained_until or incumbent.trained_at
+    fresh = (pd.to_datetime(hold["posted_at"], utc=True) > pd.Timestamp(seen_until)).to_numpy()
+    result = {"incumbent_rows": float(fresh.sum())}
+    if fresh.sum() < MIN_COMPARISON_ROWS:
+        return result
+    try:
+        theirs = incumbent.predict(hold_x[fresh])
+    except (KeyError, ValueError):  # a model of other features than these rows have
+        return result
+    result["incumbent_r2"] = log_r2(hold_y[fresh], theirs)
+    result["candidate_r2_vs_incumbent"] = log_r2(hold_y[fresh], predicted[fresh])
+    return result
+
+
 def train_model(
     frame: pd.DataFrame,
     *,
     candidates: list[Candidate] | None = None,
     seed: int = 0,
     now: datetime | None = None,
+    incumbent: ModelArtifact | None = None,
 ) -> ModelArtifact:
-    """Train every candidate, compare them on the latest 20% of posts, keep the best."""
+    """Train every candidate, compare them on the latest 20% of posts, keep the best.
+
+    With `incumbent` (the model in use), the winner and it are also scored on the same
+    holdout rows (those newer than the incumbent's training), for the promotion check.
+    """
     frame = frame.sort_values(["posted_at", "post_key"], kind="stable").reset_index(drop=True)
     if len(frame) < MIN_TRAINING_ROWS:
         raise TrainingError(
@@ -334,6 +365,7 @@ def train_model(
     scores: dict[str, dict[str, float]] = {}
     residuals: dict[str, np.ndarray] = {}
     fitted: dict[str, RegressorMixin] = {}
+    held: dict[str, np.ndarray] = {}
     for candidate in candidates:
         cv_r2, out_of_fold = [], np.zeros(cut)
         for fit_idx, test_idx in folds:
@@ -350,12 +382,18 @@ def train_model(
         }
         residuals[candidate.name] = np.log1p(y) - np.log1p(np.concatenate([out_of_fold, predicted]))
         fitted[candidate.name] = model
+        held[candidate.name] = predicted
     baseline = np.full(len(hold_y), float(np.mean(train_y)))
     scores["mean_baseline"] = {
         "holdout_r2": log_r2(hold_y, baseline),
         "holdout_mae": float(mean_absolute_error(hold_y, baseline)),
     }
     best = max(candidates, key=lambda c: scores[c.name]["holdout_r2"])
+    comparison = (
+        compare_with_incumbent(incumbent, frame[cut:], hold_x, hold_y, held[best.name])
+        if incumbent is not None
+        else {}
+    )
     importances = permutation_importance(
         fitted[best.name],
         hold_x.to_numpy(),
@@ -379,7 +417,11 @@ def train_model(
         target=best.target,
         estimator=final,
         feature_names=FEATURE_NAMES,
-        metrics={**scores[best.name], "baseline_holdout_r2": scores["mean_baseline"]["holdout_r2"]},
+        metrics={
+            **scores[best.name],
+            "baseline_holdout_r2": scores["mean_baseline"]["holdout_r2"],
+            **comparison,
+        },
         candidates={k: {m: round(v, 4) for m, v in s.items()} for k, s in scores.items()},
         importances={n: round(v / total, 4) for n, v in per_feature.items()},
         importance_groups=groups,
@@ -391,4 +433,6 @@ def train_model(
             str(p): float(np.log1p(np.median(g)))
             for p, g in pd.Series(y).groupby(frame["platform"].to_numpy())
         },
+        trained_until=pd.Timestamp(frame["posted_at"].max()).to_pydatetime(),
+        compared_with=incumbent.version if incumbent is not None else None,
     )

@@ -67,11 +67,19 @@ class ModelRegistry:
         self.store.set_model_status(version, ModelStatus.REJECTED, detail=reason)
         return self.entry(version)
 
-    def promote(self, version: str, *, actor: str = "cli") -> ModelEntry:
-        """Put `version` in use; the one in use before is retired (rollback brings it back)."""
+    def promote(self, version: str, *, actor: str = "cli", force: bool = False) -> ModelEntry:
+        """Put `version` in use; the one in use before is retired (rollback brings it back).
+
+        A rejected version needs `force`: the refusal says why it was rejected.
+        """
         entry = self.entry(version)
         if entry.status is ModelStatus.PROMOTED:
             return entry
+        if entry.status is ModelStatus.REJECTED and not force:
+            raise RegistryError(
+                f"{version} was rejected ({entry.detail or 'no reason recorded'}); "
+                "promote it anyway with --force"
+            )
         self.store.promote_model(version, was=entry.status, actor=actor)
         return self.entry(version)
 
@@ -86,7 +94,7 @@ class ModelRegistry:
         self.store.set_model_status(
             current, ModelStatus.ROLLED_BACK, detail=f"rolled back by {actor}"
         )
-        return self.promote(previous, actor=actor)
+        return self.promote(previous, actor=actor, force=True)
 
     def record_prediction(
         self, task: Task, version: str, predicted: float, uncertainty: float, *, actor: str

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from scheduling_platform.intelligence.engagement import store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
-from scheduling_platform.intelligence.training import Thresholds, retrain
+from scheduling_platform.intelligence.training import DEFAULT_MIN_GAIN, Thresholds, retrain
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import Timestamp, View
 from scheduling_platform.store.models import ModelEntry
@@ -52,8 +52,9 @@ class CheckView(View):
 
 
 class RetrainRequest(BaseModel):
-    min_r2: float = 0.75
-    max_spread: float = 0.1
+    min_gain: float = DEFAULT_MIN_GAIN
+    min_r2: float | None = None
+    max_spread: float | None = None
     promote: bool = True
 
 
@@ -93,7 +94,7 @@ def retrain_model(ctx: ServiceContext, request: RetrainRequest) -> RetrainResult
     outcome = retrain(
         ctx.store,
         ctx.warehouse,
-        Thresholds(request.min_r2, request.max_spread),
+        Thresholds(request.min_r2, request.max_spread, request.min_gain),
         actor=ctx.actor,
         promote=request.promote,
     )
@@ -109,8 +110,9 @@ def list_models(ctx: ServiceContext) -> list[ModelView]:
     return [ModelView.of(e) for e in ModelRegistry(ctx.store).list()]
 
 
-def promote_model(ctx: ServiceContext, version: str) -> ModelView:
-    return ModelView.of(ModelRegistry(ctx.store).promote(version, actor=ctx.actor))
+def promote_model(ctx: ServiceContext, version: str, *, force: bool = False) -> ModelView:
+    """Put a version in use; a rejected one only with `force` (the refusal says why)."""
+    return ModelView.of(ModelRegistry(ctx.store).promote(version, actor=ctx.actor, force=force))
 
 
 def rollback_model(ctx: ServiceContext) -> ModelView:

@@ -47,13 +47,17 @@ def test_retrain_promotes_only_models_that_pass_and_rollback_restores(seeded: Se
 
     strict = _json(_invoke("model", "retrain", "--min-r2", "0.9999", "--json"))
     assert not strict["promoted"] and strict["in_use"] == first["model"]["version"]
-    assert [c["passed"] for c in strict["checks"]] == [False, True]
+    assert [c["passed"] for c in strict["checks"]] == [False, True, True, True]
+    assert [c["name"] for c in strict["checks"]][2:] == ["beats_baseline", "beats_in_use"]
     listed = {m["version"]: m["status"] for m in _json(_invoke("model", "list", "--json"))}
     assert listed[first["in_use"]] == "promoted"
     assert "rejected" in listed.values()
 
     rejected = next(v for v, s in listed.items() if s == "rejected")
-    _invoke("model", "promote", rejected)
+    refused = _invoke("model", "promote", rejected, ok=False).output
+    assert "was rejected (holdout R²" in refused and "must be > 0.9999" in refused
+    assert "--force" in refused
+    _invoke("model", "promote", rejected, "--force")
     back = _json(_invoke("model", "rollback", "--json"))
     assert back["version"] == first["in_use"] and back["status"] == "promoted"
     again = _invoke("model", "rollback", ok=False)
