@@ -38,6 +38,8 @@ class ModelArtifact:
     # The latest posting time it learned from; the model in use when it was trained, if any.
     trained_until: datetime | None = None
     compared_with: str | None = None
+    # "trained" (from engagement) or "prior" (the shipped day-one curves, `priors.py`).
+    basis: str = "trained"
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected engagement (counts) for rows of `feature_frame`."""

@@ -6,8 +6,11 @@ from typing import Any
 
 import pandas as pd
 
+from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.priors import PRIOR_REASON
 from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
 from scheduling_platform.intelligence.scoring import draft_for, score_slots, week_slots
+from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import in_zone
 
@@ -17,8 +20,10 @@ def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
     if task.model_version is None:
         raise RegistryError(f"task {task_id} was scheduled by hand, not by the model")
     registry = ModelRegistry(store)
-    entry = registry.entry(task.model_version)
     artifact = registry.load(task.model_version)
+    if artifact.basis == "prior":
+        return _explain_prior(store, task, artifact)
+    entry = registry.entry(task.model_version)
     account = store.get_account(task.account_id)
     # Re-score the week the model saw when it chose (from the task's creation).
     draft = draft_for(account, task.content, "article" if task.title else "text", 0)
@@ -65,4 +70,27 @@ def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
             f"what drives the model: {groups}",
         ]
     )
+    return {"task_id": task.id, "model": summary, "why": why, "text": text}
+
+
+def _explain_prior(store: TaskStore, task: Task, artifact: ModelArtifact) -> dict[str, Any]:
+    """A task timed on day one: the shipped prior curve chose, no trained model."""
+    account = store.get_account(task.account_id)
+    draft = draft_for(account, task.content, "article" if task.title else "text", 0)
+    scores = score_slots(artifact, draft, week_slots(task.created_at))
+    slot = in_zone(task.scheduled_at, account.timezone).isoformat()
+    why = {
+        "slot": slot,
+        "basis": "prior",
+        "reason": PRIOR_REASON,
+        "slots_scored": len(scores),
+        "predicted": task.predicted_engagement,
+        "median_slot": float(scores["predicted"].median()),
+    }
+    text = (
+        f"task {task.id}: {slot} chosen by {artifact.version}: {PRIOR_REASON} "
+        f"(expected {task.predicted_engagement or 0:.0f}, median slot {why['median_slot']:.0f}); "
+        "retrain once engagement is collected"
+    )
+    summary = {"version": artifact.version, "candidate": artifact.candidate, "basis": "prior"}
     return {"task_id": task.id, "model": summary, "why": why, "text": text}

@@ -12,6 +12,7 @@ import pickle
 import zlib
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.priors import is_prior_version, prior_artifact
 from scheduling_platform.lifecycle import ModelStatus
 from scheduling_platform.store.models import ModelEntry
 from scheduling_platform.store.records import Task
@@ -48,6 +49,8 @@ class ModelRegistry:
         return self.store.model_entries()
 
     def load(self, version: str) -> ModelArtifact:
+        if is_prior_version(version):
+            return prior_artifact()
         blob = self.store.model_artifact(version)
         # Only this platform's own processes write the registry rows it unpickles.
         artifact: ModelArtifact = pickle.loads(zlib.decompress(blob))
@@ -59,6 +62,10 @@ class ModelRegistry:
     def current(self) -> ModelArtifact | None:
         version = self.current_version()
         return self.load(version) if version else None
+
+    def current_or_prior(self) -> ModelArtifact:
+        """The model in use; on day one (none trained yet) the shipped prior curves."""
+        return self.current() or prior_artifact()
 
     def reject(self, version: str, reason: str) -> ModelEntry:
         entry = self.entry(version)

@@ -56,6 +56,7 @@ class SlotChoice:
     account_weight: float  # n / (n + prior) of the account's posts at that local hour
     median_slot: float  # median predicted engagement over all slots, for comparison
     model_version: str
+    basis: str = "trained"  # "prior": no model trained yet, the shipped prior curves chose
 
 
 def week_slots(start: datetime, count: int = WEEK_SLOTS) -> pd.DatetimeIndex:
@@ -181,6 +182,7 @@ def best_slot(
         account_weight=float(row["account_weight"]),
         median_slot=float(scores["predicted"].median()),
         model_version=artifact.version,
+        basis=artifact.basis,
     )
 
 

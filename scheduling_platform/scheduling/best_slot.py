@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from scheduling_platform.intelligence.features import CONTENT_TYPES
-from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
+from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.scoring import SlotChoice, best_slot, draft_for
 from scheduling_platform.platforms.rules import rules_for
 from scheduling_platform.scheduling.tasks import SchedulingError, schedule_task
@@ -27,15 +27,17 @@ def schedule_at_best_slot(
     now: datetime | None = None,
     actor: str = "cli",
 ) -> tuple[Task, SlotChoice]:
-    """Validate, score the coming slots with the model in use, create the task there."""
+    """Validate, score the coming slots with the model in use, create the task there.
+
+    On day one, with no trained model, the shipped prior curves score the slots (the
+    choice's `basis` is "prior" and the task's model version names the prior).
+    """
     if content_type not in CONTENT_TYPES:
         raise SchedulingError(f"content type must be one of {CONTENT_TYPES}, not {content_type!r}")
     account = store.get_account(account_id)
     rules_for(account.platform).check(content, title)  # refuse before any scoring
     registry = ModelRegistry(store)
-    artifact = registry.current()
-    if artifact is None:
-        raise RegistryError("no model is in use yet; run `scheduling-platform model retrain`")
+    artifact = registry.current_or_prior()
     now = now or utcnow()
     choice = best_slot(
         artifact,

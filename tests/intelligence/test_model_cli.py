@@ -67,8 +67,17 @@ def test_retrain_promotes_only_models_that_pass_and_rollback_restores(seeded: Se
 
 def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) -> None:
     store = TaskStore.from_settings(seeded)
-    refused = _invoke("tasks", "create-best", "--account", "1", "--content", "hi", ok=False)
-    assert "no model is in use" in refused.output
+    # Day one: no model trained yet, the shipped prior curves choose, and say so.
+    day_one = _json(_invoke("tasks", "create-best", "--account", "1", "--content", "hi", "--json"))
+    first_task = store.get_task(day_one["id"])
+    assert first_task.model_version.startswith("prior-") and first_task.predicted_engagement > 0
+    # The prior puts Weibo's working-day peak at 21:30 and its day-off peak there too.
+    assert in_zone(first_task.scheduled_at, "Asia/Shanghai").hour in (
+        21,
+        22,
+    )
+    said = _invoke("model", "explain", str(first_task.id)).output
+    assert "no trained model yet" in said and "prior curve shipped with the product" in said
     version = _json(_invoke("model", "retrain", "--json"))["in_use"]
 
     created = _json(
@@ -112,5 +121,5 @@ def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) ->
         ok=False,
     )
     assert "content type" in bad.output
-    assert len(store.list_tasks()) == 1
+    assert len(store.list_tasks()) == 2
     assert len(load_engagement(Warehouse(seeded.resolved_warehouse_url))) > 500
