@@ -40,6 +40,9 @@ class ModelArtifact:
     compared_with: str | None = None
     # "trained" (from engagement) or "prior" (the shipped day-one curves, `priors.py`).
     basis: str = "trained"
+    # platform -> training posts per local hour of the week (Monday 00:00 first), for the
+    # model's uncertainty where it has seen few posts (Thompson sampling, `exploration.py`).
+    cell_counts: dict[str, list[int]] = field(default_factory=dict)
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected engagement (counts) for rows of `feature_frame`."""

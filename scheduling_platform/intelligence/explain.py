@@ -53,6 +53,7 @@ def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
         "platform_curve": float(chosen["platform_curve"].iloc[0]) if len(chosen) else None,
         "account_weight": float(chosen["account_weight"].iloc[0]) if len(chosen) else None,
         "runners_up": runners_up,
+        "explored": store.decision_of(task.id),  # a Thompson draw chose, not the best
     }
     summary = entry.summary
     groups = ", ".join(f"{k} {v:.0%}" for k, v in summary["importance_groups"].items())
@@ -66,7 +67,8 @@ def explain_task(store: TaskStore, task_id: int) -> dict[str, Any]:
             f"why: expected {task.predicted_engagement:.0f} ± {task.prediction_uncertainty:.0f}, "
             f"best {rank} of {len(scores)} slots (median slot {why['median_slot']:.0f}); "
             f"the account's own history weighs {why['account_weight'] or 0:.0%} at that hour, "
-            f"the platform-wide curve the rest",
+            f"the platform-wide curve the rest"
+            + ("; explored (a Thompson draw chose the slot)" if why["explored"] else ""),
             f"what drives the model: {groups}",
         ]
     )

@@ -335,6 +335,16 @@ def compare_with_incumbent(
     return result
 
 
+def _cell_counts(frame: pd.DataFrame, features: pd.DataFrame) -> dict[str, list[int]]:
+    """Per platform, training posts in each local hour of the week."""
+    week_hour = (features["weekday"] * 24 + features["hour_of_day"]).to_numpy().astype(int)
+    platforms = frame["platform"].astype(str).to_numpy()
+    return {
+        str(p): np.bincount(week_hour[platforms == p], minlength=168).tolist()
+        for p in np.unique(platforms)
+    }
+
+
 def train_model(
     frame: pd.DataFrame,
     *,
@@ -434,5 +444,6 @@ def train_model(
             for p, g in pd.Series(y).groupby(frame["platform"].to_numpy())
         },
         trained_until=pd.Timestamp(frame["posted_at"].max()).to_pydatetime(),
+        cell_counts=_cell_counts(frame, features),
         compared_with=incumbent.version if incumbent is not None else None,
     )

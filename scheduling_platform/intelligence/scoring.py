@@ -57,6 +57,7 @@ class SlotChoice:
     median_slot: float  # median predicted engagement over all slots, for comparison
     model_version: str
     basis: str = "trained"  # "prior": no model trained yet, the shipped prior curves chose
+    explored: bool = False  # a Thompson draw chose the slot, not the best prediction
 
 
 def week_slots(start: datetime, count: int = WEEK_SLOTS) -> pd.DatetimeIndex:
@@ -89,20 +90,32 @@ def _interpolate(
     return np.interp(slots.asi8 / 1e9, seconds, values)
 
 
-def score_slots(artifact: ModelArtifact, draft: PostDraft, slots: pd.DatetimeIndex) -> pd.DataFrame:
+def score_slots(
+    artifact: ModelArtifact,
+    draft: PostDraft,
+    slots: pd.DatetimeIndex,
+    *,
+    rng: np.random.Generator | None = None,
+) -> pd.DataFrame:
     """One row per slot: slot, platform_curve, account_weight, predicted (pooled).
 
     Predictions are made at the local half hours (`hour_anchors`) and interpolated in log
-    space between them, in time order.
+    space between them, in time order. With `rng`, a column `sampled` holds one Thompson
+    draw of the prediction (`exploration.sample_levels`), interpolated the same way.
     """
     if len(slots) == 0:
         return pd.DataFrame(columns=["slot", "platform_curve", "account_weight", "predicted"])
     anchors = hour_anchors(slots, draft.timezone)
     curve, weight, pooled = _score_at(artifact, draft, anchors)
+    sampled = None
+    if rng is not None:
+        from scheduling_platform.intelligence.exploration import sample_levels
+
+        sampled = sample_levels(artifact, draft, anchors, np.log1p(pooled), rng)
     slot_hours = slots.tz_convert(draft.timezone).hour.to_numpy()
     anchor_hours = anchors.tz_convert(draft.timezone).hour.to_numpy()
     by_hour = dict(zip(anchor_hours, weight, strict=True))
-    return pd.DataFrame(
+    scores = pd.DataFrame(
         {
             "slot": slots,
             "platform_curve": np.expm1(_interpolate(anchors, np.log1p(curve), slots)),
@@ -110,6 +123,9 @@ def score_slots(artifact: ModelArtifact, draft: PostDraft, slots: pd.DatetimeInd
             "predicted": np.expm1(_interpolate(anchors, np.log1p(pooled), slots)),
         }
     )
+    if sampled is not None:
+        scores["sampled"] = np.expm1(_interpolate(anchors, sampled, slots))
+    return scores
 
 
 def _score_at(
@@ -165,13 +181,20 @@ def best_slot(
     start: datetime,
     *,
     within_days: float = 7.0,
+    explore: np.random.Generator | None = None,
 ) -> SlotChoice:
-    """The slot with the highest pooled prediction in the next `within_days` days."""
+    """The slot with the highest pooled prediction in the next `within_days` days.
+
+    With `explore` (a random generator), the slot with the highest Thompson draw instead:
+    hours the model knows little about are sometimes tried, so they are learned. The choice
+    still reports the model's own prediction for the slot.
+    """
     if not 0 < within_days <= 7:
         raise ValueError(f"--within-days must be in (0, 7], not {within_days}")
     count = max(int(within_days * 24 * 60 // SLOT_MINUTES), 1)
-    scores = score_slots(artifact, draft, week_slots(start, count))
-    row = scores.iloc[int(np.argmax(scores["predicted"].to_numpy()))]
+    scores = score_slots(artifact, draft, week_slots(start, count), rng=explore)
+    ranking = scores["sampled"] if explore is not None else scores["predicted"]
+    row = scores.iloc[int(np.argmax(ranking.to_numpy()))]
     predicted = float(row["predicted"])
     return SlotChoice(
         slot=row["slot"].to_pydatetime(),
@@ -183,6 +206,7 @@ def best_slot(
         median_slot=float(scores["predicted"].median()),
         model_version=artifact.version,
         basis=artifact.basis,
+        explored=explore is not None,
     )
 
 
