@@ -1,9 +1,11 @@
 """Thompson sampling over the model's uncertainty, for the share of decisions that explore.
 
-The model's uncertainty about an hour of the week is its holdout log residual spread,
-narrowed by the posts it learned from there: sigma / sqrt(1 + n). One draw per local hour
-(the same draw for its 5-minute slots, which interpolate), and the best draw wins: hours
-with few posts are tried more often than their prediction alone would allow.
+The model's uncertainty about an hour of the week, empirical Bayes: before any post there,
+the hour could be any of the hours it predicts for the window (variance tau², the spread of
+the predicted log levels); each of the n posts it learned from there brings a noisy
+observation (variance sigma², the holdout log residual spread). Posterior variance
+1 / (1 / tau² + n / sigma²). One draw per local hour (its 5-minute slots interpolate), and
+the best draw wins: hours with few posts are tried as often as they could be the best.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ def sample_levels(
     counts = np.asarray(
         getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
     )
-    spread = artifact.residual_sigma / np.sqrt(1.0 + counts[week_hour])
+    tau2 = max(float(np.var(levels)), 1e-6)
+    sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
+    spread = 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2)
     return levels + rng.normal(0.0, 1.0, size=len(levels)) * spread
 
 

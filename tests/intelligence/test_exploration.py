@@ -23,15 +23,17 @@ def test_draws_are_wide_where_the_model_saw_few_posts() -> None:
     # Weibo's first half of the week seen 0 times, the second half 10,000 times an hour.
     artifact = replace(prior_artifact(), cell_counts={"weibo": [0] * 84 + [10_000] * 84})
     anchors = pd.date_range("2026-12-06T16:30", periods=168, freq="h", tz="UTC")  # Mon 00:30
+    # Predicted log levels spread with standard deviation 0.8 over the week (tau).
+    levels = np.tile([0.8, -0.8], 84)
     draws = np.array(
         [
-            sample_levels(artifact, DRAFT, anchors, np.zeros(168), np.random.default_rng(s))
-            for s in range(200)
+            sample_levels(artifact, DRAFT, anchors, levels, np.random.default_rng(s)) - levels
+            for s in range(300)
         ]
     )
     unseen, seen = draws[:, :84].std(), draws[:, 84:].std()
-    assert abs(unseen - artifact.residual_sigma) < 0.1
-    assert seen < artifact.residual_sigma / 50
+    assert abs(unseen - 0.8) < 0.05  # never seen: as uncertain as the hours differ
+    assert seen < artifact.residual_sigma / 50  # seen 10,000 times: the residual / 100
 
 
 def test_exploring_choices_spread_over_hours_the_best_slot_does_not() -> None:
