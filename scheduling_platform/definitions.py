@@ -10,6 +10,7 @@ from dagster import Definitions, EnvVar
 
 from assets.analytics import publish_log, sql_model_assets
 from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
+from assets.experiments import experiment_reports
 from assets.intelligence import (
     beats_mean_baseline,
     beats_model_in_use,
@@ -110,6 +111,7 @@ def build_definitions(settings: Settings) -> Definitions:
             training_features,
             engagement_model,
             promoted_engagement_model,
+            experiment_reports,
         ],
         asset_checks=[
             holdout_r2_above_threshold,
