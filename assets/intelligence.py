@@ -94,8 +94,9 @@ def engagement_model(
     # Imported here: scikit-learn is for training runs, not for every process that loads defs.
     from scheduling_platform.intelligence.model import train_model
 
-    artifact = train_model(training_features)
-    ModelRegistry(task_store.get_store()).register(artifact, detail=f"run {context.run_id}")
+    registry = ModelRegistry(task_store.get_store())
+    artifact = train_model(training_features, incumbent=registry.current())
+    registry.register(artifact, detail=f"run {context.run_id}")
     summary = artifact.summary()
     return Output(
         artifact,
@@ -114,6 +115,8 @@ def engagement_model(
             "holdout_mae": artifact.metrics["holdout_mae"],
             "cv_r2_mean": artifact.metrics["cv_r2_mean"],
             "cv_r2_spread": artifact.metrics["cv_r2_spread"],
+            "baseline_holdout_r2": artifact.metrics["baseline_holdout_r2"],
+            "compared_with": artifact.compared_with or "none",
             "importance_groups": MetadataValue.json(summary["importance_groups"]),
             "candidates": MetadataValue.json(artifact.candidates),
         },
@@ -161,6 +164,16 @@ cv_spread_below_threshold = _model_check(
     "cv_spread",
     "cv_spread_below_threshold",
     "Standard deviation of the CV folds' R² below `model_policy.max_cv_spread`.",
+)
+beats_mean_baseline = _model_check(
+    "beats_baseline",
+    "beats_mean_baseline",
+    "Holdout R² above the mean baseline's by `model_policy.min_gain`.",
+)
+beats_model_in_use = _model_check(
+    "beats_in_use",
+    "beats_model_in_use",
+    "Holdout R² above the model in use's, on the holdout rows it never saw, by `min_gain`.",
 )
 
 

@@ -3,7 +3,7 @@
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from scheduling_platform.intelligence.training import Thresholds
+from scheduling_platform.intelligence.training import DEFAULT_MIN_GAIN, Thresholds
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.publisher import DEFAULT_RATE_PER_SECOND
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
@@ -51,14 +51,22 @@ class PublishPolicyResource(ConfigurableResource):
 class ModelPolicyResource(ConfigurableResource):
     """The model checks' thresholds and when new engagement starts a retrain."""
 
-    min_holdout_r2: float = Field(default=0.75, description="holdout R² must be above this")
-    max_cv_spread: float = Field(default=0.1, description="std of CV fold R² must be below")
+    min_gain: float = Field(
+        default=DEFAULT_MIN_GAIN,
+        description="holdout R² a new model must gain over the mean baseline and the model in use",
+    )
+    min_holdout_r2: float | None = Field(
+        default=None, description="optional: holdout R² must be above this"
+    )
+    max_cv_spread: float | None = Field(
+        default=None, description="optional: std of CV fold R² must be below this"
+    )
     retrain_min_new_rows: int = Field(
         default=500, description="engagement rows since the last retrain that start another"
     )
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(self.min_holdout_r2, self.max_cv_spread)
+        return Thresholds(self.min_holdout_r2, self.max_cv_spread, self.min_gain)
 
 
 class AlertsResource(ConfigurableResource):

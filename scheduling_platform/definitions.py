@@ -10,7 +10,10 @@ from dagster import Definitions, EnvVar
 
 from assets.analytics import publish_log, sql_model_assets
 from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
+from assets.experiments import experiment_reports
 from assets.intelligence import (
+    beats_mean_baseline,
+    beats_model_in_use,
     cv_spread_below_threshold,
     engagement_metrics,
     engagement_model,
@@ -110,8 +113,14 @@ def build_definitions(settings: Settings) -> Definitions:
             training_features,
             engagement_model,
             promoted_engagement_model,
+            experiment_reports,
         ],
-        asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
+        asset_checks=[
+            holdout_r2_above_threshold,
+            cv_spread_below_threshold,
+            beats_mean_baseline,
+            beats_model_in_use,
+        ],
         jobs=[publish_job, review_job, retrain_job, engagement_job, series_expansion_job],
         schedules=[
             weekly_retrain_schedule,

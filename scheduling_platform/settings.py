@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     retrain_min_new_rows: int = Field(
         default=500, ge=1, description="engagement rows since the last retrain that start another"
     )
+    exploration_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="share of optimal_time decisions that explore by Thompson sampling",
+    )
     max_lateness_seconds: int = Field(
         default=3 * 3600,
         ge=60,

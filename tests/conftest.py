@@ -111,6 +111,8 @@ def platform_env(tmp_path: Path, sandbox_url: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("SCHEDULING_SANDBOX_URL", sandbox_url)
     monkeypatch.delenv("SCHEDULING_DATABASE_URL", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    # Tests of the model's choice expect its best slot; exploration has its own tests.
+    monkeypatch.setenv("SCHEDULING_EXPLORATION_SHARE", "0")
     return Settings()
 
 

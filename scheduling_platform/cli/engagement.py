@@ -12,7 +12,29 @@ from scheduling_platform.service import intelligence as service
 
 @click.group()
 def engagement() -> None:
-    """Engagement histories: import external ones."""
+    """Engagement: collect it from the platforms now, or import external histories."""
+
+
+@engagement.command("collect")
+@click.option(
+    "--days",
+    default=7.0,
+    show_default=True,
+    type=click.FloatRange(0, 90, min_open=True),
+    help="posts published this far back",
+)
+@json_option
+@user_errors
+def engagement_collect(days: float, as_json: bool) -> None:
+    """Ask the platforms now for the metrics of the posts published in the last DAYS."""
+    result = service.collect_engagement_now(context(), service.CollectRequest(days=days))
+    platforms = ", ".join(f"{p} {n}" for p, n in sorted(result.by_platform.items()))
+    lines = [
+        f"{result.rows_written} of {result.posts_asked} posts collected"
+        + (f" ({platforms})" if platforms else "")
+    ]
+    lines += [f"  failed: {k}: {v}" for k, v in sorted(result.accounts_failed.items())]
+    emit(as_json, result, "\n".join(lines))
 
 
 @engagement.command("import")

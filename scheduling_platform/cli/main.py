@@ -6,6 +6,7 @@ import click
 
 from scheduling_platform.cli.accounts import accounts
 from scheduling_platform.cli.engagement import engagement
+from scheduling_platform.cli.experiments import experiments
 from scheduling_platform.cli.keys import keys
 from scheduling_platform.cli.model import model
 from scheduling_platform.cli.platform import api, sandbox, tick, up
@@ -28,7 +29,19 @@ def main(click_context: click.Context, workspace: str) -> None:
     click_context.obj = {"workspace": workspace}
 
 
-for command in (accounts, tasks, keys, model, engagement, workspaces, tick, sandbox, up, api):
+for command in (
+    accounts,
+    tasks,
+    keys,
+    model,
+    engagement,
+    experiments,
+    workspaces,
+    tick,
+    sandbox,
+    up,
+    api,
+):
     main.add_command(command)
 bound_numbers(main)
 

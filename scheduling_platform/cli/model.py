@@ -16,14 +16,28 @@ def model() -> None:
 
 
 @model.command("retrain")
-@click.option("--min-r2", default=0.75, show_default=True, type=float)
-@click.option("--max-spread", default=0.1, show_default=True, type=float)
+@click.option(
+    "--min-gain",
+    default=service.DEFAULT_MIN_GAIN,
+    show_default=True,
+    type=float,
+    help="holdout R² to gain over the mean baseline and the model in use",
+)
+@click.option("--min-r2", default=None, type=float, help="also require holdout R² above this")
+@click.option("--max-spread", default=None, type=float, help="also require CV spread below this")
 @click.option("--no-promote", is_flag=True, help="register the model but keep the current one")
 @json_option
 @user_errors
-def model_retrain(min_r2: float, max_spread: float, no_promote: bool, as_json: bool) -> None:
-    """Train on all engagement in the warehouse; promote the model if its checks pass."""
-    request = service.RetrainRequest(min_r2=min_r2, max_spread=max_spread, promote=not no_promote)
+def model_retrain(
+    min_gain: float, min_r2: float | None, max_spread: float | None, no_promote: bool, as_json: bool
+) -> None:
+    """Train on all engagement in the warehouse; promote the model if its checks pass.
+
+    It must beat the mean baseline and the model in use on the same time-ordered holdout.
+    """
+    request = service.RetrainRequest(
+        min_gain=min_gain, min_r2=min_r2, max_spread=max_spread, promote=not no_promote
+    )
     result = service.retrain_model(context(), request)
     summary = result.model
     lines = [f"model {summary['version']} ({summary['candidate']}, {summary['rows']} rows)"]
@@ -52,11 +66,12 @@ def model_list(as_json: bool) -> None:
 
 @model.command("promote")
 @click.argument("version")
+@click.option("--force", is_flag=True, help="promote a version whose checks failed")
 @json_option
 @user_errors
-def model_promote(version: str, as_json: bool) -> None:
+def model_promote(version: str, force: bool, as_json: bool) -> None:
     """Put VERSION in use (the one in use now is retired; rollback brings it back)."""
-    view = service.promote_model(context(), version)
+    view = service.promote_model(context(), version, force=force)
     emit(as_json, view, f"model {view.version} is in use")
 
 

@@ -35,6 +35,14 @@ class ModelArtifact:
     residual_sigma: float  # std of holdout residuals of log1p(engagement)
     account_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     platform_medians: dict[str, float] = field(default_factory=dict)
+    # The latest posting time it learned from; the model in use when it was trained, if any.
+    trained_until: datetime | None = None
+    compared_with: str | None = None
+    # "trained" (from engagement) or "prior" (the shipped day-one curves, `priors.py`).
+    basis: str = "trained"
+    # platform -> training posts per local hour of the week (Monday 00:00 first), for the
+    # model's uncertainty where it has seen few posts (Thompson sampling, `exploration.py`).
+    cell_counts: dict[str, list[int]] = field(default_factory=dict)
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected engagement (counts) for rows of `feature_frame`."""

@@ -87,12 +87,17 @@ def collect_engagement(
     end: datetime,
     *,
     now: datetime | None = None,
+    workspace_id: int | None = None,
 ) -> Collection:
-    """Ask each platform for the metrics of posts published in [start, end), per account.
+    """Ask each platform for the metrics of posts published in [start, end), per account
+    (of one workspace, or of all).
 
     One account's failure (expired token, platform down) is recorded and the others go on.
     """
-    found = one_task_per_post(store.published_between(start, end))
+    found = store.published_between(start, end)
+    if workspace_id is not None:
+        found = [t for t in found if t.workspace_id == workspace_id]
+    found = one_task_per_post(found)
     accounts = store.accounts_by_id({t.account_id for t in found})
     collection = Collection(rows=pd.DataFrame(columns=list(ENGAGEMENT_COLUMNS)))
     collection.posts_asked = len(found)

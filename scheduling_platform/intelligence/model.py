@@ -35,9 +35,17 @@ from scheduling_platform.timeutil import utcnow
 
 HOLDOUT_SHARE = 0.2
 MIN_TRAINING_ROWS = 50
+# The model in use is compared on the holdout rows it never learned from; fewer than this
+# many such rows say too little, and the comparison is skipped (and says so).
+MIN_COMPARISON_ROWS = 30
 CURVE_PRIOR_POSTS = 5.0  # a platform's hour effect is shrunk by n / (n + this)
+# An hour of the week departs from its hour of day by the mean of its own posts' residuals,
+# shrunk by n / (n + this): a weekend whose peak moves is learned once its hours have posts.
+WEEK_PRIOR_POSTS = 5.0
 _PLATFORM = FEATURE_NAMES.index("platform_code")
 _HOUR = FEATURE_NAMES.index("hour_of_day")
+# The columns of models pickled before their columns were named (the feature came later).
+_UNNAMED_COLUMNS = tuple(n for n in FEATURE_NAMES if n != "adjustments_known")
 # HistGradientBoosting's OpenMP threads spin while they wait for work. On the shared 2-core
 # machine they fought the other processes and made one fit on 8,000 rows take 9 s instead of
 # 0.8 s single-threaded (and a 724-row retrain 25 s instead of 8 s). Every fit and predict
@@ -50,7 +58,11 @@ class TrainingError(ValueError):
 
 
 class PlatformCurve(BaseEstimator, RegressorMixin):
-    """Adds each row's platform-wide hour-of-day effect as a feature, then fits `base`.
+    """Adds each row's platform-wide hour-of-week effect as a feature, then fits `base`.
+
+    The effect is hierarchical: the platform's hour-of-day effect (shrunk towards the platform
+    mean), plus the hour of the week's own departure from it (shrunk towards zero), so a
+    platform whose weekend peak moves to 10:00 keeps its weekday peak and learns the weekend's.
 
     Trees share splits across platforms, so five platforms' different peaks blur into one;
     the platform's own curve (learned from the training rows only, shrunk towards the
@@ -78,36 +90,89 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Models pickled before the columns were named were trained on all of FEATURE_NAMES.
-        state.setdefault("feature_names", FEATURE_NAMES)
+        state.setdefault("feature_names", _UNNAMED_COLUMNS)
         state.setdefault("separate_time", False)
         state.setdefault("platform_col_", _PLATFORM)
         state.setdefault("hour_col_", _HOUR)
+        # Models trained before the week was learned have hour-of-day effects only.
+        state.setdefault("weekday_col_", None)
         super().__setstate__(state)
 
-    def _keys(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(platform code, local hour) per row; one platform when the data has no column."""
+    def _keys(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """(platform code, local hour, local hour of week or None, day off 0/1) per row."""
         if self.platform_col_ is None:
             platform = np.zeros(len(x), dtype=int)
         else:
             platform = x[:, self.platform_col_].astype(int).clip(0, len(PLATFORM_CODES) - 1)
-        return platform, x[:, self.hour_col_].astype(int)
+        hour = x[:, self.hour_col_].astype(int)
+        if self.weekday_col_ is None:
+            return platform, hour, None, np.zeros(len(x), dtype=int)
+        weekday = x[:, self.weekday_col_].astype(int).clip(0, 6)
+        names = list(self.feature_names)
+        day_off = (
+            x[:, names.index("is_day_off")].astype(int).clip(0, 1)
+            if "is_day_off" in names
+            else (weekday >= 5).astype(int)
+        )
+        return platform, hour, weekday * 24 + hour, day_off
+
+    @staticmethod
+    def _shrunk(
+        keys: tuple[np.ndarray, ...], values: np.ndarray, shape: tuple[int, ...], prior: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell of `shape`: post counts, sums of `values`, and sums / (counts + prior)."""
+        counts = np.zeros(shape)
+        sums = np.zeros(shape)
+        np.add.at(counts, keys, 1)
+        np.add.at(sums, keys, values)
+        return counts, sums, sums / (counts + prior)
+
+    def _size_adjusted(self, x: np.ndarray, level: np.ndarray, platform: np.ndarray) -> np.ndarray:
+        """`level` less a per-platform straight line in log followers: account sizes span three
+        orders of magnitude and would otherwise drown the time effects of sparse cells."""
+        names = list(self.feature_names)
+        if "log_followers" not in names:
+            return level
+        size = x[:, names.index("log_followers")]
+        adjusted = level.astype(float).copy()
+        for code in np.unique(platform):
+            rows = platform == code
+            if rows.sum() > 2 and np.ptp(size[rows]) > 0:
+                slope, intercept = np.polyfit(size[rows], level[rows], 1)
+                adjusted[rows] = level[rows] - (slope * size[rows] + intercept)
+        return adjusted
 
     def _effects(self, x: np.ndarray, level: np.ndarray) -> np.ndarray:
-        platform, hour = self._keys(x)
+        """(platforms, 2, 168) effects by day type (0 working day, 1 day off) and hour of week.
+
+        Three levels, each shrunk towards the one above: the hour of day (towards the
+        platform mean), the hour on working days or days off (weekends and holidays share
+        one weekend-like curve), the hour of the week.
+        """
+        platform, hour, week_hour, day_off = self._keys(x)
+        level = self._size_adjusted(x, level, platform)
         size = len(PLATFORM_CODES)
-        counts = np.zeros((size, 24))
-        sums = np.zeros((size, 24))
-        np.add.at(counts, (platform, hour), 1)
-        np.add.at(sums, (platform, hour), level)
+        counts, sums, _ = self._shrunk((platform, hour), level, (size, 24), CURVE_PRIOR_POSTS)
         totals = counts.sum(axis=1, keepdims=True)
         means = np.divide(
-            sums.sum(axis=1, keepdims=True), totals, where=totals > 0, out=np.zeros((size, 1))
+            sums.sum(axis=1, keepdims=True), totals, where=totals > 0, out=np.zeros_like(totals)
         )
-        return (sums - counts * means) / (counts + CURVE_PRIOR_POSTS)
+        by_hour = (sums - counts * means) / (counts + CURVE_PRIOR_POSTS)
+        week = np.repeat(np.tile(by_hour, 7)[:, None, :], 2, axis=1)
+        if week_hour is None:
+            return week
+        residual = level - means[platform, 0] - by_hour[platform, hour]
+        by_type = self._shrunk((platform, day_off, hour), residual, (size, 2, 24), WEEK_PRIOR_POSTS)
+        week += np.tile(by_type[2], 7)
+        residual = residual - by_type[2][platform, day_off, hour]
+        by_week = self._shrunk((platform, week_hour), residual, (size, 168), WEEK_PRIOR_POSTS)
+        return week + by_week[2][:, None, :]
 
     def _lookup(self, effects: np.ndarray, x: np.ndarray) -> np.ndarray:
-        platform, hour = self._keys(x)
-        return effects[platform, hour]
+        platform, hour, week_hour, day_off = self._keys(x)
+        if effects.ndim == 2:  # a model trained before the week was learned
+            return effects[platform, hour]
+        return effects[platform, day_off, hour if week_hour is None else week_hour]
 
     def _base(self) -> RegressorMixin:
         base = clone(self.base)
@@ -126,6 +191,7 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
             raise ValueError(f"PlatformCurve needs columns {names} including hour_of_day")
         self.platform_col_ = names.index("platform_code") if "platform_code" in names else None
         self.hour_col_ = names.index("hour_of_day")
+        self.weekday_col_ = names.index("weekday") if "weekday" in names else None
         level = y if self.log_target else np.log1p(np.clip(y, 0, None))
         # Cross-fitted: each training row sees a curve learned without it, or the base model
         # would learn to trust a feature that contains its own target.
@@ -246,14 +312,52 @@ def _account_stats(
     return stats
 
 
+def compare_with_incumbent(
+    incumbent: ModelArtifact,
+    hold: pd.DataFrame,
+    hold_x: pd.DataFrame,
+    hold_y: np.ndarray,
+    predicted: np.ndarray,
+) -> dict[str, float]:
+    """R² of the candidate and of the model in use on the holdout rows posted after the
+    model in use's last training row (rows it learned from would flatter it)."""
+    seen_until = incumbent.trained_until or incumbent.trained_at
+    fresh = (pd.to_datetime(hold["posted_at"], utc=True) > pd.Timestamp(seen_until)).to_numpy()
+    result = {"incumbent_rows": float(fresh.sum())}
+    if fresh.sum() < MIN_COMPARISON_ROWS:
+        return result
+    try:
+        theirs = incumbent.predict(hold_x[fresh])
+    except (KeyError, ValueError):  # a model of other features than these rows have
+        return result
+    result["incumbent_r2"] = log_r2(hold_y[fresh], theirs)
+    result["candidate_r2_vs_incumbent"] = log_r2(hold_y[fresh], predicted[fresh])
+    return result
+
+
+def _cell_counts(frame: pd.DataFrame, features: pd.DataFrame) -> dict[str, list[int]]:
+    """Per platform, training posts in each local hour of the week."""
+    week_hour = (features["weekday"] * 24 + features["hour_of_day"]).to_numpy().astype(int)
+    platforms = frame["platform"].astype(str).to_numpy()
+    return {
+        str(p): np.bincount(week_hour[platforms == p], minlength=168).tolist()
+        for p in np.unique(platforms)
+    }
+
+
 def train_model(
     frame: pd.DataFrame,
     *,
     candidates: list[Candidate] | None = None,
     seed: int = 0,
     now: datetime | None = None,
+    incumbent: ModelArtifact | None = None,
 ) -> ModelArtifact:
-    """Train every candidate, compare them on the latest 20% of posts, keep the best."""
+    """Train every candidate, compare them on the latest 20% of posts, keep the best.
+
+    With `incumbent` (the model in use), the winner and it are also scored on the same
+    holdout rows (those newer than the incumbent's training), for the promotion check.
+    """
     frame = frame.sort_values(["posted_at", "post_key"], kind="stable").reset_index(drop=True)
     if len(frame) < MIN_TRAINING_ROWS:
         raise TrainingError(
@@ -271,6 +375,7 @@ def train_model(
     scores: dict[str, dict[str, float]] = {}
     residuals: dict[str, np.ndarray] = {}
     fitted: dict[str, RegressorMixin] = {}
+    held: dict[str, np.ndarray] = {}
     for candidate in candidates:
         cv_r2, out_of_fold = [], np.zeros(cut)
         for fit_idx, test_idx in folds:
@@ -287,12 +392,18 @@ def train_model(
         }
         residuals[candidate.name] = np.log1p(y) - np.log1p(np.concatenate([out_of_fold, predicted]))
         fitted[candidate.name] = model
+        held[candidate.name] = predicted
     baseline = np.full(len(hold_y), float(np.mean(train_y)))
     scores["mean_baseline"] = {
         "holdout_r2": log_r2(hold_y, baseline),
         "holdout_mae": float(mean_absolute_error(hold_y, baseline)),
     }
     best = max(candidates, key=lambda c: scores[c.name]["holdout_r2"])
+    comparison = (
+        compare_with_incumbent(incumbent, frame[cut:], hold_x, hold_y, held[best.name])
+        if incumbent is not None
+        else {}
+    )
     importances = permutation_importance(
         fitted[best.name],
         hold_x.to_numpy(),
@@ -316,7 +427,11 @@ def train_model(
         target=best.target,
         estimator=final,
         feature_names=FEATURE_NAMES,
-        metrics={**scores[best.name], "baseline_holdout_r2": scores["mean_baseline"]["holdout_r2"]},
+        metrics={
+            **scores[best.name],
+            "baseline_holdout_r2": scores["mean_baseline"]["holdout_r2"],
+            **comparison,
+        },
         candidates={k: {m: round(v, 4) for m, v in s.items()} for k, s in scores.items()},
         importances={n: round(v / total, 4) for n, v in per_feature.items()},
         importance_groups=groups,
@@ -328,4 +443,7 @@ def train_model(
             str(p): float(np.log1p(np.median(g)))
             for p, g in pd.Series(y).groupby(frame["platform"].to_numpy())
         },
+        trained_until=pd.Timestamp(frame["posted_at"].max()).to_pydatetime(),
+        cell_counts=_cell_counts(frame, features),
+        compared_with=incumbent.version if incumbent is not None else None,
     )

@@ -12,6 +12,7 @@ import pickle
 import zlib
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.priors import is_prior_version, prior_artifact
 from scheduling_platform.lifecycle import ModelStatus
 from scheduling_platform.store.models import ModelEntry
 from scheduling_platform.store.records import Task
@@ -48,6 +49,8 @@ class ModelRegistry:
         return self.store.model_entries()
 
     def load(self, version: str) -> ModelArtifact:
+        if is_prior_version(version):
+            return prior_artifact()
         blob = self.store.model_artifact(version)
         # Only this platform's own processes write the registry rows it unpickles.
         artifact: ModelArtifact = pickle.loads(zlib.decompress(blob))
@@ -60,6 +63,10 @@ class ModelRegistry:
         version = self.current_version()
         return self.load(version) if version else None
 
+    def current_or_prior(self) -> ModelArtifact:
+        """The model in use; on day one (none trained yet) the shipped prior curves."""
+        return self.current() or prior_artifact()
+
     def reject(self, version: str, reason: str) -> ModelEntry:
         entry = self.entry(version)
         if entry.status is ModelStatus.PROMOTED:
@@ -67,11 +74,19 @@ class ModelRegistry:
         self.store.set_model_status(version, ModelStatus.REJECTED, detail=reason)
         return self.entry(version)
 
-    def promote(self, version: str, *, actor: str = "cli") -> ModelEntry:
-        """Put `version` in use; the one in use before is retired (rollback brings it back)."""
+    def promote(self, version: str, *, actor: str = "cli", force: bool = False) -> ModelEntry:
+        """Put `version` in use; the one in use before is retired (rollback brings it back).
+
+        A rejected version needs `force`: the refusal says why it was rejected.
+        """
         entry = self.entry(version)
         if entry.status is ModelStatus.PROMOTED:
             return entry
+        if entry.status is ModelStatus.REJECTED and not force:
+            raise RegistryError(
+                f"{version} was rejected ({entry.detail or 'no reason recorded'}); "
+                "promote it anyway with --force"
+            )
         self.store.promote_model(version, was=entry.status, actor=actor)
         return self.entry(version)
 
@@ -86,7 +101,7 @@ class ModelRegistry:
         self.store.set_model_status(
             current, ModelStatus.ROLLED_BACK, detail=f"rolled back by {actor}"
         )
-        return self.promote(previous, actor=actor)
+        return self.promote(previous, actor=actor, force=True)
 
     def record_prediction(
         self, task: Task, version: str, predicted: float, uncertainty: float, *, actor: str

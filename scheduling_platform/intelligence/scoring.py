@@ -56,6 +56,8 @@ class SlotChoice:
     account_weight: float  # n / (n + prior) of the account's posts at that local hour
     median_slot: float  # median predicted engagement over all slots, for comparison
     model_version: str
+    basis: str = "trained"  # "prior": no model trained yet, the shipped prior curves chose
+    explored: bool = False  # a Thompson draw chose the slot, not the best prediction
 
 
 def week_slots(start: datetime, count: int = WEEK_SLOTS) -> pd.DatetimeIndex:
@@ -67,8 +69,69 @@ def week_slots(start: datetime, count: int = WEEK_SLOTS) -> pd.DatetimeIndex:
     return pd.date_range(first, periods=count, freq=f"{SLOT_MINUTES}min", tz="UTC")
 
 
-def score_slots(artifact: ModelArtifact, draft: PostDraft, slots: pd.DatetimeIndex) -> pd.DataFrame:
-    """One row per slot: slot, platform_curve, account_weight, predicted (pooled)."""
+def hour_anchors(slots: pd.DatetimeIndex, timezone: str) -> pd.DatetimeIndex:
+    """The local half hours (h:30) around `slots`, one hour before the first to one after.
+
+    The model is asked at these only; the slots in between interpolate, so 5-minute slots
+    follow a smooth curve instead of the trees' splits on the minute (noise, not signal).
+    """
+    local = slots.tz_convert(timezone)
+    into_hour = pd.to_timedelta(local.minute * 60 + local.second, unit="s")
+    centres = (slots - into_hour + pd.Timedelta(minutes=30)).unique().sort_values()
+    hour = pd.Timedelta(hours=1)
+    ends = pd.DatetimeIndex([centres[0] - hour, centres[-1] + hour])
+    return pd.DatetimeIndex(centres.append(ends)).sort_values()
+
+
+def _interpolate(
+    anchors: pd.DatetimeIndex, values: np.ndarray, slots: pd.DatetimeIndex
+) -> np.ndarray:
+    seconds = anchors.asi8 / 1e9
+    return np.interp(slots.asi8 / 1e9, seconds, values)
+
+
+def score_slots(
+    artifact: ModelArtifact,
+    draft: PostDraft,
+    slots: pd.DatetimeIndex,
+    *,
+    rng: np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """One row per slot: slot, platform_curve, account_weight, predicted (pooled).
+
+    Predictions are made at the local half hours (`hour_anchors`) and interpolated in log
+    space between them, in time order. With `rng`, a column `sampled` holds one Thompson
+    draw of the prediction (`exploration.sample_levels`), interpolated the same way.
+    """
+    if len(slots) == 0:
+        return pd.DataFrame(columns=["slot", "platform_curve", "account_weight", "predicted"])
+    anchors = hour_anchors(slots, draft.timezone)
+    curve, weight, pooled = _score_at(artifact, draft, anchors)
+    sampled = None
+    if rng is not None:
+        from scheduling_platform.intelligence.exploration import sample_levels
+
+        sampled = sample_levels(artifact, draft, anchors, np.log1p(pooled), rng)
+    slot_hours = slots.tz_convert(draft.timezone).hour.to_numpy()
+    anchor_hours = anchors.tz_convert(draft.timezone).hour.to_numpy()
+    by_hour = dict(zip(anchor_hours, weight, strict=True))
+    scores = pd.DataFrame(
+        {
+            "slot": slots,
+            "platform_curve": np.expm1(_interpolate(anchors, np.log1p(curve), slots)),
+            "account_weight": np.array([by_hour[h] for h in slot_hours], dtype=float),
+            "predicted": np.expm1(_interpolate(anchors, np.log1p(pooled), slots)),
+        }
+    )
+    if sampled is not None:
+        scores["sampled"] = np.expm1(_interpolate(anchors, sampled, slots))
+    return scores
+
+
+def _score_at(
+    artifact: ModelArtifact, draft: PostDraft, slots: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(platform curve, account weight, pooled prediction) at exactly `slots`."""
     length, hashtags, links = text_counts(draft.text)
     n = len(slots)
     frame = pd.DataFrame(
@@ -109,9 +172,7 @@ def score_slots(artifact: ModelArtifact, draft: PostDraft, slots: pd.DatetimeInd
     else:
         weight = np.zeros(n)
         pooled = curve
-    return pd.DataFrame(
-        {"slot": slots, "platform_curve": curve, "account_weight": weight, "predicted": pooled}
-    )
+    return curve, weight, pooled
 
 
 def best_slot(
@@ -120,13 +181,20 @@ def best_slot(
     start: datetime,
     *,
     within_days: float = 7.0,
+    explore: np.random.Generator | None = None,
 ) -> SlotChoice:
-    """The slot with the highest pooled prediction in the next `within_days` days."""
+    """The slot with the highest pooled prediction in the next `within_days` days.
+
+    With `explore` (a random generator), the slot with the highest Thompson draw instead:
+    hours the model knows little about are sometimes tried, so they are learned. The choice
+    still reports the model's own prediction for the slot.
+    """
     if not 0 < within_days <= 7:
         raise ValueError(f"--within-days must be in (0, 7], not {within_days}")
     count = max(int(within_days * 24 * 60 // SLOT_MINUTES), 1)
-    scores = score_slots(artifact, draft, week_slots(start, count))
-    row = scores.iloc[int(np.argmax(scores["predicted"].to_numpy()))]
+    scores = score_slots(artifact, draft, week_slots(start, count), rng=explore)
+    ranking = scores["sampled"] if explore is not None else scores["predicted"]
+    row = scores.iloc[int(np.argmax(ranking.to_numpy()))]
     predicted = float(row["predicted"])
     return SlotChoice(
         slot=row["slot"].to_pydatetime(),
@@ -137,6 +205,8 @@ def best_slot(
         account_weight=float(row["account_weight"]),
         median_slot=float(scores["predicted"].median()),
         model_version=artifact.version,
+        basis=artifact.basis,
+        explored=explore is not None,
     )
 
 

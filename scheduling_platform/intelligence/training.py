@@ -16,13 +16,22 @@ from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
 
+DEFAULT_MIN_GAIN = 0.01
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """What a model must reach before it may be used (the original service's promise)."""
+    """What a model must reach before it may be used.
 
-    min_holdout_r2: float = 0.75
-    max_cv_spread: float = 0.1
+    By default it must beat, by `min_gain` of holdout R² (log1p), the mean baseline and the
+    model in use on the same time-ordered holdout. The original service's absolute figures
+    (R² > 0.75, CV spread < 0.1) came from synthetic data (on the real UCI data a model
+    scores about 0.27); they are options, off unless set.
+    """
+
+    min_holdout_r2: float | None = None
+    max_cv_spread: float | None = None
+    min_gain: float = DEFAULT_MIN_GAIN
 
 
 @dataclass(frozen=True)
@@ -34,26 +43,67 @@ class CheckResult:
     description: str
 
 
-def check_model(artifact: ModelArtifact, thresholds: Thresholds) -> list[CheckResult]:
+def _absolute_checks(artifact: ModelArtifact, thresholds: Thresholds) -> list[CheckResult]:
     r2 = artifact.metrics["holdout_r2"]
     spread = artifact.metrics["cv_r2_spread"]
+    minimum, maximum = thresholds.min_holdout_r2, thresholds.max_cv_spread
     return [
         CheckResult(
             "holdout_r2",
-            r2 > thresholds.min_holdout_r2,
+            minimum is None or r2 > minimum,
             r2,
-            thresholds.min_holdout_r2,
-            f"holdout R² of log1p(engagement) {r2:.3f}, must be > {thresholds.min_holdout_r2}",
+            minimum if minimum is not None else float("-inf"),
+            f"holdout R² of log1p(engagement) {r2:.3f}"
+            + (f", must be > {minimum}" if minimum is not None else " (no minimum set)"),
         ),
         CheckResult(
             "cv_spread",
-            spread < thresholds.max_cv_spread,
+            maximum is None or spread < maximum,
             spread,
-            thresholds.max_cv_spread,
-            f"std of the {CV_FOLDS} CV folds' R² {spread:.3f}, "
-            f"must be < {thresholds.max_cv_spread}",
+            maximum if maximum is not None else float("inf"),
+            f"std of the {CV_FOLDS} CV folds' R² {spread:.3f}"
+            + (f", must be < {maximum}" if maximum is not None else " (no maximum set)"),
         ),
     ]
+
+
+def _relative_checks(artifact: ModelArtifact, thresholds: Thresholds) -> list[CheckResult]:
+    m, gain = artifact.metrics, thresholds.min_gain
+    over_baseline = m["holdout_r2"] - m["baseline_holdout_r2"]
+    checks = [
+        CheckResult(
+            "beats_baseline",
+            over_baseline >= gain,
+            over_baseline,
+            gain,
+            f"holdout R² {m['holdout_r2']:.3f} vs the mean baseline's "
+            f"{m['baseline_holdout_r2']:.3f}: {over_baseline:+.3f}, must be at least +{gain}",
+        )
+    ]
+    if artifact.compared_with is None:
+        description, passed, value = "no model in use to beat", True, 0.0
+    elif "incumbent_r2" not in m:
+        rows = int(m.get("incumbent_rows", 0))
+        description = (
+            f"only {rows} holdout rows are newer than {artifact.compared_with}'s training; "
+            "not compared (the mean baseline is)"
+        )
+        passed, value = True, 0.0
+    else:
+        value = m["candidate_r2_vs_incumbent"] - m["incumbent_r2"]
+        passed = value >= gain
+        description = (
+            f"on the {int(m['incumbent_rows'])} holdout rows newer than "
+            f"{artifact.compared_with}: R² {m['candidate_r2_vs_incumbent']:.3f} vs its "
+            f"{m['incumbent_r2']:.3f}: {value:+.3f}, must be at least +{gain}"
+        )
+    checks.append(CheckResult("beats_in_use", passed, value, gain, description))
+    return checks
+
+
+def check_model(artifact: ModelArtifact, thresholds: Thresholds) -> list[CheckResult]:
+    """The absolute checks (when set), then the mean baseline and the model in use."""
+    return [*_absolute_checks(artifact, thresholds), *_relative_checks(artifact, thresholds)]
 
 
 def build_training_features(warehouse: Warehouse) -> pd.DataFrame:
@@ -107,9 +157,10 @@ def retrain(
     frame = build_training_features(warehouse)
     from scheduling_platform.intelligence.model import train_model  # scikit-learn, on use
 
-    artifact = train_model(frame)
+    registry = ModelRegistry(store)
+    artifact = train_model(frame, incumbent=registry.current())
     return conclude(
-        ModelRegistry(store),
+        registry,
         artifact,
         check_model(artifact, thresholds),
         actor=actor,

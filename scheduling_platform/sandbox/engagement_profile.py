@@ -180,6 +180,31 @@ class EngagementProfile:
         return int(np.argmax(self._platform(platform).hour_of_week)) % 24
 
 
+def _bumps(peaks: list[tuple[float, float]], floor: float) -> np.ndarray:
+    """24 hourly values: `floor` plus a Gaussian (2 h wide) of height h at each (hour, h)."""
+    hours = np.arange(24) + 0.5
+    curve = np.full(24, floor)
+    for centre, height in peaks:
+        distance = np.minimum(np.abs(hours - centre), 24 - np.abs(hours - centre))
+        curve += height * np.exp(-0.5 * (distance / 2.0) ** 2)
+    return curve
+
+
+def generated_profile(seed: int = 1, *, weekend_shift_hours: float = 4.0) -> EngagementProfile:
+    """A profile unlike the default: each platform's peaks drawn at random from `seed`, and its
+    weekend peak `weekend_shift_hours` earlier (a platform whose Saturday peak is at 10:00
+    while its weekdays peak at 14:00); everything but the curves is the default's."""
+    rng = np.random.default_rng(seed)
+    data = json.loads(DEFAULT_PROFILE_PATH.read_text(encoding="utf-8"))
+    for entry in data["platforms"].values():
+        main = float(rng.uniform(8, 22))
+        second = (main + float(rng.uniform(6, 12))) % 24
+        weekday = _bumps([(main, 1.0), (second, 0.45)], 0.1)
+        weekend = _bumps([((main - weekend_shift_hours) % 24, 1.1), (second, 0.4)], 0.12)
+        entry["hour_of_week"] = np.concatenate([*[weekday] * 5, weekend, weekend]).tolist()
+    return EngagementProfile(data)
+
+
 def load_profile(path: Path | None = None) -> EngagementProfile:
     """Read a profile file; None reads the shipped default."""
     source = Path(path) if path is not None else DEFAULT_PROFILE_PATH

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from scheduling_platform.intelligence.engagement import store_rows
+from scheduling_platform.intelligence.engagement import collect_engagement, store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
-from scheduling_platform.intelligence.training import Thresholds, retrain
+from scheduling_platform.intelligence.training import DEFAULT_MIN_GAIN, Thresholds, retrain
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import Timestamp, View
 from scheduling_platform.store.models import ModelEntry
+from scheduling_platform.timeutil import utcnow
 
 UCI_MAPPING = Path(__file__).parents[1] / "intelligence" / "mappings" / "uci_facebook.json"
 
@@ -52,8 +54,9 @@ class CheckView(View):
 
 
 class RetrainRequest(BaseModel):
-    min_r2: float = 0.75
-    max_spread: float = 0.1
+    min_gain: float = DEFAULT_MIN_GAIN
+    min_r2: float | None = None
+    max_spread: float | None = None
     promote: bool = True
 
 
@@ -82,6 +85,18 @@ class EvaluationReport(View):
     scores: dict[str, dict[str, float]]  # candidate -> r2_log1p_mean/std, mae_mean/std
 
 
+class CollectRequest(BaseModel):
+    days: float = Field(default=7.0, gt=0, le=90, description="posts published this far back")
+
+
+class CollectResult(View):
+    posts_asked: int
+    rows_written: int
+    by_platform: dict[str, int]
+    accounts_failed: dict[str, str]  # "platform/account id" -> the platform's error
+    since: Timestamp
+
+
 class ImportResult(View):
     rows: int
     source: str
@@ -93,7 +108,7 @@ def retrain_model(ctx: ServiceContext, request: RetrainRequest) -> RetrainResult
     outcome = retrain(
         ctx.store,
         ctx.warehouse,
-        Thresholds(request.min_r2, request.max_spread),
+        Thresholds(request.min_r2, request.max_spread, request.min_gain),
         actor=ctx.actor,
         promote=request.promote,
     )
@@ -109,8 +124,9 @@ def list_models(ctx: ServiceContext) -> list[ModelView]:
     return [ModelView.of(e) for e in ModelRegistry(ctx.store).list()]
 
 
-def promote_model(ctx: ServiceContext, version: str) -> ModelView:
-    return ModelView.of(ModelRegistry(ctx.store).promote(version, actor=ctx.actor))
+def promote_model(ctx: ServiceContext, version: str, *, force: bool = False) -> ModelView:
+    """Put a version in use; a rejected one only with `force` (the refusal says why)."""
+    return ModelView.of(ModelRegistry(ctx.store).promote(version, actor=ctx.actor, force=force))
 
 
 def rollback_model(ctx: ServiceContext) -> ModelView:
@@ -132,6 +148,25 @@ def evaluate_csv(
 
     report = evaluate(csv_path, mapping_path, target, folds=folds, repeats=repeats)
     return EvaluationReport(**report)
+
+
+def collect_engagement_now(ctx: ServiceContext, request: CollectRequest) -> CollectResult:
+    """Ask the platforms now for the metrics of the workspace's posts of the last days, and
+    store them (a post collected again replaces its older, smaller numbers)."""
+    now = utcnow()
+    since = now - timedelta(days=request.days)
+    collection = collect_engagement(
+        ctx.store, ctx.client, since, now, now=now, workspace_id=ctx.workspace_id
+    )
+    written = store_rows(ctx.warehouse, collection.rows)
+    counts = collection.rows.groupby("platform").size().to_dict() if written else {}
+    return CollectResult(
+        posts_asked=collection.posts_asked,
+        rows_written=written,
+        by_platform={str(k): int(v) for k, v in counts.items()},
+        accounts_failed=collection.errors,
+        since=since,
+    )
 
 
 def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:

@@ -157,6 +157,7 @@ def create_task_at_best_slot(ctx: ServiceContext, request: BestSlotRequest) -> B
         within_days=request.within_days,
         priority=request.priority,
         actor=ctx.actor,
+        exploration_share=ctx.settings.exploration_share,
     )
     zone_name = ctx.owned_account(task.account_id).timezone
     return BestSlotResult(

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -260,4 +261,35 @@ models = Table(
     Column("promoted_at", UTCDateTime, nullable=True),
     Column("detail", Text, nullable=True),
     Index("ix_models_status_promoted_at", "status", "promoted_at"),
+)
+
+# How a model-timed task's slot was decided (migration 0010): exploited or explored.
+task_decisions = Table(
+    "task_decisions",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id"), primary_key=True),
+    Column("explored", Boolean, nullable=False),  # Thompson sampling chose, not the argmax
+    Column("model_version", String(64), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)
+
+# A/B experiments of strategies (migration 0010): arms and shares, and each task's arm.
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("arms", Text, nullable=False),  # JSON list of {"strategy", "share"}
+    Column("account_ids", Text, nullable=False),  # JSON list
+    Column("status", String(16), nullable=False),  # running | stopped
+    Column("created_at", UTCDateTime, nullable=False),
+)
+experiment_assignments = Table(
+    "experiment_assignments",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id"), primary_key=True),
+    Column("experiment_id", Id, ForeignKey("experiments.id"), nullable=False, index=True),
+    Column("arm", String(32), nullable=False),
+    Column("assigned_at", UTCDateTime, nullable=False),
 )

@@ -3,8 +3,8 @@ object.
 
 Each concern lives in its own module (workspaces.py, accounts.py, tasks.py, claims.py,
 post_identity.py, models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py,
-operations.py, conflicts.py, series.py); `TaskStore` gathers them, and nothing outside `store/`
-touches the tables.
+operations.py, conflicts.py, series.py, decisions.py); `TaskStore` gathers them, and nothing
+outside `store/` touches the tables.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from scheduling_platform.store.api_keys import ApiKeyQueries
 from scheduling_platform.store.claims import ClaimQueries
 from scheduling_platform.store.conflicts import ConflictQueries
 from scheduling_platform.store.credentials import CredentialQueries
+from scheduling_platform.store.decisions import DecisionQueries
 from scheduling_platform.store.engine import make_engine, migrate
 from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
@@ -44,6 +45,7 @@ class TaskStore(
     OperationalQueries,
     ConflictQueries,
     SeriesQueries,
+    DecisionQueries,
 ):
     """All reads and writes of the OLTP store; safe to share between threads."""
 

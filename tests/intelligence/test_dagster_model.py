@@ -11,6 +11,8 @@ from datetime import timedelta
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 
 from assets.intelligence import (
+    beats_mean_baseline,
+    beats_model_in_use,
     cv_spread_below_threshold,
     engagement_metrics,
     engagement_model,
@@ -36,6 +38,8 @@ MODEL_CHAIN = [
     training_features,
     engagement_model,
     holdout_r2_above_threshold,
+    beats_mean_baseline,
+    beats_model_in_use,
     cv_spread_below_threshold,
     promoted_engagement_model,
 ]
@@ -103,6 +107,8 @@ def test_chain_materializes_and_failing_checks_block_promotion(platform_env: Set
         assert _check_outcomes(instance, first.run_id) == {
             "holdout_r2_above_threshold": True,
             "cv_spread_below_threshold": True,
+            "beats_mean_baseline": True,
+            "beats_model_in_use": True,
         }
         model_meta = first.asset_materializations_for_node("engagement_model")[0].metadata
         version = model_meta["version"].value
@@ -126,6 +132,8 @@ def test_chain_materializes_and_failing_checks_block_promotion(platform_env: Set
         assert _check_outcomes(instance, strict.run_id) == {
             "holdout_r2_above_threshold": False,
             "cv_spread_below_threshold": True,
+            "beats_mean_baseline": True,
+            "beats_model_in_use": True,  # no holdout row is newer than the model in use
         }
         promoted = strict.asset_materializations_for_node("promoted_engagement_model")
         assert promoted == []  # blocked: the failing check stopped the promotion

@@ -117,3 +117,25 @@ def test_a_post_two_tasks_name_is_counted_once(platform_env: Settings) -> None:
     twice = pd.concat([collection.rows, collection.rows])
     assert store_rows(warehouse, twice) == 1
     assert len(load_engagement(warehouse)) == 1
+
+
+def test_engagement_collect_runs_the_loop_without_the_ui(platform_env: Settings) -> None:
+    store = TaskStore.from_settings(platform_env)
+    weibo = add_account(store, platform_env, platform="weibo", name="w", followers=5_000)
+    first = _publish(store, platform_env, weibo)
+    _publish(store, platform_env, weibo)
+    runner = CliRunner()
+    collected = runner.invoke(main, ["engagement", "collect", "--days", "3", "--json"])
+    assert collected.exit_code == 0, collected.output
+    assert '"rows_written": 2' in collected.output and '"weibo": 2' in collected.output
+    rows = load_engagement(Warehouse(platform_env.resolved_warehouse_url))
+    assert len(rows) == 2 and (rows["collected_at"] > NOON).all()
+    # Weibo's counts API has no reads field: none is read, the metric is 0 as in imports.
+    assert (rows["reads"] == 0).all() and (rows["likes"] + rows["shares"] >= 0).all()
+    assert f"weibo:{store.get_task(first).platform_post_id}" in set(rows["post_key"])
+    # Collected again: the same posts, replaced rather than added.
+    again = runner.invoke(main, ["engagement", "collect"])
+    assert again.exit_code == 0 and again.output.startswith("2 of 2 posts collected (weibo 2)")
+    assert len(load_engagement(Warehouse(platform_env.resolved_warehouse_url))) == 2
+    refused = runner.invoke(main, ["engagement", "collect", "--days", "0"])
+    assert refused.exit_code == 2 and "--days" in refused.output

@@ -47,13 +47,17 @@ def test_retrain_promotes_only_models_that_pass_and_rollback_restores(seeded: Se
 
     strict = _json(_invoke("model", "retrain", "--min-r2", "0.9999", "--json"))
     assert not strict["promoted"] and strict["in_use"] == first["model"]["version"]
-    assert [c["passed"] for c in strict["checks"]] == [False, True]
+    assert [c["passed"] for c in strict["checks"]] == [False, True, True, True]
+    assert [c["name"] for c in strict["checks"]][2:] == ["beats_baseline", "beats_in_use"]
     listed = {m["version"]: m["status"] for m in _json(_invoke("model", "list", "--json"))}
     assert listed[first["in_use"]] == "promoted"
     assert "rejected" in listed.values()
 
     rejected = next(v for v, s in listed.items() if s == "rejected")
-    _invoke("model", "promote", rejected)
+    refused = _invoke("model", "promote", rejected, ok=False).output
+    assert "was rejected (holdout R²" in refused and "must be > 0.9999" in refused
+    assert "--force" in refused
+    _invoke("model", "promote", rejected, "--force")
     back = _json(_invoke("model", "rollback", "--json"))
     assert back["version"] == first["in_use"] and back["status"] == "promoted"
     again = _invoke("model", "rollback", ok=False)
@@ -63,8 +67,17 @@ def test_retrain_promotes_only_models_that_pass_and_rollback_restores(seeded: Se
 
 def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) -> None:
     store = TaskStore.from_settings(seeded)
-    refused = _invoke("tasks", "create-best", "--account", "1", "--content", "hi", ok=False)
-    assert "no model is in use" in refused.output
+    # Day one: no model trained yet, the shipped prior curves choose, and say so.
+    day_one = _json(_invoke("tasks", "create-best", "--account", "1", "--content", "hi", "--json"))
+    first_task = store.get_task(day_one["id"])
+    assert first_task.model_version.startswith("prior-") and first_task.predicted_engagement > 0
+    # The prior puts Weibo's working-day peak at 21:30 and its day-off peak there too.
+    assert in_zone(first_task.scheduled_at, "Asia/Shanghai").hour in (
+        21,
+        22,
+    )
+    said = _invoke("model", "explain", str(first_task.id)).output
+    assert "no trained model yet" in said and "prior curve shipped with the product" in said
     version = _json(_invoke("model", "retrain", "--json"))["in_use"]
 
     created = _json(
@@ -108,5 +121,5 @@ def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) ->
         ok=False,
     )
     assert "content type" in bad.output
-    assert len(store.list_tasks()) == 1
+    assert len(store.list_tasks()) == 2
     assert len(load_engagement(Warehouse(seeded.resolved_warehouse_url))) > 500

@@ -1,0 +1,45 @@
+"""Thompson sampling over the model's uncertainty, for the share of decisions that explore.
+
+The model's uncertainty about an hour of the week, empirical Bayes: before any post there,
+the hour could be any of the hours it predicts for the window (variance tau², the spread of
+the predicted log levels); each of the n posts it learned from there brings a noisy
+observation (variance sigma², the holdout log residual spread). Posterior variance
+1 / (1 / tau² + n / sigma²). One draw per local hour (its 5-minute slots interpolate), and
+the best draw wins: hours with few posts are tried as often as they could be the best.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from scheduling_platform.intelligence.artifact import ModelArtifact
+
+if TYPE_CHECKING:
+    from scheduling_platform.intelligence.scoring import PostDraft
+
+
+def sample_levels(
+    artifact: ModelArtifact,
+    draft: PostDraft,
+    anchors: pd.DatetimeIndex,
+    levels: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One posterior draw of log1p(engagement) at each anchor (a local half hour)."""
+    local = anchors.tz_convert(draft.timezone)
+    week_hour = (local.day_of_week * 24 + local.hour).to_numpy()
+    counts = np.asarray(
+        getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
+    )
+    tau2 = max(float(np.var(levels)), 1e-6)
+    sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
+    spread = 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2)
+    return levels + rng.normal(0.0, 1.0, size=len(levels)) * spread
+
+
+def explores(share: float, rng: np.random.Generator) -> bool:
+    """Whether this decision is one of the `share` that explore."""
+    return share > 0 and float(rng.random()) < share
