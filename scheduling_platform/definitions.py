@@ -8,8 +8,9 @@ import warnings
 
 from dagster import Definitions, EnvVar
 
-from assets.analytics import publish_log, sql_model_assets
+from assets.analytics import publish_log, sql_model_assets, sql_model_checks
 from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
+from assets.extraction import extraction_assets
 from assets.intelligence import (
     cv_spread_below_threshold,
     engagement_metrics,
@@ -18,6 +19,7 @@ from assets.intelligence import (
     promoted_engagement_model,
     training_features,
 )
+from jobs.analytics import analytics_job, retention_job
 from jobs.intelligence import engagement_job, retrain_job
 from jobs.publishing import publish_job
 from jobs.review import review_job
@@ -27,12 +29,14 @@ from resources.policies import (
     AlertsResource,
     ModelPolicyResource,
     PublishPolicyResource,
+    RetentionPolicyResource,
     SchedulingPolicyResource,
 )
 from resources.store import TaskStoreResource
 from resources.warehouse import WarehouseResource
 from scheduling_platform.settings import Settings, get_settings
 from scheduling_platform.vault import KEY_FILE_NAME
+from sensors.analytics import build_analytics_schedule, build_retention_schedule
 from sensors.intelligence import (
     daily_engagement_schedule,
     retrain_on_new_engagement,
@@ -88,6 +92,11 @@ def build_resources(settings: Settings) -> dict[str, object]:
             series_horizon_days=settings.series_horizon_days,
             series_max_ahead=settings.series_max_ahead,
         ),
+        "retention_policy": RetentionPolicyResource(
+            log_days=settings.retention_log_days,
+            performance_days=settings.retention_performance_days,
+            batch_rows=settings.retention_batch_rows,
+        ),
         "alerts": AlertsResource(
             webhook_url=_secret(settings.alert_webhook_url, "SCHEDULING_ALERT_WEBHOOK_URL")
         ),
@@ -99,6 +108,7 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
             publish_log,
+            *extraction_assets(),
             task_snapshot,
             task_media,
             conflict_rules,
@@ -109,12 +119,22 @@ def build_definitions(settings: Settings) -> Definitions:
             engagement_model,
             promoted_engagement_model,
         ],
-        asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
-        jobs=[publish_job, review_job, retrain_job, engagement_job, series_expansion_job],
+        asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold, *sql_model_checks()],
+        jobs=[
+            publish_job,
+            review_job,
+            retrain_job,
+            engagement_job,
+            series_expansion_job,
+            analytics_job,
+            retention_job,
+        ],
         schedules=[
             weekly_retrain_schedule,
             daily_engagement_schedule,
             build_series_expansion_schedule(settings.series_expansion_cron),
+            build_analytics_schedule(settings.analytics_cron),
+            build_retention_schedule(settings.retention_cron),
         ],
         sensors=[
             build_due_tasks_sensor(settings.sensor_interval_seconds),

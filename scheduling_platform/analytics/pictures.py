@@ -1,0 +1,73 @@
+"""Pictures of the analytics models as PNG bytes (matplotlib, headless): where a picture says
+more than the preview table."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: rendered to bytes in a worker
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=64)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def weekday_hour_heatmap(time_patterns: pd.DataFrame) -> bytes:
+    """Mean engagement by local weekday × hour, one panel a platform (blank: no posts)."""
+    measured = time_patterns[time_patterns["measured_posts"] > 0]
+    platforms = sorted(measured["platform"].unique()) or ["(no measured posts yet)"]
+    figure, axes = plt.subplots(len(platforms), 1, figsize=(9, 2.6 * len(platforms)), squeeze=False)
+    for ax, platform in zip(axes[:, 0], platforms, strict=True):
+        rows = measured[measured["platform"] == platform]
+        grid = np.full((7, 24), np.nan)
+        if not rows.empty:
+            weighted = rows.assign(total=rows["mean_engagement"] * rows["measured_posts"])
+            cells = weighted.groupby(["weekday", "hour"])[["total", "measured_posts"]].sum()
+            for (weekday, hour), cell in cells.iterrows():
+                grid[int(weekday), int(hour)] = cell["total"] / cell["measured_posts"]
+        image = ax.imshow(grid, aspect="auto", cmap="viridis")
+        ax.set_title(f"{platform}: mean engagement by local weekday and hour")
+        ax.set_yticks(range(7), WEEKDAYS)
+        ax.set_xticks(range(0, 24, 2))
+        figure.colorbar(image, ax=ax)
+    return _png(figure)
+
+
+def lateness_histogram(performance: pd.DataFrame) -> bytes:
+    """How late published posts left, in seconds after their time, per platform."""
+    figure, ax = plt.subplots(figsize=(8, 3.5))
+    late = performance.dropna(subset=["lateness_seconds"])
+    for platform, rows in late.groupby("platform"):
+        ax.hist(rows["lateness_seconds"], bins=30, alpha=0.6, label=str(platform))
+    ax.set_xlabel("seconds after the scheduled time")
+    ax.set_ylabel("published posts")
+    ax.set_title("Lateness of published posts")
+    if not late.empty:
+        ax.legend()
+    return _png(figure)
+
+
+def optimisation_uplift(stats: pd.DataFrame) -> bytes:
+    """The model's uplift in mean engagement over fixed times, with its 95% interval."""
+    figure, ax = plt.subplots(figsize=(8, 3.5))
+    model = stats[(stats["choice"] == "model") & stats["uplift"].notna()]
+    labels = [f"{w}/{p}" for w, p in zip(model["workspace_id"], model["platform"], strict=True)]
+    low = (model["uplift"] - model["uplift_low"]).fillna(0)
+    high = (model["uplift_high"] - model["uplift"]).fillna(0)
+    ax.bar(labels, model["uplift"], yerr=[low, high], capsize=4, color="tab:green")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel("engagement over fixed times")
+    ax.set_title("Model-chosen times: uplift with 95% interval (workspace/platform)")
+    return _png(figure)
