@@ -36,10 +36,12 @@ class Setup:
     warehouse: Warehouse
     history: History
 
-    def materialize(self, *, models: tuple[str, ...] = MODELS) -> ExecuteInProcessResult:
+    def materialize(
+        self, *, models: tuple[str, ...] = MODELS, extract: bool = True
+    ) -> ExecuteInProcessResult:
         """The extraction copies, the models and their checks, as one in-process run."""
         chosen: list[AssetsDefinition] = [
-            *extraction_assets(),
+            *(extraction_assets() if extract else []),
             *(a for a in sql_model_assets() if a.key.path[-1] in models),
         ]
         checks = [
