@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from scheduling_platform.cli.accounts import accounts
+from scheduling_platform.cli.analytics import analytics
 from scheduling_platform.cli.engagement import engagement
 from scheduling_platform.cli.keys import keys
 from scheduling_platform.cli.model import model
@@ -28,7 +29,19 @@ def main(click_context: click.Context, workspace: str) -> None:
     click_context.obj = {"workspace": workspace}
 
 
-for command in (accounts, tasks, keys, model, engagement, workspaces, tick, sandbox, up, api):
+for command in (
+    accounts,
+    tasks,
+    keys,
+    model,
+    engagement,
+    analytics,
+    workspaces,
+    tick,
+    sandbox,
+    up,
+    api,
+):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -162,9 +162,14 @@ class Warehouse:
                 return None
             return [c["name"] for c in inspect(conn).get_columns(name)]
 
-    def _where(self, equal: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _where(
+        self, equal: dict[str, Any], since: tuple[str, datetime] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         clauses = [f'"{column}" = :p{i}' for i, column in enumerate(equal)]
         params = {f"p{i}": value for i, value in enumerate(equal.values())}
+        if since is not None:
+            clauses.append(f'"{since[0]}" >= :since')
+            params["since"] = since[1]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def select_rows(
@@ -184,10 +189,16 @@ class Warehouse:
             return pd.read_sql(text(sql), conn, params=params)
 
     def iter_rows(
-        self, name: str, equal: dict[str, Any], *, batch: int = 5000
+        self,
+        name: str,
+        equal: dict[str, Any],
+        *,
+        since: tuple[str, datetime] | None = None,
+        batch: int = 5000,
     ) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
-        """(columns, rows) of `name` in batches, for streaming exports of any size."""
-        where, params = self._where(equal)
+        """(columns, rows) of `name` in batches, for streaming exports of any size; `since`:
+        only rows whose column is at or after the time."""
+        where, params = self._where(equal, since)
         sql = f'SELECT * FROM "{name}"{where}'
         if self.is_duckdb:
             with self._duckdb(write=False) as con:

@@ -35,7 +35,9 @@ class History:
     accounts: dict[str, int] = field(default_factory=dict)
 
 
-def _publish(store: TaskStore, task_id: int, at: datetime, late: int, status: TaskStatus) -> None:
+def record_attempt(
+    store: TaskStore, task_id: int, at: datetime, late: int, status: TaskStatus
+) -> None:
     with store.engine.begin() as conn:
         conn.execute(
             insert(publish_attempts).values(
@@ -103,10 +105,10 @@ def fill(store: TaskStore, warehouse: Warehouse) -> History:
             history.upcoming.add(task.id)
             continue
         if i == 6:
-            _publish(store, task.id, at, 4, TaskStatus.FAILED)
+            record_attempt(store, task.id, at, 4, TaskStatus.FAILED)
             history.failed.add(task.id)
             continue
-        _publish(store, task.id, at, 3 + i, TaskStatus.PUBLISHED)
+        record_attempt(store, task.id, at, 3 + i, TaskStatus.PUBLISHED)
         if i % 2:
             store.record_prediction(task, "m1", 150.0 + i, 40.0, actor="test")
             history.model_chosen.add(task.id)
