@@ -28,7 +28,9 @@ def weekday_hour_heatmap(time_patterns: pd.DataFrame) -> bytes:
     """Mean engagement by local weekday × hour, one panel a platform (blank: no posts)."""
     measured = time_patterns[time_patterns["measured_posts"] > 0]
     platforms = sorted(measured["platform"].unique()) or ["(no measured posts yet)"]
-    figure, axes = plt.subplots(len(platforms), 1, figsize=(9, 2.6 * len(platforms)), squeeze=False)
+    figure, axes = plt.subplots(
+        len(platforms), 1, figsize=(9, 2.6 * len(platforms)), squeeze=False, layout="constrained"
+    )
     for ax, platform in zip(axes[:, 0], platforms, strict=True):
         rows = measured[measured["platform"] == platform]
         grid = np.full((7, 24), np.nan)
