@@ -151,3 +151,14 @@ def test_duckdb_and_postgres_give_the_same_tables(
         assert len(duck) > 0, model.name
         # Task ids differ by nothing (both stores are filled the same way, from 1).
         pd.testing.assert_frame_equal(duck, pg, check_exact=False, rtol=1e-9, obj=model.name)
+
+
+def test_a_schedule_rebuilds_the_models_hourly_and_another_removes_old_data() -> None:
+    schedule = defs.get_schedule_def("analytics_schedule")
+    assert schedule.cron_schedule == "15 * * * *"
+    job = defs.resolve_job_def("analytics_job")
+    selected = {k.path[-1] for k in job.asset_layer.selected_asset_keys}
+    assert selected >= {*MODELS, "raw_tasks", "raw_attempts", "raw_engagement", "conflicts"}
+    checked = {k.asset_key.path[-1] for k in job.asset_layer.asset_graph.asset_check_keys}
+    assert checked >= set(MODELS)
+    assert defs.get_schedule_def("retention_schedule").job_name == "retention_job"
