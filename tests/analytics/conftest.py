@@ -113,3 +113,18 @@ def fresh(sqlite_url: str, tmp_path: Path) -> Iterator[Setup]:
     setup = _setup(sqlite_url, duckdb_url(tmp_path))
     yield setup
     setup.store.engine.dispose()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "duckdb":
+        return duckdb_url(tmp_path)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def fresh_anywhere(sqlite_url: str, warehouse_url: str) -> Iterator[Setup]:
+    """A history of the test's own, once on DuckDB and once on Postgres."""
+    setup = _setup(sqlite_url, warehouse_url)
+    yield setup
+    setup.store.engine.dispose()
