@@ -11,18 +11,28 @@ import pandas as pd
 
 from scheduling_platform.analytics.pictures import (
     lateness_histogram,
+    lateness_sql,
     optimisation_uplift,
     weekday_hour_heatmap,
 )
-from scheduling_platform.analytics.sql_models import SqlModel
+from scheduling_platform.analytics.sql_models import SqlModel, to_dialect
 from scheduling_platform.store.warehouse import Warehouse
 
 PREVIEW_ROWS = 10
-# The picture of a model: its name, the columns it reads of the whole table, how it is drawn.
+# The picture of a model: its name, what it reads of the model's table, how it is drawn.
 PICTURES: dict[str, tuple[str, str, Callable[[pd.DataFrame], bytes]]] = {
-    "time_patterns": ("weekday_hour_heatmap", "*", weekday_hour_heatmap),
-    "performance": ("lateness_histogram", "platform, lateness_seconds", lateness_histogram),
-    "optimization_stats": ("optimisation_uplift", "*", optimisation_uplift),
+    "time_patterns": (
+        "weekday_hour_heatmap",
+        "SELECT platform, weekday, hour, measured_posts, mean_engagement FROM time_patterns"
+        " WHERE measured_posts > 0",
+        weekday_hour_heatmap,
+    ),
+    "performance": ("lateness_histogram", lateness_sql("performance"), lateness_histogram),
+    "optimization_stats": (
+        "optimisation_uplift",
+        "SELECT * FROM optimization_stats",
+        optimisation_uplift,
+    ),
 }
 
 
@@ -57,6 +67,6 @@ def materialize_model(warehouse: Warehouse, model: SqlModel) -> ModelSummary:
     preview = warehouse.query(f'SELECT * FROM "{model.name}" ORDER BY {order} LIMIT {PREVIEW_ROWS}')
     pictures = {}
     if model.name in PICTURES:
-        name, columns, draw = PICTURES[model.name]
-        pictures[name] = draw(warehouse.query(f'SELECT {columns} FROM "{model.name}"'))
+        name, sql, draw = PICTURES[model.name]
+        pictures[name] = draw(warehouse.query(to_dialect(sql, not warehouse.is_duckdb)))
     return ModelSummary(rows, markdown_table(preview), pictures)

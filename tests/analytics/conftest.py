@@ -73,7 +73,7 @@ class Materialised:
     result: ExecuteInProcessResult
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Materialised]:
     """The history materialised once on DuckDB, for the tests that only read it."""
     folder = tmp_path_factory.mktemp("duckdb")
@@ -82,7 +82,7 @@ def on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Materialised
     setup.store.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def on_postgres(
     tmp_path_factory: pytest.TempPathFactory, postgres_admin_url: str
 ) -> Iterator[Materialised]:

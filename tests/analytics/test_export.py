@@ -11,13 +11,19 @@ import pytest
 from click.testing import CliRunner
 
 from scheduling_platform.cli.main import main
-from tests.analytics.conftest import Setup
+from tests.analytics.conftest import Materialised, Setup
 from tests.analytics.data import T0
 
 
 @pytest.fixture
+def fresh(on_duckdb: Materialised) -> Setup:
+    """The history materialised once for the session (these tests only read it)."""
+    assert on_duckdb.result.success
+    return on_duckdb.setup
+
+
+@pytest.fixture
 def cli(fresh: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    assert fresh.materialize().success
     monkeypatch.setenv("SCHEDULING_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SCHEDULING_DATABASE_URL", fresh.store_url)
     monkeypatch.setenv("SCHEDULING_WAREHOUSE_URL", fresh.warehouse.url)
