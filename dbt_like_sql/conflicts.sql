@@ -1,9 +1,11 @@
 -- The four conflict checks of scheduling/conflicts over the task snapshot, one row a task, rule
 -- and other task (quota rows name each other post counted in the window; account_status has
 -- none). The same rules as the online check: see docs/scheduling.md.
+-- @range similarity 0 1
+-- @range local_hour 0 23
 WITH posts AS (
     SELECT
-        s.task_id, s.account_id, s.series_id, s.platform, s.account_status, s.content,
+        s.task_id, s.workspace_id, s.account_id, s.series_id, s.platform, s.account_status, s.content,
         s.scheduled_at,
         s.scheduled_epoch, s.local_hour,
         r.min_gap_seconds, r.media_gap_seconds, r.hourly_quota, r.daily_quota,
@@ -80,7 +82,7 @@ found AS (
         )
 )
 SELECT
-    f.task_id, p.account_id, p.platform, f.conflict_type, f.rule, f.severity, f.other_task_id,
+    f.task_id, p.workspace_id, p.account_id, p.platform, f.conflict_type, f.rule, f.severity, f.other_task_id,
     f.similarity, p.scheduled_at, p.local_hour
 FROM found AS f
 JOIN posts AS p ON p.task_id = f.task_id

@@ -1,5 +1,8 @@
 -- Posts per workspace, platform and day (UTC): how many were due, published, failed or need
 -- attention, and how late the published ones went out.
+-- @keys workspace_id platform day
+-- @range tasks 1
+-- @rows SELECT COUNT(*) FROM (SELECT DISTINCT workspace_id, platform, CAST(scheduled_at AS DATE) FROM publish_log) AS days
 SELECT
     workspace_id,
     platform,

@@ -3,6 +3,7 @@
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from scheduling_platform.analytics.retention import RetentionPolicy
 from scheduling_platform.intelligence.training import DEFAULT_MIN_GAIN, Thresholds
 from scheduling_platform.publishing.error_policy import ErrorPolicy
 from scheduling_platform.publishing.publisher import DEFAULT_RATE_PER_SECOND
@@ -102,3 +103,14 @@ class SchedulingPolicyResource(ConfigurableResource):
             near_duplicate_threshold=self.near_duplicate_threshold,
             duplicate_window_days=self.duplicate_window_days,
         )
+
+
+class RetentionPolicyResource(ConfigurableResource):
+    """How long scheduling logs and performance data are kept, and the delete batch size."""
+
+    log_days: int = Field(default=90, description="publish attempts and audit rows kept this long")
+    performance_days: int = Field(default=365, description="engagement data kept this long")
+    batch_rows: int = Field(default=1000, description="rows one delete transaction removes")
+
+    def policy(self) -> RetentionPolicy:
+        return RetentionPolicy(self.log_days, self.performance_days, self.batch_rows)

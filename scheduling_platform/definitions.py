@@ -8,9 +8,10 @@ import warnings
 
 from dagster import Definitions, EnvVar
 
-from assets.analytics import publish_log, sql_model_assets
+from assets.analytics import publish_log, sql_model_assets, sql_model_checks
 from assets.conflicts import conflict_rules, content_similarity, task_media, task_snapshot
 from assets.experiments import experiment_reports
+from assets.extraction import extraction_assets
 from assets.intelligence import (
     beats_mean_baseline,
     beats_model_in_use,
@@ -21,6 +22,7 @@ from assets.intelligence import (
     promoted_engagement_model,
     training_features,
 )
+from jobs.analytics import analytics_job, retention_job
 from jobs.intelligence import engagement_job, retrain_job
 from jobs.publishing import publish_job
 from jobs.review import review_job
@@ -30,6 +32,7 @@ from resources.policies import (
     AlertsResource,
     ModelPolicyResource,
     PublishPolicyResource,
+    RetentionPolicyResource,
     SchedulingPolicyResource,
 )
 from resources.store import TaskStoreResource
@@ -37,6 +40,7 @@ from resources.warehouse import WarehouseResource
 from scheduling_platform.settings import Settings, get_settings
 from scheduling_platform.vault import KEY_FILE_NAME
 from sensors.alerts import build_attention_alerts_sensor
+from sensors.analytics import build_analytics_schedule, build_retention_schedule
 from sensors.intelligence import (
     daily_engagement_schedule,
     retrain_on_new_engagement,
@@ -93,6 +97,11 @@ def build_resources(settings: Settings) -> dict[str, object]:
             series_horizon_days=settings.series_horizon_days,
             series_max_ahead=settings.series_max_ahead,
         ),
+        "retention_policy": RetentionPolicyResource(
+            log_days=settings.retention_log_days,
+            performance_days=settings.retention_performance_days,
+            batch_rows=settings.retention_batch_rows,
+        ),
         "alerts": AlertsResource(
             webhook_url=_secret(settings.alert_webhook_url, "SCHEDULING_ALERT_WEBHOOK_URL")
         ),
@@ -104,6 +113,7 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
             publish_log,
+            *extraction_assets(),
             task_snapshot,
             task_media,
             conflict_rules,
@@ -120,12 +130,23 @@ def build_definitions(settings: Settings) -> Definitions:
             cv_spread_below_threshold,
             beats_mean_baseline,
             beats_model_in_use,
+            *sql_model_checks(),
         ],
-        jobs=[publish_job, review_job, retrain_job, engagement_job, series_expansion_job],
+        jobs=[
+            publish_job,
+            review_job,
+            retrain_job,
+            engagement_job,
+            series_expansion_job,
+            analytics_job,
+            retention_job,
+        ],
         schedules=[
             weekly_retrain_schedule,
             daily_engagement_schedule,
             build_series_expansion_schedule(settings.series_expansion_cron),
+            build_analytics_schedule(settings.analytics_cron),
+            build_retention_schedule(settings.retention_cron),
         ],
         sensors=[
             build_due_tasks_sensor(settings.sensor_interval_seconds),

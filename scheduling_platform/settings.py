@@ -231,6 +231,21 @@ class Settings(BaseSettings):
     series_expansion_cron: str = Field(
         default="7 * * * *", description="when the series expansion runs (Asia/Shanghai)"
     )
+    analytics_cron: str = Field(
+        default="15 * * * *", description="when the analytics models are rebuilt (Asia/Shanghai)"
+    )
+    retention_cron: str = Field(
+        default="30 3 * * *", description="when old logs and performance data are removed"
+    )
+    retention_log_days: int = Field(
+        default=90, ge=1, description="publish attempts and audit rows are kept this long"
+    )
+    retention_performance_days: int = Field(
+        default=365, ge=1, description="engagement (performance) data is kept this long"
+    )
+    retention_batch_rows: int = Field(
+        default=1000, ge=1, description="rows one retention delete removes (one transaction)"
+    )
     batch_limit: int = Field(default=50, ge=1, description="tasks one batch may create")
     import_chunk_rows: int = Field(
         default=500, ge=1, description="CSV rows imported in one transaction"

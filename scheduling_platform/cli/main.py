@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from scheduling_platform.cli.accounts import accounts
+from scheduling_platform.cli.analytics import analytics
 from scheduling_platform.cli.engagement import engagement
 from scheduling_platform.cli.experiments import experiments
 from scheduling_platform.cli.keys import keys
@@ -36,6 +37,7 @@ for command in (
     model,
     engagement,
     experiments,
+    analytics,
     workspaces,
     tick,
     sandbox,

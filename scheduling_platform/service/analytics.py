@@ -8,15 +8,15 @@ workspace leak.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from scheduling_platform.analytics.export import csv_chunks, parquet_chunks
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.views import View
 
@@ -29,8 +29,21 @@ ANALYTICS_TABLES = {
     "time-patterns": "time_patterns",
     "platform-comparison": "platform_comparison",
 }
-# Tables an export may name: the analytics tables and the publish log they are built from.
-EXPORTABLE = (*ANALYTICS_TABLES.values(), "publish_log", "daily_publish_summary")
+# Tables an export may name: the analytics tables and the publish log, and the time column
+# `since` filters each on (None: the table has none, it is a summary over all time).
+TIME_COLUMNS: dict[str, str | None] = {
+    "dashboard": None,
+    "performance": "published_at",
+    "conflicts": "scheduled_at",
+    "conflict_patterns": None,
+    "optimization_stats": None,
+    "time_patterns": None,
+    "platform_comparison": None,
+    "publish_log": "scheduled_at",
+    "daily_publish_summary": "day",
+}
+EXPORTABLE = tuple(TIME_COLUMNS)
+FORMATS = {"csv": ("text/csv", "csv"), "parquet": ("application/vnd.apache.parquet", "parquet")}
 MAX_ROWS = 10_000
 
 
@@ -90,31 +103,34 @@ def read_table(ctx: ServiceContext, endpoint: str, query: AnalyticsQuery) -> Ana
 
 @dataclass(frozen=True)
 class Export:
-    """A CSV export: its chunks, and why it is empty when there is nothing to show yet."""
+    """An export: its chunks, its media type, and why it is empty when there is nothing yet."""
 
-    chunks: Iterator[str]
+    chunks: Iterator[bytes]
+    media_type: str
+    filename: str
     note: str | None
 
 
-def export_csv(ctx: ServiceContext, table: str) -> Export:
-    """The workspace's rows of `table` as CSV text, in chunks, header first."""
+def export_table(
+    ctx: ServiceContext, table: str, fmt: str = "csv", since: datetime | None = None
+) -> Export:
+    """The workspace's rows of `table` (those at or after `since` by the table's time column)
+    as CSV (header first) or Parquet, in chunks."""
     if table not in EXPORTABLE:
         raise ValueError(f"cannot export {table!r}; choose from {', '.join(EXPORTABLE)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if since is not None and TIME_COLUMNS.get(table) is None:
+        timed = ", ".join(t for t, c in TIME_COLUMNS.items() if c)
+        raise ValueError(f"{table} has no time column for --since; tables that do: {timed}")
+    media_type, suffix = FORMATS[fmt]
+    filename = f"{table}.{suffix}"
     columns = ctx.warehouse.columns(table)
     note = _unavailable(table, columns)
     if note or columns is None:
-        return Export(iter(()), note)
+        return Export(iter(()), media_type, filename, note)
     equal = _filters(ctx, columns, AnalyticsQuery())
-
-    def chunks() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for _columns, rows in ctx.warehouse.iter_rows(table, equal):
-            writer.writerows(rows)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    return Export(chunks(), None)
+    window = (TIME_COLUMNS[table] or "", since) if since is not None else None
+    batches = ctx.warehouse.iter_rows(table, equal, since=window)
+    chunks = csv_chunks(columns, batches) if fmt == "csv" else parquet_chunks(columns, batches)
+    return Export(chunks, media_type, filename, None)

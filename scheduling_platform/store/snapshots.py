@@ -37,6 +37,7 @@ TASK_SNAPSHOT_COLUMNS = (
     "content",
     "media",
     "series_id",
+    "workspace_id",
 )
 
 
@@ -56,6 +57,7 @@ class SnapshotQueries(StoreBase):
             tasks.c.content,
             tasks.c.media,
             tasks.c.series_id,
+            tasks.c.workspace_id,
         ).select_from(tasks.join(accounts, accounts.c.id == tasks.c.account_id))
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(query.order_by(tasks.c.id))]

@@ -3,8 +3,8 @@ object.
 
 Each concern lives in its own module (workspaces.py, accounts.py, tasks.py, claims.py,
 post_identity.py, models.py, credentials.py, snapshots.py, api_keys.py, idempotency.py,
-operations.py, conflicts.py, series.py, decisions.py); `TaskStore` gathers them, and nothing
-outside `store/` touches the tables.
+operations.py, conflicts.py, series.py, decisions.py, extracts.py, retention.py); `TaskStore`
+gathers them, and nothing outside `store/` touches the tables.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from scheduling_platform.store.conflicts import ConflictQueries
 from scheduling_platform.store.credentials import CredentialQueries
 from scheduling_platform.store.decisions import DecisionQueries
 from scheduling_platform.store.engine import make_engine, migrate
+from scheduling_platform.store.extracts import ExtractQueries
 from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
 from scheduling_platform.store.operations import OperationalQueries
 from scheduling_platform.store.post_identity import PostHeldError
+from scheduling_platform.store.retention import RetentionQueries
 from scheduling_platform.store.series import SeriesQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
 from scheduling_platform.store.workspaces import WorkspaceQueries
@@ -46,6 +48,8 @@ class TaskStore(
     ConflictQueries,
     SeriesQueries,
     DecisionQueries,
+    ExtractQueries,
+    RetentionQueries,
 ):
     """All reads and writes of the OLTP store; safe to share between threads."""
 

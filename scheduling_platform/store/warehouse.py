@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ class Warehouse:
             conn.execute(text(f'CREATE TABLE "{name}" AS {select_sql}'))
             return int(conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
 
-    def replace_rows(self, name: str, frame: pd.DataFrame, key: str, values: list[str]) -> int:
+    def replace_rows(self, name: str, frame: pd.DataFrame, key: str, values: Sequence[Any]) -> int:
         """Delete rows of `name` whose `key` is in `values`, then append `frame` (one
         transaction); creates the table from `frame` the first time. Returns rows written."""
         if self.is_duckdb:
@@ -84,7 +85,9 @@ class Warehouse:
                     f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming WHERE false'
                 )
                 con.execute("BEGIN")
-                con.execute(f'DELETE FROM "{name}" WHERE "{key}" IN (SELECT unnest(?))', [values])
+                con.execute(
+                    f'DELETE FROM "{name}" WHERE "{key}" IN (SELECT unnest(?))', [list(values)]
+                )
                 con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
                 con.execute("COMMIT")
             return len(frame)
@@ -101,6 +104,23 @@ class Warehouse:
                 )
             frame.to_sql(name, conn, if_exists="append", index=False)
         return len(frame)
+
+    def delete_before(self, name: str, column: str, cutoff: datetime) -> int:
+        """Remove the rows of `name` whose `column` is before `cutoff` (none when there is no
+        such table); returns how many went."""
+        if not self.has_table(name):
+            return 0
+        if self.is_duckdb:
+            with self._duckdb(write=True) as con:
+                found = con.execute(
+                    f'DELETE FROM "{name}" WHERE "{column}" < ? RETURNING 1', [cutoff]
+                ).fetchall()
+                return len(found)
+        with self._postgres(write=True) as conn:
+            result = conn.execute(
+                text(f'DELETE FROM "{name}" WHERE "{column}" < :cutoff'), {"cutoff": cutoff}
+            )
+            return int(result.rowcount)
 
     def has_table(self, name: str) -> bool:
         if self.is_duckdb:
@@ -121,6 +141,11 @@ class Warehouse:
         with self._postgres(write=False) as conn:
             return pd.read_sql(text(sql), conn)
 
+    def scalar(self, sql: str) -> Any:
+        """The one value a query gives (None when it is NULL)."""
+        value: Any = self.query(sql).iloc[0, 0]
+        return None if pd.isna(value) else value
+
     def columns(self, name: str) -> list[str] | None:
         """The columns of table `name`, in order; None when there is no such table."""
         if self.is_duckdb:
@@ -138,9 +163,14 @@ class Warehouse:
                 return None
             return [c["name"] for c in inspect(conn).get_columns(name)]
 
-    def _where(self, equal: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _where(
+        self, equal: dict[str, Any], since: tuple[str, datetime] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         clauses = [f'"{column}" = :p{i}' for i, column in enumerate(equal)]
         params = {f"p{i}": value for i, value in enumerate(equal.values())}
+        if since is not None:
+            clauses.append(f'"{since[0]}" >= :since')
+            params["since"] = since[1]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def select_rows(
@@ -160,10 +190,16 @@ class Warehouse:
             return pd.read_sql(text(sql), conn, params=params)
 
     def iter_rows(
-        self, name: str, equal: dict[str, Any], *, batch: int = 5000
+        self,
+        name: str,
+        equal: dict[str, Any],
+        *,
+        since: tuple[str, datetime] | None = None,
+        batch: int = 5000,
     ) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
-        """(columns, rows) of `name` in batches, for streaming exports of any size."""
-        where, params = self._where(equal)
+        """(columns, rows) of `name` in batches, for streaming exports of any size; `since`:
+        only rows whose column is at or after the time."""
+        where, params = self._where(equal, since)
         sql = f'SELECT * FROM "{name}"{where}'
         if self.is_duckdb:
             with self._duckdb(write=False) as con:

@@ -3,6 +3,8 @@ it does, never a table that cannot be scoped; CSV export streams the same rows."
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
@@ -64,3 +66,30 @@ def test_rows_filters_and_tables_that_cannot_be_scoped(api: Api) -> None:
     assert "not been materialised" in missing.headers["X-Analytics-Note"]
     refused = http.get("/api/v1/analytics/export", params={"table": "accounts"})
     assert refused.status_code == 422
+
+
+def test_export_streams_parquet_from_a_time_on(api: Api) -> None:
+    warehouse = Warehouse(api.settings.resolved_warehouse_url)
+    published = pd.to_datetime(["2026-03-01T00:00Z", "2026-03-02T00:00Z", "2026-03-03T00:00Z"])
+    warehouse.replace_table(
+        "performance",
+        pd.DataFrame({"workspace_id": [1, 1, 2], "task_id": [1, 2, 3], "published_at": published}),
+    )
+    http = api.client(api.key("read"))
+    answer = http.get(
+        "/api/v1/analytics/export",
+        params={"table": "performance", "format": "parquet", "since": "2026-03-02T00:00:00Z"},
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/vnd.apache.parquet"
+    frame = pd.read_parquet(io.BytesIO(answer.content))
+    assert frame["task_id"].tolist() == [2]  # from the time on, the workspace's rows only
+    naive = http.get(
+        "/api/v1/analytics/export", params={"table": "performance", "since": "2026-03-02"}
+    )
+    assert naive.status_code == 422  # a time without its zone is refused
+    untimed = http.get(
+        "/api/v1/analytics/export",
+        params={"table": "dashboard", "since": "2026-03-02T00:00:00Z"},
+    )
+    assert untimed.status_code == 422 and "no time column" in untimed.text

@@ -1,5 +1,5 @@
-"""Analytics endpoints: the workspace's rows of the warehouse's analytics tables, and CSV
-export. Until a table exists the answer is empty and says so (`available: false`)."""
+"""Analytics endpoints: the workspace's rows of the warehouse's analytics tables, and CSV or
+Parquet export. Until a table exists the answer is empty and says so (`available: false`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
 
 from scheduling_platform.api.auth import require
 from scheduling_platform.api.routers.common import AUTHENTICATED, MAX_ID, problems
@@ -51,21 +52,32 @@ for _name in service.ANALYTICS_TABLES:
 ExportTable = Literal[service.EXPORTABLE]  # type: ignore[valid-type]
 
 
+ExportFormat = Literal["csv", "parquet"]  # service.FORMATS
+
+
 @router.get(
     "/export",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "the rows as CSV, header first"},
+        200: {
+            "content": {"text/csv": {}, "application/vnd.apache.parquet": {}},
+            "description": "the rows as CSV (header first) or Parquet",
+        },
         **problems(*AUTHENTICATED),
     },
-    summary="A table's rows of the workspace as CSV, streamed (empty until the table exists)",
+    summary="A table's rows of the workspace as CSV or Parquet, streamed (empty until it exists)",
 )
 def export(
     table: Annotated[ExportTable, Query(description="the table to export")],
+    format: Annotated[ExportFormat, Query(description="csv or parquet")] = "csv",
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="only rows at or after this time (tables with a time column)"),
+    ] = None,
     ctx: ServiceContext = Depends(require("read")),
 ) -> StreamingResponse:
-    exported = service.export_csv(ctx, table)
-    headers = {"Content-Disposition": f'attachment; filename="{table}.csv"'}
+    exported = service.export_table(ctx, table, format, since)
+    headers = {"Content-Disposition": f'attachment; filename="{exported.filename}"'}
     if exported.note:
         headers["X-Analytics-Note"] = exported.note
-    return StreamingResponse(exported.chunks, media_type="text/csv", headers=headers)
+    return StreamingResponse(exported.chunks, media_type=exported.media_type, headers=headers)

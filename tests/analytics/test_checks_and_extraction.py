@@ -1,0 +1,93 @@
+"""Each check can fail (the data is broken on purpose and the check says so), and the copies
+are incremental: a second run reads only what changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduling_platform.intelligence.engagement import store_rows
+from scheduling_platform.lifecycle import TaskStatus
+from tests.analytics.conftest import Setup
+from tests.analytics.data import engagement_rows
+
+
+def _copied(result, table: str) -> dict:
+    (event,) = result.asset_materializations_for_node(table)
+    return {k: v.value for k, v in event.metadata.items()}
+
+
+def test_each_check_of_performance_fails_on_broken_data(fresh: Setup) -> None:
+    assert fresh.materialize(models=("performance",)).success
+    warehouse = fresh.warehouse
+    published = sorted(fresh.history.published)
+    measured = [t for t in published if fresh.history.published[t]]
+    # A task copied twice (its key repeats), a post with more likes than reads (rate above 1),
+    # one sent before its time (negative lateness), an account missing (rows against source).
+    warehouse.materialize_query(
+        "raw_tasks",
+        f"SELECT * FROM raw_tasks UNION ALL SELECT * FROM raw_tasks WHERE task_id = {published[0]}",
+    )
+    warehouse.materialize_query(
+        "raw_engagement",
+        "SELECT post_key, platform, account_key, posted_at, followers, reads,"
+        f" CASE WHEN post_key = 'weibo:p{measured[1]}' THEN reads * 5 ELSE likes END AS likes,"
+        " shares, comments, collected_at, local_weekday, local_hour, engagement"
+        " FROM raw_engagement",
+    )
+    warehouse.materialize_query(
+        "raw_tasks",
+        f"SELECT * REPLACE (CASE WHEN task_id = {published[2]} THEN scheduled_epoch - 60"
+        " ELSE sent_epoch END AS sent_epoch) FROM raw_tasks",
+    )
+    douyin = fresh.history.accounts["douyin"]
+    warehouse.materialize_query(
+        "raw_accounts", f"SELECT * FROM raw_accounts WHERE account_id <> {douyin}"
+    )
+    result = fresh.materialize(models=("performance",), extract=False)
+    outcomes = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert {name: e.passed for name, e in outcomes.items()} == {
+        "keys_unique_not_null": False,
+        "values_in_range": False,
+        "row_count_matches_source": False,
+    }
+    keys = outcomes["keys_unique_not_null"].metadata
+    assert keys["repeated_keys"].value == 1 and keys["null_key_rows"].value == 0
+    ranges = outcomes["values_in_range"].metadata
+    assert ranges["engagement_rate"].value == 1 and ranges["lateness_seconds"].value == 1
+    rows = outcomes["row_count_matches_source"].metadata
+    assert rows["expected_rows"].value - rows["rows"].value == 6  # douyin's six published posts
+
+
+def test_a_second_copy_reads_only_what_changed(fresh_anywhere: Setup) -> None:
+    fresh = fresh_anywhere
+    first = fresh.materialize(models=())
+    assert first.success
+    assert _copied(first, "raw_tasks")["rows_copied"] == 24
+    assert _copied(first, "raw_tasks")["incremental"] is False
+
+    store, history = fresh.store, fresh.history
+    upcoming = min(history.upcoming)
+    store.transition(store.get_task(upcoming), TaskStatus.CANCELLED, actor="test")
+    again = next(iter(t for t, m in history.published.items() if m))
+    recollected = engagement_rows(
+        store, {again: {"reads": 999, "likes": 1, "shares": 0, "comments": 0}}
+    )
+    recollected["collected_at"] = recollected["collected_at"] + timedelta(days=30)
+    store_rows(fresh.warehouse, recollected)
+
+    second = fresh.materialize(models=())
+    assert second.success
+    tasks = _copied(second, "raw_tasks")
+    # The changed task, and any stamped at the same instant as the newest copied one.
+    assert tasks["incremental"] is True and 1 <= tasks["rows_copied"] <= 2
+    assert tasks["dagster/row_count"] == 24
+    assert _copied(second, "raw_attempts")["rows_copied"] == 0  # every attempt had finished
+    engagement = _copied(second, "raw_engagement")
+    # The re-collected row, and the three collected at the previous newest instant (read
+    # again from there, so a row written in that same instant is never missed).
+    assert engagement["rows_copied"] == 4 and engagement["dagster/row_count"] == 15
+    status = fresh.warehouse.scalar(f"SELECT status FROM raw_tasks WHERE task_id = {upcoming}")
+    assert status == "cancelled"
+    key = f"{store.get_task(again).platform}:p{again}"
+    (reads,) = fresh.warehouse.select_rows("raw_engagement", {"post_key": key})["reads"]
+    assert reads == 999
