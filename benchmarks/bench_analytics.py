@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from benchmarks.stores import POSTGRES_URL
+from benchmarks.stores import temporary_schema
 from scheduling_platform.analytics.checks import check_keys, check_ranges, check_row_count
 from scheduling_platform.analytics.extraction import task_frame, typed_frame, with_local_time
 from scheduling_platform.analytics.sql_models import load_models
@@ -136,17 +135,8 @@ def warehouse(backend: str) -> Iterator[Warehouse]:
         with tempfile.TemporaryDirectory() as folder:
             yield Warehouse(f"duckdb:///{Path(folder) / 'warehouse.duckdb'}")
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield Warehouse(url.render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema() as url:
+        yield Warehouse(url)
 
 
 def run(quick: bool = False) -> list[dict[str, object]]:

@@ -28,16 +28,25 @@ def temporary_store(backend: str) -> Iterator[TaskStore]:
             yield store
             store.engine.dispose()
         return
+    with temporary_schema() as url:
+        store = TaskStore.from_url(url)
+        try:
+            yield store
+        finally:
+            store.engine.dispose()
+
+
+@contextmanager
+def temporary_schema() -> Iterator[str]:
+    """The URL of a throwaway PostgreSQL schema, dropped afterwards."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    store = TaskStore.from_url(url.render_as_string(hide_password=False))
     try:
-        yield store
+        yield url.render_as_string(hide_password=False)
     finally:
-        store.engine.dispose()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

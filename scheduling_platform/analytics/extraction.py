@@ -88,8 +88,8 @@ def typed_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.Dat
             frame[column] = frame[column].astype("Int64")
         elif column in _FLOATS:
             frame[column] = frame[column].astype("float64")
-        else:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        else:  # text: typed even when empty, so the first (empty) copy makes a text column
+            frame[column] = frame[column].astype("string")
     return frame
 
 

@@ -91,3 +91,29 @@ def test_a_second_copy_reads_only_what_changed(fresh_anywhere: Setup) -> None:
     key = f"{store.get_task(again).platform}:p{again}"
     (reads,) = fresh.warehouse.select_rows("raw_engagement", {"post_key": key})["reads"]
     assert reads == 999
+
+
+def test_a_new_platform_copies_and_builds_empty_tables(sqlite_url: str, tmp_path) -> None:
+    """The first hourly run, before any task or engagement: typed empty copies, empty models
+    whose checks pass, and pictures that say there is nothing yet."""
+    from scheduling_platform.analytics.checks import check_keys, check_ranges, check_row_count
+    from scheduling_platform.analytics.extraction import STORE_EXTRACTS, extract_engagement
+    from scheduling_platform.analytics.sql_models import load_models
+    from scheduling_platform.analytics.summaries import materialize_model
+    from scheduling_platform.store.task_store import TaskStore
+    from scheduling_platform.store.warehouse import Warehouse
+    from tests.analytics.conftest import MODELS, duckdb_url
+
+    store, warehouse = TaskStore.from_url(sqlite_url), Warehouse(duckdb_url(tmp_path))
+    assert extract_engagement(warehouse).total_rows == 0
+    for extract in STORE_EXTRACTS.values():
+        assert extract(store, warehouse).rows_copied == 0
+    types = dict(warehouse.query("DESCRIBE raw_engagement")[["column_name", "column_type"]].values)
+    assert types["post_key"] == "VARCHAR" and types["posted_at"] == "TIMESTAMP WITH TIME ZONE"
+    models = {m.name: m for m in load_models()}
+    for name in MODELS:  # in their dependency order
+        summary = materialize_model(warehouse, models[name])
+        assert summary.rows == 0
+        checks = (check_keys, check_ranges, check_row_count)
+        assert all(check(warehouse, models[name]).passed for check in checks)
+    store.engine.dispose()
