@@ -122,7 +122,9 @@ class RowKeys:
 
     name: str
     id_column: str | None = None
-    seen: dict[int, int] = dataclass_field(default_factory=dict)  # hash (64 bits) -> occurrences
+    # The 64-bit hash prefixes of earlier chunks, each sorted: 8 bytes a row, so a file of
+    # millions of rows still numbers its repeated rows exactly.
+    seen: list[np.ndarray] = dataclass_field(default_factory=list)
 
     def keys(self, raw: pd.DataFrame, identity: list[str]) -> list[str]:
         if self.id_column is not None:
@@ -130,15 +132,25 @@ class RowKeys:
                 raise MappingError(f"id column {self.id_column!r} has empty cells")
             values = raw[self.id_column].astype(str).str.strip()
             return [f"import:{self.name}:id:{v}" for v in values]
-        keys = []
         cells = raw[identity].fillna("").astype(str).to_numpy()
-        for row in cells:
-            digest = hashlib.sha256("\x1f".join(map(str, row)).encode()).digest()
-            short = int.from_bytes(digest[:8], "big")
-            n = self.seen.get(short, 0)
-            self.seen[short] = n + 1
-            keys.append(f"import:{self.name}:{digest[:12].hex()}" + (f"-{n}" if n else ""))
-        return keys
+        digests = [hashlib.sha256("\x1f".join(map(str, row)).encode()).digest() for row in cells]
+        shorts = np.array([int.from_bytes(d[:8], "big") for d in digests], dtype=np.uint64)
+        # n: how many rows with this hash came before, in earlier chunks and in this one.
+        n = np.zeros(len(shorts), dtype=np.int64)
+        for earlier in self.seen:
+            n += np.searchsorted(earlier, shorts, "right") - np.searchsorted(earlier, shorts)
+        order = np.argsort(shorts, kind="stable")
+        ranked = shorts[order]
+        index = np.arange(len(shorts))
+        starts = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], index, 0))
+        within = np.empty_like(index)
+        within[order] = index - starts
+        n += within
+        self.seen.append(ranked)
+        return [
+            f"import:{self.name}:{d[:12].hex()}" + (f"-{k}" if k else "")
+            for d, k in zip(digests, n.tolist(), strict=True)
+        ]
 
 
 def _posted_at(raw: pd.DataFrame, spec: dict[str, Any], timezone: str) -> pd.Series:
