@@ -145,7 +145,16 @@ def read_plain_credentials(raw: str | None) -> dict[str, Any]:
             f"these credentials are encrypted (key {sealed_key_id(str(raw))}) and the store "
             "was opened without the vault; open it with TaskStore.from_settings(settings)"
         )
-    return json.loads(raw or "{}")
+    try:
+        opened = json.loads(raw or "{}")
+    except ValueError:
+        opened = None
+    if not isinstance(opened, dict):
+        raise TamperedError(
+            "the stored credentials are neither sealed nor a JSON object (changed outside the "
+            "platform?); re-authorise the account"
+        )
+    return opened
 
 
 @dataclass(frozen=True)
@@ -429,8 +438,10 @@ class Vault:
             if binding is None:
                 raise TamperedError("credentials bound to an account were opened without one")
             text = self.open(raw, f"{CREDENTIALS_CONTEXT}/{binding}")
+        elif raw and is_sealed(raw):
+            text = self.open(raw)
         else:
-            text = self.open(raw) if raw and is_sealed(raw) else raw or "{}"
+            text = json.dumps(read_plain_credentials(raw))  # refuses what is not a JSON object
         credentials = json.loads(text)
         register_secrets(secret_values(credentials))
         return credentials

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from dagster import Definitions
+from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 from scheduling_platform.definitions import build_definitions
 from scheduling_platform.sandbox.app import running_sandbox
@@ -31,6 +32,16 @@ def _postgres_reachable() -> str | None:
         return str(exc).splitlines()[0]
     finally:
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_dagster_state_storage() -> Iterator[None]:
+    """Each test starts without a current Dagster defs-state storage. Entering an instance
+    sets one in a context variable; one left set (an interrupt inside an instance's exit, in
+    a tick test) points at a collected instance, and the next Definitions to load in the same
+    worker fail with "undefined DagsterInstance weakref"."""
+    with set_defs_state_storage(None):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ from scheduling_platform.store.leases import extend_claims, give_back_unsent, ne
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import PostHeldError, TaskStore
 from scheduling_platform.timeutil import utcnow
+from scheduling_platform.vault import VaultError
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,11 @@ class BatchPublisher:
             before.result()
         try:
             return self.publish_one(task, account)
+        except VaultError:
+            # The key is missing or the row was moved: no task of this store can be sent until
+            # a person restores the keyring, so the run fails (its claims are given back and
+            # the failure alerted) instead of each task waiting out its lease.
+            raise
         except Exception:  # keep the batch going; the task's lease brings it back
             log.exception("publishing task %s failed unexpectedly", task.id)
             return PublishOutcome(
@@ -144,6 +150,7 @@ class BatchPublisher:
         # The lease must outlast the attempt's requests (publish, token refresh, publish
         # again), or another publisher could verify too early, not find the post, and resend.
         lease = max(self.lease_seconds, 3 * getattr(client, "timeout_seconds", 10.0) + 5)
+        account.credentials  # noqa: B018  (opened before the point of no return: VaultError)
         try:
             started = self.store.begin_attempt(
                 task, self.run_id, lease_until=utcnow() + timedelta(seconds=lease)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from scheduling_platform.lifecycle import AccountStatus, TaskStatus
+from scheduling_platform.service import cancellation
 from scheduling_platform.service import tasks as service
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import REFUSALS, ConflictRefusal
@@ -182,7 +183,7 @@ def test_reschedule_is_checked_and_the_task_is_no_conflict_of_its_own(ctx, weibo
 
 def test_cancelled_posts_are_no_conflicts(ctx, weibo) -> None:
     first = create(ctx, weibo, "取消的那条", T0)
-    service.cancel_task(ctx, first.id)
+    cancellation.cancel_task(ctx, first.id)
     assert create(ctx, weibo, "取消的那条", T0).status == TaskStatus.SCHEDULED
 
 
