@@ -17,6 +17,7 @@ import pandas as pd
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.features import (
     DEFAULT_FOLLOWERS,
+    PLATFORM_CODES,
     feature_frame,
     text_counts,
 )
@@ -146,9 +147,16 @@ def _towards_prior(
         return curve, pooled
     from scheduling_platform.intelligence.priors import prior_artifact
 
-    prior, _, _ = _score_at(prior_artifact(), draft, anchors)
+    shipped = prior_artifact()
+    prior, _, _ = _score_at(shipped, draft, anchors)
     model_level, prior_level = np.log1p(curve), np.log1p(prior)
-    prior_level = prior_level - prior_level.mean() + model_level.mean()
+    # The prior's shape at the model's level, by constants of the platform (not of the
+    # window), so a slot scores the same whichever window it is scored in.
+    code = PLATFORM_CODES.index(draft.platform) if draft.platform in PLATFORM_CODES else -1
+    level = artifact.platform_medians.get(draft.platform)
+    if level is None:
+        return curve, pooled
+    prior_level = prior_level - float(shipped.estimator.table[code].mean()) + level
     local = anchors.tz_convert(draft.timezone)
     by_hour = np.asarray(counts, dtype=float).reshape(7, 24).sum(axis=0)
     seen = by_hour[local.hour.to_numpy()]
