@@ -1,10 +1,10 @@
 """Thompson sampling over the model's uncertainty, for the share of decisions that explore.
 
 The model's uncertainty about an hour of the week, empirical Bayes: before any post there,
-the hour could be any of the hours it predicts for the window (variance tau², the spread of
-the predicted log levels); each of the n posts it learned from there brings a noisy
-observation (variance sigma², the holdout log residual spread). Posterior variance
-1 / (1 / tau² + n / sigma²). One draw per local hour (its 5-minute slots interpolate), and
+the hour could be any of the hours it predicts for the window (variance tau², the spread
+of the predicted log levels, tau at least MIN_TAU); each of the n posts it learned from
+there is a noisy observation (variance sigma², the holdout log residual spread). Posterior
+variance 1 / (1 / tau² + n / sigma²). One draw per local hour (its 5-minute slots interpolate), and
 the best draw wins: hours with few posts are tried as often as they could be the best.
 """
 
@@ -16,6 +16,11 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+
+# A model that knows nothing yet predicts the same everywhere, and would then be certain:
+# hours of a platform differ by a factor of several (the shipped prior curves span 0.15 to
+# 1), so before any post an hour's log level is uncertain by at least this much.
+MIN_TAU = 0.5
 
 if TYPE_CHECKING:
     from scheduling_platform.intelligence.scoring import PostDraft
@@ -34,7 +39,7 @@ def sample_levels(
     counts = np.asarray(
         getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
     )
-    tau2 = max(float(np.var(levels)), 1e-6)
+    tau2 = max(float(np.var(levels)), MIN_TAU**2)
     sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
     spread = 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2)
     return levels + rng.normal(0.0, 1.0, size=len(levels)) * spread

@@ -17,6 +17,7 @@ import pandas as pd
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.features import (
     DEFAULT_FOLLOWERS,
+    PLATFORM_CODES,
     feature_frame,
     text_counts,
 )
@@ -27,6 +28,7 @@ SLOT_MINUTES = 5
 WEEK_SLOTS = 7 * 24 * 60 // SLOT_MINUTES  # 2,016
 
 POOLING_PRIOR_POSTS = 20.0  # an account's own hour effect gets weight n / (n + this)
+PRIOR_CELL_POSTS = 2.0  # the model's curve at a local hour weighs n / (n + this)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def score_slots(
         return pd.DataFrame(columns=["slot", "platform_curve", "account_weight", "predicted"])
     anchors = hour_anchors(slots, draft.timezone)
     curve, weight, pooled = _score_at(artifact, draft, anchors)
+    curve, pooled = _towards_prior(artifact, draft, anchors, curve, pooled)
     sampled = None
     if rng is not None:
         from scheduling_platform.intelligence.exploration import sample_levels
@@ -126,6 +129,40 @@ def score_slots(
     if sampled is not None:
         scores["sampled"] = np.expm1(_interpolate(anchors, sampled, slots))
     return scores
+
+
+def _towards_prior(
+    artifact: ModelArtifact,
+    draft: PostDraft,
+    anchors: pd.DatetimeIndex,
+    curve: np.ndarray,
+    pooled: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the model saw few posts of the platform at a local hour (any day), lean on the
+    shipped prior's shape (at the model's level) rather than on the trees' extrapolation:
+    weight n / (n + PRIOR_CELL_POSTS) on the model. A model trained on a few hours only
+    otherwise finds its best hour among those it never saw (03:00, in the closed loop)."""
+    counts = getattr(artifact, "cell_counts", {}).get(draft.platform)
+    if artifact.basis == "prior" or not counts:
+        return curve, pooled
+    from scheduling_platform.intelligence.priors import prior_artifact
+
+    shipped = prior_artifact()
+    prior, _, _ = _score_at(shipped, draft, anchors)
+    model_level, prior_level = np.log1p(curve), np.log1p(prior)
+    # The prior's shape at the model's level, by constants of the platform (not of the
+    # window), so a slot scores the same whichever window it is scored in.
+    code = PLATFORM_CODES.index(draft.platform) if draft.platform in PLATFORM_CODES else -1
+    level = artifact.platform_medians.get(draft.platform)
+    if level is None:
+        return curve, pooled
+    prior_level = prior_level - float(shipped.estimator.table[code].mean()) + level
+    local = anchors.tz_convert(draft.timezone)
+    by_hour = np.asarray(counts, dtype=float).reshape(7, 24).sum(axis=0)
+    seen = by_hour[local.hour.to_numpy()]
+    weight = seen / (seen + PRIOR_CELL_POSTS)
+    blended = weight * model_level + (1 - weight) * prior_level
+    return np.expm1(blended), np.expm1(np.log1p(pooled) - model_level + blended)
 
 
 def _score_at(

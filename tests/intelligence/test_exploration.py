@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.intelligence.exploration import sample_levels
+from scheduling_platform.intelligence.exploration import MIN_TAU, sample_levels
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.scoring import PostDraft, best_slot
 from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
@@ -34,6 +34,14 @@ def test_draws_are_wide_where_the_model_saw_few_posts() -> None:
     unseen, seen = draws[:, :84].std(), draws[:, 84:].std()
     assert abs(unseen - 0.8) < 0.05  # never seen: as uncertain as the hours differ
     assert seen < artifact.residual_sigma / 50  # seen 10,000 times: the residual / 100
+    # A flat prediction (a model that knows nothing) still explores: at least MIN_TAU.
+    flat = np.array(
+        [
+            sample_levels(artifact, DRAFT, anchors, np.zeros(168), np.random.default_rng(s))
+            for s in range(300)
+        ]
+    )
+    assert abs(flat[:, :84].std() - MIN_TAU) < 0.05
 
 
 def test_exploring_choices_spread_over_hours_the_best_slot_does_not() -> None:
