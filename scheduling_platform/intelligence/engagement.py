@@ -153,7 +153,7 @@ def store_rows(warehouse: Warehouse, frame: pd.DataFrame) -> int:
 
 
 def store_chunks(warehouse: Warehouse, frames: Iterable[pd.DataFrame]) -> int:
-    """`store_rows` for rows arriving in chunks (a large import): one transaction for all."""
+    """`store_rows` for rows arriving in chunks (a large import), on one connection."""
     normalised = (normalise(f).drop_duplicates("post_key", keep="last") for f in frames)
     return warehouse.replace_rows_streamed(TABLE, normalised, "post_key")
 
