@@ -17,7 +17,7 @@ from sqlalchemy import Connection, create_engine, inspect, text
 from scheduling_platform.private_files import private_dir
 from scheduling_platform.store.engine import normalized_url
 
-STREAM_MEMORY_LIMIT = "64MB"  # DuckDB's buffer pool while streaming a large import
+STREAM_MEMORY_LIMIT = "32MB"  # DuckDB's buffer pool while streaming a large import
 
 
 @dataclass(frozen=True)
