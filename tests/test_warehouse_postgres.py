@@ -90,6 +90,18 @@ def test_replace_rows_inserts_then_replaces_by_key(warehouse: Warehouse, table: 
     assert _table(warehouse, table) == [("a", 1, T0), ("b", 20, later), ("d", 40, later)]
 
 
+def test_streamed_frames_replace_by_key_like_single_calls(warehouse: Warehouse, table: str) -> None:
+    """An import's chunks on one connection: a later chunk replaces an earlier one's rows by
+    key, and streaming the same chunks again changes nothing."""
+    chunks = [_frame({"a": 1, "b": 2}), _frame({}), _frame({"b": 20, "c": 3}, day=1)]
+    assert warehouse.replace_rows_streamed(table, iter(chunks), "post_key") == 4
+    later = T0 + timedelta(days=1)
+    expected = [("a", 1, T0), ("b", 20, later), ("c", 3, later)]
+    assert _table(warehouse, table) == expected
+    assert warehouse.replace_rows_streamed(table, iter(chunks), "post_key") == 4
+    assert _table(warehouse, table) == expected
+
+
 def test_whole_tables_are_replaced_and_queries_materialized(
     warehouse: Warehouse, table: str
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -150,6 +150,12 @@ def store_rows(warehouse: Warehouse, frame: pd.DataFrame) -> int:
         return 0
     frame = normalise(frame).drop_duplicates("post_key", keep="last")
     return warehouse.replace_rows(TABLE, frame, "post_key", frame["post_key"].tolist())
+
+
+def store_chunks(warehouse: Warehouse, frames: Iterable[pd.DataFrame]) -> int:
+    """`store_rows` for rows arriving in chunks (a large import), on one connection."""
+    normalised = (normalise(f).drop_duplicates("post_key", keep="last") for f in frames)
+    return warehouse.replace_rows_streamed(TABLE, normalised, "post_key")
 
 
 def load_engagement(warehouse: Warehouse) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from scheduling_platform.intelligence.engagement import collect_engagement, store_rows
+from scheduling_platform.intelligence.engagement import collect_engagement, store_chunks, store_rows
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.training import DEFAULT_MIN_GAIN, Thresholds, retrain
 from scheduling_platform.service.context import ServiceContext
@@ -186,5 +186,5 @@ def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -
         source = str(rows["source"].iloc[0])
     if first is None or last is None:
         raise ValueError(f"{csv_path} holds no rows to import")
-    written = sum(store_rows(ctx.warehouse, rows) for rows in import_chunks(csv_path, mapping_path))
+    written = store_chunks(ctx.warehouse, import_chunks(csv_path, mapping_path))
     return ImportResult(rows=written, source=source, posted=f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}")
