@@ -29,6 +29,26 @@ strategy_option = click.option(
     help="on a conflict: refuse (fixed) or move to the nearest free good slot",
 )
 
+create_strategy_option = click.option(
+    "--strategy",
+    type=click.Choice(
+        [
+            "immediate",
+            "optimal_time",
+            "user_preference",
+            "load_balance",
+            "conflict_avoidance",
+            "fixed",
+        ]
+    ),
+    default=None,
+    help="how the time is chosen; default: fixed with --at (refused on a conflict), "
+    "optimal_time without (docs/scheduling.md#strategies)",
+)
+window_option = click.option(
+    "--window", help="optimal_time, user_preference, load_balance: search this far (default 7d)"
+)
+
 
 def _jsonable(data: Any) -> Any:
     if isinstance(data, BaseModel):

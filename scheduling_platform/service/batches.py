@@ -25,7 +25,7 @@ class ItemView(View):
     status: str  # created | refused | not_created | existing
     task_id: int | None
     task: TaskView | None
-    reasons: list[str]  # why it was refused
+    reasons: list[str]  # refused: why; created: why this time (strategies that choose one)
     conflicts: list[ConflictView]  # refused: all its conflicts; created: its warnings
     moved_from: Timestamp | None
 
@@ -72,18 +72,16 @@ def create_batch(ctx: ServiceContext, request: BatchRequest) -> BatchResult:
             f"a batch takes at most {limit} tasks; this one has {len(request.items)} "
             "(use `tasks import --csv` for more)"
         )
-    missing_time = [n for n, item in enumerate(request.items) if item.at is None]
-    if missing_time:
-        raise ValueError(f"every batch item needs a time; item {missing_time[0]} has none")
     items = [
         BatchItem(
             i.account_id,
             i.content,
-            i.at or "",  # checked above: every item has a time
+            i.at,
             title=i.title,
             media=tuple(i.media),
             priority=i.priority,
             strategy=i.strategy,
+            window=i.window,
         )
         for i in request.items
     ]

@@ -20,6 +20,7 @@ from scheduling_platform.store.engine import make_engine, migrate
 from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
 from scheduling_platform.store.operations import OperationalQueries
+from scheduling_platform.store.preferences import PreferenceQueries
 from scheduling_platform.store.series import SeriesQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
 from scheduling_platform.store.workspaces import WorkspaceQueries
@@ -43,6 +44,7 @@ class TaskStore(
     OperationalQueries,
     ConflictQueries,
     SeriesQueries,
+    PreferenceQueries,
 ):
     """All reads and writes of the OLTP store; safe to share between threads."""
 

@@ -60,6 +60,11 @@ class NewTask:
     occurrence_start: datetime | None = None
     idempotency_key: str | None = None
     detail: str | None = None
+    strategy: str | None = None
+    # Set when the engagement model chose the time: its version and what it expected.
+    model_version: str | None = None
+    predicted_engagement: float | None = None
+    prediction_uncertainty: float | None = None
 
     def values(self, now: datetime) -> dict[str, Any]:
         return {
@@ -78,6 +83,10 @@ class NewTask:
             "series_id": self.series_id,
             "occurrence_start": self.occurrence_start,
             "idempotency_key": self.idempotency_key,
+            "strategy": self.strategy,
+            "model_version": self.model_version,
+            "predicted_engagement": self.predicted_engagement,
+            "prediction_uncertainty": self.prediction_uncertainty,
         }
 
 
