@@ -19,7 +19,7 @@ from assets.intelligence import (
     training_features,
 )
 from jobs.intelligence import engagement_job, retrain_job
-from jobs.publishing import publish_job
+from jobs.publishing import publish_job, publish_now_job
 from jobs.review import review_job
 from jobs.series import series_expansion_job
 from resources.platforms import platforms_resource
@@ -110,7 +110,14 @@ def build_definitions(settings: Settings) -> Definitions:
             promoted_engagement_model,
         ],
         asset_checks=[holdout_r2_above_threshold, cv_spread_below_threshold],
-        jobs=[publish_job, review_job, retrain_job, engagement_job, series_expansion_job],
+        jobs=[
+            publish_job,
+            publish_now_job,
+            review_job,
+            retrain_job,
+            engagement_job,
+            series_expansion_job,
+        ],
         schedules=[
             weekly_retrain_schedule,
             daily_engagement_schedule,

@@ -15,7 +15,14 @@ from scheduling_platform.api.orchestrator import DagsterOrchestrator
 from scheduling_platform.api.problems import MEDIA_TYPE, Problem, install_problem_handlers
 from scheduling_platform.api.protection import RequestSizeLimit
 from scheduling_platform.api.ratelimit import RateLimiter
-from scheduling_platform.api.routers import accounts, analytics, scheduling, series, system
+from scheduling_platform.api.routers import (
+    accounts,
+    analytics,
+    decisions,
+    scheduling,
+    series,
+    system,
+)
 from scheduling_platform.api.state import ApiState
 from scheduling_platform.keyhash import KeyHasher
 from scheduling_platform.service.context import Shared
@@ -80,7 +87,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.api = state
-    routers = (series.router, scheduling.router, analytics.router, accounts.router, system.router)
+    routers = (
+        series.router,
+        scheduling.router,
+        decisions.router,
+        analytics.router,
+        accounts.router,
+        system.router,
+    )
     for router in routers:
         app.include_router(router)
     install_problem_handlers(app)

@@ -9,6 +9,7 @@ from scheduling_platform.cli.engagement import engagement
 from scheduling_platform.cli.keys import keys
 from scheduling_platform.cli.model import model
 from scheduling_platform.cli.platform import api, sandbox, tick, up
+from scheduling_platform.cli.suggest import set_windows, show_windows, suggest
 from scheduling_platform.cli.support import DEFAULT_WORKSPACE
 from scheduling_platform.cli.tasks import tasks
 from scheduling_platform.cli.workspaces import workspaces
@@ -30,6 +31,9 @@ def main(click_context: click.Context, workspace: str) -> None:
 
 for command in (accounts, tasks, keys, model, engagement, workspaces, tick, sandbox, up, api):
     main.add_command(command)
+main.add_command(suggest)
+accounts.add_command(set_windows)
+accounts.add_command(show_windows)
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from typing import Any, ParamSpec
 import click
 from pydantic import BaseModel
 
+from scheduling_platform.dagster_client import GraphQLLauncher
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import REFUSALS, ConflictRefusal
 from scheduling_platform.service.views import ConflictView
@@ -94,7 +95,11 @@ def context(workspace: str | None = None) -> ServiceContext:
         root = click.get_current_context(silent=True)
         obj = root.find_root().obj if root else None
         workspace = obj.get("workspace") if isinstance(obj, dict) else None
-    return admin_context(get_settings(), workspace or DEFAULT_WORKSPACE, actor="cli")
+    settings = get_settings()
+    ctx = admin_context(settings, workspace or DEFAULT_WORKSPACE, actor="cli")
+    # A post due before the sensor's next tick asks the running platform for a run now.
+    ctx.local_launcher = GraphQLLauncher(settings.resolved_dagster_graphql_url, timeout=10)
+    return ctx
 
 
 def parse_credentials(text: str | None, option: str = "--credentials") -> dict[str, Any] | None:

@@ -116,6 +116,8 @@ def _placed(ctx: ServiceContext, task: ScheduledTaskView, first: str) -> str:
             f"  model {task.model_version} expects {task.predicted_engagement:.0f} "
             f"± {task.prediction_uncertainty or 0:.0f}"
         )
+    if task.dispatch:
+        lines.append(f"  {task.dispatch}")
     if task.moved_from:
         zone_name = service.account_zone(ctx, task.account_id)
         lines.append(f"  moved from {in_zone(task.moved_from, zone_name).isoformat()} to avoid:")

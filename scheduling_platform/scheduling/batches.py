@@ -13,7 +13,12 @@ from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
 from scheduling_platform.scheduling.conflicts.model import Conflict, ConflictsFoundError, Post
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.scheduling.placement import Strategy
-from scheduling_platform.scheduling.strategies.choose import SEARCHING, Decision, decide
+from scheduling_platform.scheduling.strategies.choose import (
+    SEARCHING,
+    Decision,
+    decide,
+    with_predictions,
+)
 from scheduling_platform.scheduling.strategies.create import (
     decision_for_assigned,
     new_task,
@@ -21,7 +26,7 @@ from scheduling_platform.scheduling.strategies.create import (
     start_of,
 )
 from scheduling_platform.scheduling.strategies.load_balance import Item, assign
-from scheduling_platform.scheduling.strategies.scores import Predictor, parse_window
+from scheduling_platform.scheduling.strategies.scores import Predictor, parse_window, window_text
 from scheduling_platform.scheduling.strategies.windows import PostingWindow
 from scheduling_platform.scheduling.tasks import SchedulingError, take_in_media, validate_post
 from scheduling_platform.settings import Settings
@@ -157,7 +162,7 @@ def _check_in_order(
     """Place each valid item in order against the store and the items accepted before it,
     then the `load_balance` items as one assignment; returns (index, provisional id, task)
     of the accepted ones."""
-    accepted: list[tuple[int, int, NewTask]] = []
+    accepted: list[Accepted] = []
     balanced = {i: p for i, p in posts.items() if p.strategy is Strategy.LOAD_BALANCE}
     for index, p in posts.items():
         if index in balanced:
@@ -185,25 +190,36 @@ def _check_in_order(
         accepted.append(_accept(checker, index, p, decision, results))
     if balanced and predictor is not None:
         accepted += _balance(checker, predictor, balanced, results, now)
-    return sorted(accepted)
+    accepted.sort(key=lambda a: a[0])
+    decisions = with_predictions(predictor, [d for _, _, _, d in accepted])
+    return [
+        (
+            index,
+            provisional,
+            new_task(
+                p.account,
+                p.post,
+                decision,
+                p.item.priority,
+                p.item.title,
+                idempotency_key=p.item.idempotency_key,
+            ),
+        )
+        for (index, provisional, p, _), decision in zip(accepted, decisions, strict=True)
+    ]
+
+
+Accepted = tuple[int, int, "Placing", Decision]  # index, provisional id, item, decision
 
 
 def _accept(
     checker: ConflictChecker, index: int, p: Placing, decision: Decision, results: list[ItemResult]
-) -> tuple[int, int, NewTask]:
+) -> Accepted:
     provisional = checker.accept(replace(p.post, at=decision.at))
     results[index].conflicts = decision.placement.result.warnings
     results[index].moved_from = decision.placement.moved_from
     results[index].reasons = list(decision.reasons)
-    new = new_task(
-        p.account,
-        p.post,
-        decision,
-        p.item.priority,
-        p.item.title,
-        idempotency_key=p.item.idempotency_key,
-    )
-    return index, provisional, new
+    return index, provisional, p, decision
 
 
 def _balance(
@@ -212,7 +228,7 @@ def _balance(
     balanced: dict[int, Placing],
     results: list[ItemResult],
     now: datetime,
-) -> list[tuple[int, int, NewTask]]:
+) -> list[Accepted]:
     """The `load_balance` items as one assignment (each window from its own start)."""
     window = max(p.window for p in balanced.values())
     items = [Item(i, p.account, p.post, p.item.title) for i, p in balanced.items()]
@@ -221,7 +237,10 @@ def _balance(
     for index, p in balanced.items():
         assigned = assignment.slots.get(index)
         if assigned is None:
-            reason = f"no free slot of the account left in the {window} window for this item"
+            reason = (
+                f"no free slot of the account left in the {window_text(window)} window "
+                "for this item"
+            )
             results[index] = ItemResult(index, ItemStatus.REFUSED, reasons=[reason])
             continue
         try:

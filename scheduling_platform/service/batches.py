@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from scheduling_platform.scheduling.batches import BatchItem, ItemResult, place_batch
 from scheduling_platform.scheduling.csv_import import import_csv as import_rows
 from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.dispatch import publish_due_now
 from scheduling_platform.service.errors import BatchLimitError
 from scheduling_platform.service.tasks import CreateTaskRequest
 from scheduling_platform.service.views import ConflictView, TaskView, Timestamp, View
@@ -34,6 +35,7 @@ class BatchResult(View):
     created: int
     refused: int
     items: list[ItemView]
+    dispatch: str | None = None  # items due before the sensor's next tick: the run for them
 
 
 class ImportRow(View):
@@ -114,6 +116,7 @@ def create_batch(ctx: ServiceContext, request: BatchRequest) -> BatchResult:
         created=sum(v.status == "created" for v in views),
         refused=sum(v.status == "refused" for v in views),
         items=views,
+        dispatch=publish_due_now(ctx, [r.task for r in results if r.task is not None]),
     )
 
 

@@ -18,7 +18,7 @@ from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from scheduling_platform.service.orchestrator import Orchestrator
+    from scheduling_platform.service.orchestrator import Launcher, Orchestrator
 
 
 @dataclass
@@ -58,6 +58,8 @@ class ServiceContext:
         self.client_address = client_address
         self.shared = shared
         self._clients: dict[str, PlatformClient] = {}
+        # What starts runs when there is no shared orchestrator (the CLI sets one).
+        self.local_launcher: Launcher | None = None
 
     @property
     def actor(self) -> Actor:
@@ -96,6 +98,13 @@ class ServiceContext:
         if self.shared is None or self.shared.orchestrator is None:
             raise RuntimeError("this interface has no orchestrator (the Dagster instance)")
         return self.shared.orchestrator
+
+    @property
+    def launcher(self) -> Launcher | None:
+        """What starts runs on the running platform, if this interface has one."""
+        if self.shared is not None and self.shared.orchestrator is not None:
+            return self.shared.orchestrator
+        return self.local_launcher
 
     def client(self, platform: str) -> PlatformClient:
         """The platform's client as the settings configure it, made once per context."""

@@ -18,6 +18,7 @@ from scheduling_platform.scheduling.strategies.create import create_by_strategy,
 from scheduling_platform.scheduling.strategies.scores import parse_window
 from scheduling_platform.scheduling.tasks import validate_post
 from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.dispatch import publish_due_now
 from scheduling_platform.service.errors import ConflictRefusal
 from scheduling_platform.service.views import (
     AttemptView,
@@ -93,9 +94,10 @@ def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> ScheduledTas
     except ConflictsFoundError as exc:
         raise _refusal(ctx, exc, request.account_id) from None
     zone_name = account_zone(ctx, task.account_id)
-    return ScheduledTaskView.placed(
+    view = ScheduledTaskView.placed(
         task, decision.placement, zone_name, decision.reasons, decision.fallback
     )
+    return view.model_copy(update={"dispatch": publish_due_now(ctx, [task])})
 
 
 def check_task_conflicts(ctx: ServiceContext, request: CreateTaskRequest) -> list[ConflictView]:

@@ -140,6 +140,7 @@ class ScheduledTaskView(TaskView):
     local_time: str | None = None  # scheduled_at in the account's zone, ISO 8601
     reasons: list[str] = []  # why this time, in words (strategies that choose one)
     fallback: str | None = None  # why the strategy asked for could not be followed
+    dispatch: str | None = None  # due before the sensor's next tick: the run started for it
 
     @classmethod
     def placed(

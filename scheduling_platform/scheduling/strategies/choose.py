@@ -11,7 +11,7 @@ asked time, when given, is the window's start.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -22,7 +22,12 @@ from scheduling_platform.scheduling.conflicts.model import Post
 from scheduling_platform.scheduling.conflicts.rules import SLOT_LEAD
 from scheduling_platform.scheduling.placement import Placement, Strategy, place
 from scheduling_platform.scheduling.strategies.reasons import peak_reason, quota_reason
-from scheduling_platform.scheduling.strategies.scores import Predictor, WindowScores
+from scheduling_platform.scheduling.strategies.scores import (
+    AtSlot,
+    Predictor,
+    WindowScores,
+    window_text,
+)
 from scheduling_platform.scheduling.strategies.windows import PostingWindow, describe, inside
 from scheduling_platform.scheduling.tasks import SchedulingError
 from scheduling_platform.store.records import Account
@@ -45,6 +50,8 @@ class Decision:
     model_version: str | None = None
     predicted: float | None = None
     uncertainty: float | None = None
+    # The post at its slot, for its exact prediction (`with_predictions` fills it in).
+    slot: AtSlot | None = field(default=None, compare=False, repr=False)
 
     @property
     def at(self) -> datetime:
@@ -103,9 +110,6 @@ def _searched(
 ) -> Decision:
     at = scores.at(index)
     placement = place(checker, account, replace(post, at=at), Strategy.FIXED, now)
-    predicted, uncertainty = predictor.predict_at(
-        scores, index, account, post.content, post.media, title
-    )
     hood = checker.neighbourhood(account.id)
     reasons = (
         peak_reason(account.platform, account.timezone, scores, index),
@@ -120,9 +124,23 @@ def _searched(
         reasons,
         fallback,
         scores.model_version,
-        predicted,
-        uncertainty,
+        float(scores.predicted[index]),
+        scores.uncertainty(index),
+        (scores, index, account, post.content, post.media, title),
     )
+
+
+def with_predictions(predictor: Predictor | None, decisions: list[Decision]) -> list[Decision]:
+    """The decisions with the model's exact prediction for each post's own text at its slot
+    (the window's ranking is shared by posts of one account and kind), in one model call."""
+    chosen = [n for n, d in enumerate(decisions) if d.slot is not None]
+    if predictor is None or not chosen:
+        return decisions
+    exact = predictor.predict_many([decisions[n].slot for n in chosen])  # type: ignore[misc]
+    done = list(decisions)
+    for n, (predicted, uncertainty) in zip(chosen, exact, strict=True):
+        done[n] = replace(decisions[n], predicted=predicted, uncertainty=uncertainty)
+    return done
 
 
 def decide(
@@ -177,7 +195,8 @@ def decide(
     found = next(free_slots(checker, post, scores, now), None)
     if found is None:
         raise SchedulingError(
-            f"no slot of the {window} window from {post.at.isoformat()} is free of conflicts "
+            f"no slot of the {window_text(window)} window from {post.at.isoformat()} is free of "
+            "conflicts "
             "(gap, media reuse or quota); give a longer --window or another account"
         )
     applied = Strategy.OPTIMAL_TIME if fallback else strategy

@@ -15,10 +15,11 @@ from scheduling_platform.scheduling.strategies.choose import (
     SEARCHING,
     Decision,
     decide,
+    with_predictions,
 )
 from scheduling_platform.scheduling.strategies.load_balance import Assigned, Item, assign
 from scheduling_platform.scheduling.strategies.reasons import peak_reason
-from scheduling_platform.scheduling.strategies.scores import Predictor
+from scheduling_platform.scheduling.strategies.scores import Predictor, window_text
 from scheduling_platform.scheduling.strategies.windows import PostingWindow
 from scheduling_platform.scheduling.tasks import SchedulingError, take_in_media, validate_post
 from scheduling_platform.settings import Settings
@@ -68,9 +69,7 @@ def decision_for_assigned(
     placement: Placement = place(
         checker, account, replace(post, at=assigned.at), Strategy.FIXED, now
     )
-    predicted, uncertainty = predictor.predict_at(
-        assigned.scores, assigned.index, account, post.content, post.media, title
-    )
+    scores, index = assigned.scores, assigned.index
     crowd = (
         "first post of the account in that hour"
         if assigned.crowding == 0
@@ -87,8 +86,9 @@ def decision_for_assigned(
         reasons,
         None,
         predictor.version,
-        predicted,
-        uncertainty,
+        float(scores.predicted[index]),
+        scores.uncertainty(index),
+        (scores, index, account, post.content, post.media, title),
     )
 
 
@@ -157,7 +157,8 @@ def create_by_strategy(
                 checker, predictor, [Item(0, account, post, title)], window=window, now=now
             )
             if 0 not in result.slots:
-                raise SchedulingError(f"no slot of the {window} window is free of conflicts")
+                free = f"no slot of the {window_text(window)} window is free of conflicts"
+                raise SchedulingError(free)
             decision = decision_for_assigned(
                 checker, predictor, account, post, result.slots[0], title, now
             )
@@ -173,6 +174,7 @@ def create_by_strategy(
                 windows=windows,
                 title=title,
             )
+        (decision,) = with_predictions(predictor, [decision])
         new = new_task(account, post, decision, priority, title)
         (task,) = store.create_tasks([new], actor=actor, conn=conn)
     return task, decision

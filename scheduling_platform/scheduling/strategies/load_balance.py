@@ -74,8 +74,7 @@ class Item:
 
 def _grid_mask(scores: WindowScores, gap: timedelta) -> np.ndarray:
     step = max(int(gap.total_seconds()), 300)
-    seconds = scores.slots.asi8 // 1_000_000_000
-    return np.asarray(seconds % step == 0)
+    return np.asarray(scores.slots.as_unit("s").asi8 % step == 0)
 
 
 def _columns(
@@ -89,7 +88,7 @@ def _columns(
     hood.ensure_span(scores.at(0) - reach, scores.at(len(scores.slots) - 1) + reach)
     usable = _grid_mask(scores, rules.gap(post.platform))
     usable &= np.asarray(scores.slots >= pd.Timestamp(now + SLOT_LEAD))
-    hours = np.asarray(scores.slots.asi8 // 3_600_000_000_000)
+    hours = np.asarray(scores.slots.as_unit("s").asi8 // 3600)
     best: dict[int, float] = {}
     for i in np.flatnonzero(usable):
         best[hours[i]] = max(best.get(hours[i], -1.0), scores.predicted[i])

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
-from scheduling_platform.intelligence.features import text_counts
+from scheduling_platform.intelligence.features import feature_frame, text_counts
 from scheduling_platform.intelligence.registry import ModelRegistry, RegistryError
 from scheduling_platform.intelligence.scoring import (
+    POOLING_PRIOR_POSTS,
     SLOT_MINUTES,
+    PostDraft,
     draft_for,
     score_slots,
     week_slots,
@@ -41,6 +43,14 @@ def parse_window(text: str | None) -> timedelta:
     if not timedelta(minutes=SLOT_MINUTES) <= window <= MAX_WINDOW:
         raise SchedulingError(f"window {text!r} must be between 5 minutes and 28 days")
     return window
+
+
+def window_text(window: timedelta) -> str:
+    """`7d`, `36h` or `90m`, as the window was given."""
+    minutes = int(window.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def content_type_of(platform: str, media: tuple[str, ...], title: str | None) -> str:
@@ -139,14 +149,76 @@ class Predictor:
         media: tuple[str, ...],
         title: str | None,
     ) -> tuple[float, float]:
-        """The model's prediction and uncertainty for this very post at slot `index` of its
-        window: read from the window when the model sees the same text, else scored."""
-        if text_counts(content) == scores.text_key:
-            return float(scores.predicted[index]), scores.uncertainty(index)
-        at = scores.at(index)
-        kind = content_type_of(account.platform, media, title)
-        draft = draft_for(account, content, kind, len(media))
-        one = score_slots(self.artifact, draft, pd.DatetimeIndex([pd.Timestamp(at)]))
-        predicted = float(one["predicted"].iloc[0])
-        _, high = self._band(np.array([predicted]))
-        return predicted, float(high[0] - predicted)
+        """The model's prediction and uncertainty for this very post at slot `index`."""
+        ((predicted, uncertainty),) = self.predict_many(
+            [(scores, index, account, content, media, title)]
+        )
+        return predicted, uncertainty
+
+    def predict_many(self, posts: list[AtSlot]) -> list[tuple[float, float]]:
+        """The model's prediction and uncertainty for each post at its slot: read from its
+        window when the model sees the same text, else all scored in one call."""
+        found: dict[int, float] = {}
+        missing = []
+        for n, (scores, index, account, content, media, title) in enumerate(posts):
+            if text_counts(content) == scores.text_key:
+                found[n] = float(scores.predicted[index])
+            else:
+                kind = content_type_of(account.platform, media, title)
+                missing.append((n, draft_for(account, content, kind, len(media)), scores, index))
+        if missing:
+            times = pd.DatetimeIndex([s.slots[i] for _, _, s, i in missing])
+            scored = score_posts(self.artifact, [d for _, d, _, _ in missing], times)
+            found |= {n: float(v) for (n, *_), v in zip(missing, scored, strict=True)}
+        predicted = np.array([found[n] for n in range(len(posts))])
+        _, high = self._band(predicted)
+        return [(float(p), float(h - p)) for p, h in zip(predicted, high, strict=True)]
+
+
+# A post at a slot of its window: (scores, index, account, content, media, title).
+AtSlot = tuple[WindowScores, int, Account, str, tuple[str, ...], str | None]
+
+
+def score_posts(
+    artifact: ModelArtifact, drafts: list[PostDraft], times: pd.DatetimeIndex
+) -> np.ndarray:
+    """`score_slots`' pooled prediction of each draft at its own time, in one model call (a
+    batch's posts each at its chosen slot). tests/strategies checks it agrees with
+    `score_slots` row for row."""
+    counts = [text_counts(d.text) for d in drafts]
+    stats = [artifact.account_stats.get(d.account_key) for d in drafts]
+    frame = pd.DataFrame(
+        {
+            "posted_at": times,
+            "timezone": [d.timezone for d in drafts],
+            "platform": [d.platform for d in drafts],
+            "content_type": [d.content_type for d in drafts],
+            "text_length": [c[0] for c in counts],
+            "media_count": [d.media_count for d in drafts],
+            "hashtag_count": [c[1] for c in counts],
+            "link_count": [c[2] for c in counts],
+            "followers": [float(d.followers) for d in drafts],
+            "paid": [d.paid for d in drafts],
+            "category": [d.category for d in drafts],
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "account_recent_median": [
+                s["recent_median_log"] if s else artifact.platform_medians.get(d.platform, -1.0)
+                for d, s in zip(drafts, stats, strict=True)
+            ],
+            "account_history_posts": [min(s["posts"], 50) if s else 0 for s in stats],
+        }
+    )
+    features = feature_frame(frame, history=history)
+    curve = artifact.predict(features)
+    hours = features["hour_of_day"].to_numpy().astype(int)
+    pooled = curve.astype(float).copy()
+    for n, s in enumerate(stats):
+        if s:
+            counts_h = np.asarray(s["hour_count"], dtype=float)
+            sums = np.asarray(s["hour_residual_sum"], dtype=float)
+            shrunk = sums[hours[n]] / (counts_h[hours[n]] + POOLING_PRIOR_POSTS)
+            pooled[n] = np.expm1(np.log1p(curve[n]) + shrunk)
+    return pooled
