@@ -30,7 +30,7 @@ from scheduling_platform.scheduling.strategies.scores import Predictor, parse_wi
 from scheduling_platform.scheduling.strategies.windows import PostingWindow
 from scheduling_platform.scheduling.tasks import SchedulingError, take_in_media, validate_post
 from scheduling_platform.settings import Settings
-from scheduling_platform.store.records import Account, NotFoundError, Task
+from scheduling_platform.store.records import MAX_ID, Account, NotFoundError, Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.tasks import NewTask
 
@@ -86,7 +86,9 @@ def place_batch(
     """
     accounts = {
         account_id: account
-        for account_id, account in store.accounts_by_id({i.account_id for i in items}).items()
+        for account_id, account in store.accounts_by_id(
+            {i.account_id for i in items if 0 < i.account_id <= MAX_ID}  # others: no account
+        ).items()
         if workspace_id is None or account.workspace_id == workspace_id
     }
     results: list[ItemResult] = []
@@ -121,7 +123,24 @@ def place_batch(
     )
     with store.placing(p.account.id for p in posts.values()) as conn:
         checker = ConflictChecker(store, rules, conn)
-        checker.prepare(p.post for p in posts.values())
+        # One read for the whole batch: the searching strategies' windows included.
+        checker.prepare(
+            post
+            for p in posts.values()
+            for post in (
+                (p.post, replace(p.post, at=p.post.at + p.window))
+                if p.strategy in SEARCHING
+                else (p.post,)
+            )
+        )
+        if predictor is not None:  # every window the batch searches, in one model call
+            predictor.windows(
+                [
+                    (p.account, p.item.content, p.item.media, p.item.title, p.post.at, p.window)
+                    for p in posts.values()
+                    if p.strategy in SEARCHING
+                ]
+            )
         accepted = _check_in_order(checker, predictor, windows, posts, results, now)
         if all_or_nothing and any(r.status is ItemStatus.REFUSED for r in results):
             for result in results:

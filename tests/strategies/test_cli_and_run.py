@@ -53,7 +53,9 @@ def test_every_strategy_from_the_cli_douyin_video_included(
     assert video["strategy"] == "optimal_time" and video["predicted_engagement"] > 0
     assert utcnow() < store.get_task(video["id"]).scheduled_at <= utcnow() + timedelta(days=2)
 
-    now = _invoke("tasks", "create", "--account", "1", "--content", "现在", "--strategy", "immediate")
+    now = _invoke(
+        "tasks", "create", "--account", "1", "--content", "现在", "--strategy", "immediate"
+    )
     assert "(immediate)" in now.output and "next claims it" in now.output
 
     _invoke("accounts", "set-windows", "1", "--window", "sat,sun 10:00-12:00")
@@ -109,7 +111,9 @@ def test_suggestions_name_real_quantities(platform_env: Settings, artifact: Mode
 
 def test_publish_now_job_claims_and_sends_once(platform_env: Settings, sandbox_url: str) -> None:
     _invoke("accounts", "add", "--platform", "weibo", "--name", "brand")
-    task = _json("tasks", "create", "--account", "1", "--content", "马上", "--strategy", "immediate")
+    task = _json(
+        "tasks", "create", "--account", "1", "--content", "马上", "--strategy", "immediate"
+    )
     store = TaskStore.from_settings(platform_env)
     job = build_definitions(platform_env).resolve_job_def(JOB_NAME)
     with instance_for_test() as instance:

@@ -23,11 +23,17 @@ def test_score_posts_agrees_with_score_slots_row_for_row(artifact: ModelArtifact
         PostDraft("douyin", "new-account", "Asia/Shanghai", "开箱" * 30, "video", 1),
     ]
     picks = [7, 150, 299]
-    together = score_posts(artifact, drafts, pd.DatetimeIndex([slots[i] for i in picks]))
+    together, _ = score_posts(artifact, drafts, pd.DatetimeIndex([slots[i] for i in picks]))
     for draft, pick, value in zip(drafts, picks, together, strict=True):
         alone = score_slots(artifact, draft, slots)["predicted"].to_numpy()
         assert value == pytest.approx(alone[pick], rel=1e-9)
     assert np.all(together > 0)
+    # A whole window in one call is score_slots' window.
+    draft = drafts[0]
+    window, weight = score_posts(artifact, [draft] * len(slots), slots)
+    alone = score_slots(artifact, draft, slots)
+    assert np.allclose(window, alone["predicted"].to_numpy(), rtol=1e-9)
+    assert np.allclose(weight, alone["account_weight"].to_numpy())
 
 
 def test_windows_are_read_and_written_alike() -> None:

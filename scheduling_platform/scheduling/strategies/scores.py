@@ -18,7 +18,6 @@ from scheduling_platform.intelligence.scoring import (
     SLOT_MINUTES,
     PostDraft,
     draft_for,
-    score_slots,
     week_slots,
 )
 from scheduling_platform.scheduling.tasks import SchedulingError
@@ -86,6 +85,23 @@ class WindowScores:
         return float(self.high[index] - self.predicted[index])
 
 
+# The model in use, unpickled once per process and store (a version never changes).
+_LOADED: dict[tuple[str, str], ModelArtifact] = {}
+
+
+def model_in_use(store: TaskStore) -> ModelArtifact | None:
+    registry = ModelRegistry(store)
+    version = registry.current_version()
+    if version is None:
+        return None
+    key = (str(store.engine.url), version)
+    if key not in _LOADED:
+        if len(_LOADED) > 8:
+            _LOADED.clear()
+        _LOADED[key] = registry.load(version)
+    return _LOADED[key]
+
+
 class Predictor:
     """The model in use, loaded once; scores windows for posts of given accounts.
 
@@ -95,7 +111,7 @@ class Predictor:
     """
 
     def __init__(self, store: TaskStore, artifact: ModelArtifact | None = None) -> None:
-        artifact = artifact or ModelRegistry(store).current()
+        artifact = artifact or model_in_use(store)
         if artifact is None:
             raise RegistryError(
                 "no model is in use yet, so no slot can be scored; run "
@@ -121,24 +137,61 @@ class Predictor:
         start: datetime,
         length: timedelta,
     ) -> WindowScores:
-        kind = content_type_of(account.platform, media, title)
-        key = (account.id, kind, len(media), start, length)
-        if key not in self._cache:
-            count = max(int(length / timedelta(minutes=SLOT_MINUTES)), 1)
-            draft = draft_for(account, content, kind, len(media))
-            scores = score_slots(self.artifact, draft, week_slots(start, count))
-            predicted = scores["predicted"].to_numpy(dtype=float)
-            low, high = self._band(predicted)
-            self._cache[key] = WindowScores(
-                pd.DatetimeIndex(scores["slot"]),
-                predicted,
-                low.clip(min=0),
-                high,
-                scores["account_weight"].to_numpy(dtype=float),
-                self.artifact.version,
-                text_counts(content),
-            )
-        return self._cache[key]
+        """Every slot of the window scored for this post (shared by the posts of one account,
+        content type and media count: see the class)."""
+        (scores,) = self.windows([(account, content, media, title, start, length)])
+        return scores
+
+    def windows(self, requests: list[WindowRequest]) -> list[WindowScores]:
+        """`window` for many posts, the ones not scored yet all in one model call."""
+        keys = [self._key(*r) for r in requests]
+        todo: dict[tuple[object, ...], WindowRequest] = {}
+        for key, request in zip(keys, requests, strict=True):
+            if key not in self._cache:
+                todo.setdefault(key, request)
+        if todo:
+            drafts, slots, sizes = [], [], []
+            for account, content, media, title, start, length in todo.values():
+                kind = content_type_of(account.platform, media, title)
+                count = max(int(length / timedelta(minutes=SLOT_MINUTES)), 1)
+                window = week_slots(start, count)
+                drafts += [draft_for(account, content, kind, len(media))] * count
+                slots.append(window)
+                sizes.append(count)
+            times = slots[0].append(slots[1:]) if len(slots) > 1 else slots[0]
+            pooled, weight = score_posts(self.artifact, drafts, pd.DatetimeIndex(times))
+            first = 0
+            for (key, request), window, size in zip(todo.items(), slots, sizes, strict=True):
+                predicted = pooled[first : first + size]
+                low, high = self._band(predicted)
+                self._cache[key] = WindowScores(
+                    window,
+                    predicted,
+                    low.clip(min=0),
+                    high,
+                    weight[first : first + size],
+                    self.artifact.version,
+                    text_counts(request[1]),
+                )
+                first += size
+        return [self._cache[key] for key in keys]
+
+    @staticmethod
+    def _key(
+        account: Account,
+        content: str,
+        media: tuple[str, ...],
+        title: str | None,
+        start: datetime,
+        length: timedelta,
+    ) -> tuple[object, ...]:
+        return (
+            account.id,
+            content_type_of(account.platform, media, title),
+            len(media),
+            start,
+            length,
+        )
 
     def predict_at(
         self,
@@ -168,25 +221,27 @@ class Predictor:
                 missing.append((n, draft_for(account, content, kind, len(media)), scores, index))
         if missing:
             times = pd.DatetimeIndex([s.slots[i] for _, _, s, i in missing])
-            scored = score_posts(self.artifact, [d for _, d, _, _ in missing], times)
+            scored, _ = score_posts(self.artifact, [d for _, d, _, _ in missing], times)
             found |= {n: float(v) for (n, *_), v in zip(missing, scored, strict=True)}
         predicted = np.array([found[n] for n in range(len(posts))])
         _, high = self._band(predicted)
         return [(float(p), float(h - p)) for p, h in zip(predicted, high, strict=True)]
 
 
+# A post's window: (account, content, media, title, start, length).
+WindowRequest = tuple[Account, str, tuple[str, ...], str | None, datetime, timedelta]
 # A post at a slot of its window: (scores, index, account, content, media, title).
 AtSlot = tuple[WindowScores, int, Account, str, tuple[str, ...], str | None]
 
 
 def score_posts(
     artifact: ModelArtifact, drafts: list[PostDraft], times: pd.DatetimeIndex
-) -> np.ndarray:
-    """`score_slots`' pooled prediction of each draft at its own time, in one model call (a
-    batch's posts each at its chosen slot). tests/strategies checks it agrees with
-    `score_slots` row for row."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """`score_slots`' pooled prediction (and account weight) of each draft at its own time,
+    in one model call: a batch's windows, or its posts each at its chosen slot.
+    tests/strategies checks it agrees with `score_slots` row for row."""
     counts = [text_counts(d.text) for d in drafts]
-    stats = [artifact.account_stats.get(d.account_key) for d in drafts]
+    stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
     frame = pd.DataFrame(
         {
             "posted_at": times,
@@ -215,10 +270,19 @@ def score_posts(
     curve = artifact.predict(features)
     hours = features["hour_of_day"].to_numpy().astype(int)
     pooled = curve.astype(float).copy()
-    for n, s in enumerate(stats):
-        if s:
-            counts_h = np.asarray(s["hour_count"], dtype=float)
-            sums = np.asarray(s["hour_residual_sum"], dtype=float)
-            shrunk = sums[hours[n]] / (counts_h[hours[n]] + POOLING_PRIOR_POSTS)
-            pooled[n] = np.expm1(np.log1p(curve[n]) + shrunk)
-    return pooled
+    weight = np.zeros(len(drafts))
+    # Rows of one account are pooled together (a window is 2,016 rows of one draft).
+    by_key: dict[str, list[int]] = {}
+    for n, d in enumerate(drafts):
+        by_key.setdefault(d.account_key, []).append(n)
+    for key, rows in by_key.items():
+        found = artifact.account_stats.get(key)
+        if not found:
+            continue
+        at = np.asarray(rows)
+        counts_h = np.asarray(found["hour_count"], dtype=float)
+        sums = np.asarray(found["hour_residual_sum"], dtype=float)
+        shrunk = sums / (counts_h + POOLING_PRIOR_POSTS)
+        pooled[at] = np.expm1(np.log1p(curve[at]) + shrunk[hours[at]])
+        weight[at] = (counts_h / (counts_h + POOLING_PRIOR_POSTS))[hours[at]]
+    return pooled, weight
