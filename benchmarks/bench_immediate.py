@@ -1,7 +1,7 @@
 """The immediate path under `scheduling-platform up` with default settings (60 s sensor
-interval): posts created through the REST API with `strategy: immediate`, and posts created
-for 20 s ahead (less than a tick), each timed until the platform answered it (published_at).
-Target: p99 under 10 s from the create request (target 2 s); none waits for the tick."""
+interval): posts created through the REST API with `strategy: immediate` (timed from the
+create request) and posts created for 20 s ahead, less than a tick (timed from their due
+time), each until the platform answered it (published_at). Target: p99 under 10 s (2 s)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,8 @@ def run(quick: bool) -> list[dict]:
         "SCHEDULING_WEBSERVER_PORT": str(ports["web"]),
         "SCHEDULING_API_PORT": str(ports["api"]),
         "SCHEDULING_DEMO": "0",
+        # This checkout's code in every process `up` starts (they run in another folder).
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     for name in ("DAGSTER_HOME", "SCHEDULING_DATABASE_URL", "SCHEDULING_DAGSTER_GRAPHQL_URL"):
         env.pop(name, None)
@@ -108,20 +110,22 @@ def run(quick: bool) -> list[dict]:
         http = httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=30)
         results: dict[str, list[float]] = {"immediate": [], "20 s ahead (fixed)": []}
         for i in range(posts):
-            for kind, account, body in (
-                ("immediate", accounts[2 * i], {"strategy": "immediate"}),
-                (
-                    "20 s ahead (fixed)",
-                    accounts[2 * i + 1],
-                    {"at": (utcnow() + timedelta(seconds=20)).isoformat()},
-                ),
+            for kind, account in (
+                ("immediate", accounts[2 * i]),
+                ("20 s ahead (fixed)", accounts[2 * i + 1]),
             ):
+                body: dict[str, str] = (
+                    {"strategy": "immediate"}
+                    if kind == "immediate"
+                    else {"at": (utcnow() + timedelta(seconds=20)).isoformat()}
+                )
                 asked = utcnow()
                 answer = http.post(
                     "/api/v1/scheduling/tasks",
                     json={"account_id": account, "content": f"{kind} {i}", **body},
                 )
-                answer.raise_for_status()
+                if answer.status_code != 201:
+                    raise RuntimeError(f"create answered {answer.status_code}: {answer.text}")
                 task_id = answer.json()["id"]
                 due = max(asked, store.get_task(task_id).scheduled_at)
 

@@ -11,7 +11,7 @@ from typing import Any, ParamSpec
 import click
 from pydantic import BaseModel
 
-from scheduling_platform.dagster_client import GraphQLLauncher
+from scheduling_platform.dagster_client import InProcessRuns
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import REFUSALS, ConflictRefusal
 from scheduling_platform.service.views import ConflictView
@@ -97,8 +97,9 @@ def context(workspace: str | None = None) -> ServiceContext:
         workspace = obj.get("workspace") if isinstance(obj, dict) else None
     settings = get_settings()
     ctx = admin_context(settings, workspace or DEFAULT_WORKSPACE, actor="cli")
-    # A post due before the sensor's next tick asks the running platform for a run now.
-    ctx.local_launcher = GraphQLLauncher(settings.resolved_dagster_graphql_url, timeout=10)
+    # With the platform running, a post due before the sensor's next tick is published by a
+    # run in this process, on the platform's instance, before the command returns.
+    ctx.local_launcher = InProcessRuns(settings, wait=True, only_when_running=True)
     return ctx
 
 

@@ -30,6 +30,7 @@ class Shared:
     hasher: KeyHasher
     orchestrator: Orchestrator | None = None
     clients: dict[str, PlatformClient] = field(default_factory=dict)
+    immediate: Launcher | None = None  # runs a post due before the next tick at once
 
 
 class ServiceContext:
@@ -101,9 +102,9 @@ class ServiceContext:
 
     @property
     def launcher(self) -> Launcher | None:
-        """What starts runs on the running platform, if this interface has one."""
-        if self.shared is not None and self.shared.orchestrator is not None:
-            return self.shared.orchestrator
+        """What starts the immediate path's runs, if this interface has one."""
+        if self.shared is not None and self.shared.immediate is not None:
+            return self.shared.immediate
         return self.local_launcher
 
     def client(self, platform: str) -> PlatformClient:

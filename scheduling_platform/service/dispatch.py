@@ -3,6 +3,7 @@ next tick now, by a run of `publish_now_job` (docs/scheduling.md#immediate)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from scheduling_platform.publishing.immediate import JOB_NAME, due_before_next_tick, run_config
@@ -12,6 +13,7 @@ from scheduling_platform.store.records import Task
 from scheduling_platform.timeutil import utcnow
 
 NEXT_TICK = "it goes out when the due-task sensor next claims it"
+LOG = logging.getLogger(__name__)
 
 
 def publish_due_now(ctx: ServiceContext, tasks: Iterable[Task]) -> str | None:
@@ -28,4 +30,7 @@ def publish_due_now(ctx: ServiceContext, tasks: Iterable[Task]) -> str | None:
         run_id = launcher.launch(JOB_NAME, run_config(ids), tags)
     except UnavailableError as exc:
         return f"{exc}; {NEXT_TICK}"
+    except Exception as exc:
+        LOG.exception("could not start %s for tasks %s", JOB_NAME, ids)
+        return f"could not start a publish run ({type(exc).__name__}); {NEXT_TICK}"
     return f"publish run {run_id} started for {len(ids)} post(s) due before the next tick"

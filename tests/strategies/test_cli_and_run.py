@@ -124,3 +124,31 @@ def test_publish_now_job_claims_and_sends_once(platform_env: Settings, sandbox_u
     sent = store.get_task(task["id"])
     assert sent.status is TaskStatus.PUBLISHED and sent.published_at is not None
     assert httpx.get(f"{sandbox_url}/_sandbox/posts").json()["count"] == 1
+
+
+def test_the_api_publishes_an_immediate_post_in_process(
+    platform_env: Settings, sandbox_url: str
+) -> None:
+    """The API's immediate path: a run of publish_now_job in its process, on the instance."""
+    from dagster import DagsterInstance
+
+    from scheduling_platform.dagster_client import InProcessRuns
+    from scheduling_platform.runtime.dagster_home import ensure_dagster_home
+    from scheduling_platform.service.context import ServiceContext
+    from scheduling_platform.service.tasks import CreateTaskRequest, create_task
+
+    ensure_dagster_home(platform_env)
+    _invoke("accounts", "add", "--platform", "weibo", "--name", "brand")
+    ctx = ServiceContext(platform_env)
+    runs = InProcessRuns(platform_env, wait=True)
+    ctx.local_launcher = runs
+    made = create_task(ctx, CreateTaskRequest(account_id=1, content="此刻", strategy="immediate"))
+    assert made.dispatch and made.dispatch.startswith("publish run ")
+    sent = ctx.store.get_task(made.id)
+    assert sent.status is TaskStatus.PUBLISHED
+    assert (sent.published_at - sent.scheduled_at).total_seconds() < 10
+    run_id = made.dispatch.split()[2]
+    runs.close()
+    with DagsterInstance.from_config(str(platform_env.dagster_home)) as instance:
+        run = instance.get_run_by_id(run_id)
+    assert run is not None and run.job_name == JOB_NAME and run.tags["trigger"] == "immediate"
