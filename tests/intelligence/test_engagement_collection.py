@@ -84,7 +84,7 @@ def test_operators_set_an_account_size_from_the_cli(platform_env: Settings) -> N
     listed = runner.invoke(main, ["accounts", "list"])
     assert listed.output.strip().endswith("d  (Asia/Shanghai, 12,000 followers)")
     refused = runner.invoke(main, ["accounts", "set-followers", "--", str(account_id), "-3"])
-    assert refused.exit_code == 2 and "-3 is not in the range x>=0" in refused.output
+    assert refused.exit_code == 2 and "-3 is not in the range 0<=x" in refused.output
     missing = runner.invoke(main, ["accounts", "set-followers", "999", "10"])
     assert missing.exit_code == 1 and "no account with id 999" in missing.output
     assert store.get_account(account_id).followers == 12_000
