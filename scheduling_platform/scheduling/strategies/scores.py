@@ -18,6 +18,7 @@ from scheduling_platform.intelligence.scoring import (
     SLOT_MINUTES,
     PostDraft,
     draft_for,
+    score_slots,
     week_slots,
 )
 from scheduling_platform.scheduling.tasks import SchedulingError
@@ -240,7 +241,14 @@ def score_posts(
     """`score_slots`' pooled prediction (and account weight) of each draft at its own time,
     in one model call: a batch's windows, or its posts each at its chosen slot.
     tests/strategies checks it agrees with `score_slots` row for row."""
-    counts = [text_counts(d.text) for d in drafts]
+    if drafts and all(d is drafts[0] for d in drafts):  # one window: score_slots itself
+        alone = score_slots(artifact, drafts[0], times)
+        return (
+            alone["predicted"].to_numpy(dtype=float),
+            alone["account_weight"].to_numpy(dtype=float),
+        )
+    seen: dict[int, tuple[int, int, int]] = {}  # a window repeats one draft object
+    counts = [seen.setdefault(id(d), text_counts(d.text)) for d in drafts]
     stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
     frame = pd.DataFrame(
         {
