@@ -15,6 +15,7 @@ from benchmarks.bench_conflicts import text
 from benchmarks.stores import temporary_store
 from scheduling_platform.intelligence.model import default_candidates, train_model
 from scheduling_platform.intelligence.registry import ModelRegistry
+from scheduling_platform.intelligence.scoring import draft_for, score_slots, week_slots
 from scheduling_platform.sandbox.engagement_profile import load_profile
 from scheduling_platform.sandbox.history import simulate_history
 from scheduling_platform.scheduling.batches import BatchItem, place_batch
@@ -92,6 +93,15 @@ def run(quick: bool) -> list[dict]:
                 suggestion_ms.append(elapsed)
         rows.append(_summary("suggestions, one post, top 5 of 2,016 slots", suggestion_ms,
                              "< 50 ms (20 ms)"))  # fmt: skip
+        # The model's share: score_slots of the same 2,016 slots, alone (load shows here).
+        draft = draft_for(accounts[0], text(rng), "text", 0)
+        slots = week_slots(utcnow())
+        scoring_ms = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            score_slots(artifact, draft, slots)
+            scoring_ms.append((time.perf_counter() - started) * 1000)
+        rows.append(_summary("of which: score_slots, 2,016 slots", scoring_ms, "-"))
         for strategy, target in (("optimal_time", "< 100 ms (50 ms)"), ("load_balance", "-")):
             batch_ms = []
             for r in range(max(repeats // 3, 3)):

@@ -28,12 +28,15 @@ def test_score_posts_agrees_with_score_slots_row_for_row(artifact: ModelArtifact
         alone = score_slots(artifact, draft, slots)["predicted"].to_numpy()
         assert value == pytest.approx(alone[pick], rel=1e-9)
     assert np.all(together > 0)
-    # A whole window in one call is score_slots' window.
-    draft = drafts[0]
-    window, weight = score_posts(artifact, [draft] * len(slots), slots)
-    alone = score_slots(artifact, draft, slots)
-    assert np.allclose(window, alone["predicted"].to_numpy(), rtol=1e-9)
-    assert np.allclose(weight, alone["account_weight"].to_numpy())
+    # Two accounts' windows in one call are score_slots' windows.
+    first, second = drafts[0], drafts[1]
+    both, weight = score_posts(
+        artifact, [first] * len(slots) + [second] * len(slots), slots.append(slots)
+    )
+    for half, draft in ((slice(0, len(slots)), first), (slice(len(slots), None), second)):
+        alone = score_slots(artifact, draft, slots)
+        assert np.allclose(both[half], alone["predicted"].to_numpy(), rtol=1e-9)
+        assert np.allclose(weight[half], alone["account_weight"].to_numpy())
 
 
 def test_windows_are_read_and_written_alike() -> None:

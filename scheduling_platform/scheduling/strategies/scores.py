@@ -266,6 +266,12 @@ def score_posts(
     (`hour_anchors`) and the time interpolates between the two in log space (a smooth
     5-minute curve); the anchors a window's rows share are scored once.
     tests/strategies checks it agrees with `score_slots` row for row."""
+    if drafts and all(d is drafts[0] for d in drafts):  # one window: score_slots itself
+        alone = score_slots(artifact, drafts[0], times)
+        return (
+            alone["predicted"].to_numpy(dtype=float),
+            alone["account_weight"].to_numpy(dtype=float),
+        )
     n = len(drafts)
     if n == 0:
         return np.zeros(0), np.zeros(0)
@@ -311,7 +317,8 @@ def _pooled_at(
     artifact: ModelArtifact, drafts: list[PostDraft], times: pd.DatetimeIndex
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pooled prediction and account weight of each draft at exactly its time."""
-    counts = [text_counts(d.text) for d in drafts]
+    seen: dict[int, tuple[int, int, int]] = {}  # a window repeats one draft object
+    counts = [seen.setdefault(id(d), text_counts(d.text)) for d in drafts]
     stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
     frame = pd.DataFrame(
         {
