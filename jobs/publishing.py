@@ -1,4 +1,5 @@
-"""publish_job: publishes one claimed batch, each post at its exact due time."""
+"""publish_job: publishes one claimed batch, each post at its exact due time; publish_now_job:
+claims and publishes posts created for before the sensor's next tick (the immediate path)."""
 
 import statistics
 from datetime import timedelta
@@ -16,7 +17,9 @@ from dagster import (
 from resources.platforms import PlatformsResource
 from resources.policies import PublishPolicyResource
 from resources.store import TaskStoreResource
+from scheduling_platform.publishing.immediate import claim_now
 from scheduling_platform.publishing.publisher import BatchPublisher, PublishOutcome
+from scheduling_platform.timeutil import utcnow
 
 
 class PublishBatchConfig(Config):
@@ -42,17 +45,17 @@ def outcome_metadata(outcomes: list[PublishOutcome]) -> dict[str, MetadataValue]
     }
 
 
-@op(tags={"kind": "publish"})
-def publish_claimed_batch(
+def _publish(
     context: OpExecutionContext,
-    config: PublishBatchConfig,
+    claim_batch: str,
+    platform: str,
     task_store: TaskStoreResource,
     platforms: PlatformsResource,
     publish_policy: PublishPolicyResource,
-) -> Output[list[int]]:
+) -> list[PublishOutcome]:
     publisher = BatchPublisher(
         store=task_store.get_store(),
-        clients={config.platform: platforms.client(config.platform)},
+        clients={platform: platforms.client(platform)},
         run_id=context.run_id,
         concurrency=publish_policy.publish_concurrency,
         lease_seconds=publish_policy.lease_seconds,
@@ -61,7 +64,7 @@ def publish_claimed_batch(
         error_policy=publish_policy.error_policy(),
         clock_skew=timedelta(seconds=publish_policy.verify_clock_skew_seconds),
     )
-    outcomes = publisher.publish_batch(config.claim_batch)
+    outcomes = publisher.publish_batch(claim_batch)
     published = [o.task_id for o in outcomes if o.platform_post_id]
     # One line for what went out, one per task that did not: every log line is a row in the
     # instance's event log, and a line per published post cost a fifth of a publisher's time
@@ -73,6 +76,51 @@ def publish_claimed_batch(
                 f"task {outcome.task_id}: {outcome.status}"
                 + (f" ({outcome.error})" if outcome.error else "")
             )
+    return outcomes
+
+
+@op(tags={"kind": "publish"})
+def publish_claimed_batch(
+    context: OpExecutionContext,
+    config: PublishBatchConfig,
+    task_store: TaskStoreResource,
+    platforms: PlatformsResource,
+    publish_policy: PublishPolicyResource,
+) -> Output[list[int]]:
+    outcomes = _publish(
+        context, config.claim_batch, config.platform, task_store, platforms, publish_policy
+    )
+    published = [o.task_id for o in outcomes if o.platform_post_id]
+    return Output(published, metadata=outcome_metadata(outcomes))
+
+
+class PublishNowConfig(Config):
+    task_ids: list[int]
+
+
+@op(tags={"kind": "publish"})
+def publish_now(
+    context: OpExecutionContext,
+    config: PublishNowConfig,
+    task_store: TaskStoreResource,
+    platforms: PlatformsResource,
+    publish_policy: PublishPolicyResource,
+) -> Output[list[int]]:
+    """Claim the given tasks (those the sensor has not) and publish each at its time."""
+    batches = claim_now(
+        task_store.get_store(),
+        config.task_ids,
+        now=utcnow(),
+        lease_seconds=publish_policy.lease_seconds,
+    )
+    outcomes: list[PublishOutcome] = []
+    for batch in batches:
+        outcomes += _publish(
+            context, batch.claim_batch, batch.platform, task_store, platforms, publish_policy
+        )
+    if not batches:
+        context.log.info(f"tasks {config.task_ids} were claimed already (by the sensor)")
+    published = [o.task_id for o in outcomes if o.platform_post_id]
     return Output(published, metadata=outcome_metadata(outcomes))
 
 
@@ -84,3 +132,12 @@ def publish_claimed_batch(
 )
 def publish_job() -> None:
     publish_claimed_batch()
+
+
+@job(
+    description="Claims and publishes posts created for before the due-task sensor's next "
+    "tick, started by the create that made them (docs/scheduling.md#immediate).",
+    executor_def=in_process_executor,
+)
+def publish_now_job() -> None:
+    publish_now()

@@ -24,7 +24,7 @@ from assets.intelligence import (
 )
 from jobs.analytics import analytics_job, retention_job
 from jobs.intelligence import engagement_job, retrain_job
-from jobs.publishing import publish_job
+from jobs.publishing import publish_job, publish_now_job
 from jobs.review import review_job
 from jobs.series import series_expansion_job
 from resources.platforms import platforms_resource
@@ -134,6 +134,7 @@ def build_definitions(settings: Settings) -> Definitions:
         ],
         jobs=[
             publish_job,
+            publish_now_job,
             review_job,
             retrain_job,
             engagement_job,

@@ -124,6 +124,9 @@ def platform_env(tmp_path: Path, sandbox_url: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     # Tests of the model's choice expect its best slot; exploration has its own tests.
     monkeypatch.setenv("SCHEDULING_EXPLORATION_SHARE", "0")
+    # No webserver answers here: an immediate post's run request is refused at once (the
+    # post waits for the next tick), never sent to a platform someone runs on :3000.
+    monkeypatch.setenv("SCHEDULING_DAGSTER_GRAPHQL_URL", "http://127.0.0.1:9")
     return Settings()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -15,8 +16,16 @@ from scheduling_platform.api.orchestrator import DagsterOrchestrator
 from scheduling_platform.api.problems import MEDIA_TYPE, Problem, install_problem_handlers
 from scheduling_platform.api.protection import RequestSizeLimit
 from scheduling_platform.api.ratelimit import RateLimiter
-from scheduling_platform.api.routers import accounts, analytics, scheduling, series, system
+from scheduling_platform.api.routers import (
+    accounts,
+    analytics,
+    decisions,
+    scheduling,
+    series,
+    system,
+)
 from scheduling_platform.api.state import ApiState
+from scheduling_platform.dagster_client import InProcessRuns
 from scheduling_platform.fingerprints import band_keys
 from scheduling_platform.keyhash import KeyHasher
 from scheduling_platform.service.context import Shared
@@ -45,18 +54,29 @@ def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def create_served_app() -> FastAPI:
+    """The app `scheduling-platform api` (and `up`) serves: the immediate path's definitions
+    and instance loaded at start, so the first post due now does not wait for them."""
+    return create_app(warm_immediate=True)
+
+
 def create_app(
-    settings: Settings | None = None, *, orchestrator: Orchestrator | None = None
+    settings: Settings | None = None,
+    *,
+    orchestrator: Orchestrator | None = None,
+    warm_immediate: bool = False,
 ) -> FastAPI:
     """The app for `settings` (the environment's by default); `orchestrator`: Dagster's."""
     settings = settings or get_settings()
     store = TaskStore.from_settings(settings, pool_size=POOL_SIZE, pool_sqlite=True)
     dagster = orchestrator or DagsterOrchestrator.from_settings(settings)
+    immediate = InProcessRuns(settings, wait=False)
     shared = Shared(
         store=store,
         warehouse=Warehouse(settings.resolved_warehouse_url),
         hasher=KeyHasher.from_settings(settings),
         orchestrator=dagster,
+        immediate=immediate,
     )
     state = ApiState(
         settings=settings,
@@ -70,7 +90,10 @@ def create_app(
         # The text fingerprints import datasketch and scipy lazily (publish runs never need
         # them); a server pays that second once at start, not in its first create's answer.
         band_keys("warm up")
+        if warm_immediate:
+            threading.Thread(target=immediate.warm, name="warm-immediate", daemon=True).start()
         yield
+        immediate.close()
         if isinstance(dagster, DagsterOrchestrator):
             dagster.close()
         store.engine.dispose()
@@ -84,7 +107,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.api = state
-    routers = (series.router, scheduling.router, analytics.router, accounts.router, system.router)
+    routers = (
+        series.router,
+        scheduling.router,
+        decisions.router,
+        analytics.router,
+        accounts.router,
+        system.router,
+    )
     for router in routers:
         app.include_router(router)
     install_problem_handlers(app)

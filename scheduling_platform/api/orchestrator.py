@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from scheduling_platform.service.errors import UnavailableError
+from scheduling_platform.dagster_client import GraphQLLauncher
 from scheduling_platform.service.orchestrator import RunSummary
 from scheduling_platform.settings import Settings
 
@@ -41,24 +40,13 @@ class DagsterOrchestrator:
                 self._instance = DagsterInstance.from_config(str(self.dagster_home))
             return self._instance
 
-    def launch(self, job_name: str) -> str:
-        url = urlparse(self.graphql_url)
-        client = DagsterGraphQLClient(
-            url.hostname or "127.0.0.1",
-            port_number=url.port,
-            use_https=url.scheme == "https",
-            path_prefix=url.path.rstrip("/"),
-            timeout=60,
-        )
-        try:
-            # The job name is unique in the code location, so the client finds it there.
-            return client.submit_job_execution(job_name)
-        except DagsterGraphQLClientError as exc:
-            # The client's message goes on with the whole GraphQL query: its first line says it.
-            reason = (str(exc).strip().splitlines() or ["no answer"])[0][:200]
-            raise UnavailableError(
-                f"the Dagster webserver at {self.graphql_url} did not launch {job_name}: {reason}"
-            ) from None
+    def launch(
+        self,
+        job_name: str,
+        run_config: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        return GraphQLLauncher(self.graphql_url).launch(job_name, run_config, tags)
 
     def active_runs(self, job_name: str) -> list[RunSummary]:
         runs = self.instance().get_runs(RunsFilter(job_name=job_name, statuses=ACTIVE))

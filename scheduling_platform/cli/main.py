@@ -11,6 +11,7 @@ from scheduling_platform.cli.experiments import experiments
 from scheduling_platform.cli.keys import keys
 from scheduling_platform.cli.model import model
 from scheduling_platform.cli.platform import api, sandbox, tick, up
+from scheduling_platform.cli.suggest import set_windows, show_windows, suggest
 from scheduling_platform.cli.support import DEFAULT_WORKSPACE, bound_numbers
 from scheduling_platform.cli.tasks import tasks
 from scheduling_platform.cli.workspaces import workspaces
@@ -45,6 +46,9 @@ for command in (
     api,
 ):
     main.add_command(command)
+main.add_command(suggest)
+accounts.add_command(set_windows)
+accounts.add_command(show_windows)
 bound_numbers(main)
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any, ParamSpec
 import click
 from pydantic import BaseModel
 
+from scheduling_platform.dagster_client import InProcessRuns
 from scheduling_platform.inputs import INT64_MAX, INT64_MIN, load_json
 from scheduling_platform.service.context import ServiceContext
 from scheduling_platform.service.errors import REFUSALS, ConflictRefusal, NotCancelledError
@@ -29,6 +30,26 @@ strategy_option = click.option(
     default="fixed",
     show_default=True,
     help="on a conflict: refuse (fixed) or move to the nearest free good slot",
+)
+
+create_strategy_option = click.option(
+    "--strategy",
+    type=click.Choice(
+        [
+            "immediate",
+            "optimal_time",
+            "user_preference",
+            "load_balance",
+            "conflict_avoidance",
+            "fixed",
+        ]
+    ),
+    default=None,
+    help="how the time is chosen; default: fixed with --at (refused on a conflict), "
+    "optimal_time without (docs/scheduling.md#strategies)",
+)
+window_option = click.option(
+    "--window", help="optimal_time, user_preference, load_balance: search this far (default 7d)"
 )
 
 
@@ -132,7 +153,12 @@ def context(workspace: str | None = None) -> ServiceContext:
         root = click.get_current_context(silent=True)
         obj = root.find_root().obj if root else None
         workspace = obj.get("workspace") if isinstance(obj, dict) else None
-    return admin_context(get_settings(), workspace or DEFAULT_WORKSPACE, actor="cli")
+    settings = get_settings()
+    ctx = admin_context(settings, workspace or DEFAULT_WORKSPACE, actor="cli")
+    # With the platform running, a post due before the sensor's next tick is published by a
+    # run in this process, on the platform's instance, before the command returns.
+    ctx.local_launcher = InProcessRuns(settings, wait=True, only_when_running=True)
+    return ctx
 
 
 MAX_CREDENTIALS_BYTES = 64 * 1024

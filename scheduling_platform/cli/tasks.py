@@ -1,5 +1,4 @@
-"""`tasks`: create (at a time or at the model's best slot), list, show, cancel, reschedule,
-delete-post."""
+"""`tasks`: create (by a strategy), list, show, cancel, reschedule, delete-post."""
 
 from __future__ import annotations
 
@@ -10,10 +9,12 @@ from scheduling_platform.cli.series import create_series, series
 from scheduling_platform.cli.support import (
     conflict_lines,
     context,
+    create_strategy_option,
     emit,
     json_option,
     strategy_option,
     user_errors,
+    window_option,
 )
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.platforms.base import PLATFORMS
@@ -39,12 +40,16 @@ def _local(ctx: ServiceContext, task: TaskView) -> str:
 @click.option("--account", "account_id", required=True, type=int)
 @click.option("--content", required=True)
 @click.option(
-    "--at", "at", help="ISO 8601; without a zone, the account's zone (with --rrule: DTSTART)"
+    "--at",
+    "at",
+    help="ISO 8601; without a zone, the account's zone (with --rrule: DTSTART; with a "
+    "searching strategy: the window's start)",
 )
 @click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
 @click.option("--title")
 @click.option("--media", multiple=True, help="a path or URL; repeat for several (Douyin: a video)")
-@strategy_option
+@create_strategy_option
+@window_option
 @click.option("--rrule", help='RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9;BYMINUTE=0"')
 @click.option("--until", help="with --rrule: the last possible occurrence (ISO 8601)")
 @click.option("--count", type=int, help="with --rrule: how many occurrences")
@@ -58,15 +63,16 @@ def tasks_create(
     priority: int,
     title: str | None,
     media: tuple[str, ...],
-    strategy: str,
+    strategy: str | None,
+    window: str | None,
     rrule: str | None,
     until: str | None,
     count: int | None,
     exdate: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Schedule a post (or, with --rrule, a recurring series); a post that conflicts is
-    refused with its conflicts, or moved with --strategy conflict_avoidance."""
+    """Schedule a post (or, with --rrule, a recurring series) at the time its strategy
+    chooses; a post that conflicts is refused with its conflicts unless the strategy moves it."""
     if rrule:
         create_series(
             account_id=account_id,
@@ -79,12 +85,12 @@ def tasks_create(
             title=title,
             media=media,
             priority=priority,
-            strategy=strategy,
+            strategy=strategy or "fixed",
             as_json=as_json,
         )
         return
-    if at is None or until or count or exdate:
-        raise click.UsageError("give --at (or --rrule; --until, --count, --exdate need --rrule)")
+    if until or count or exdate:
+        raise click.UsageError("--until, --count and --exdate need --rrule")
     ctx = context()
     request = service.CreateTaskRequest(
         account_id=account_id,
@@ -94,13 +100,25 @@ def tasks_create(
         title=title,
         media=list(media),
         strategy=strategy,
+        window=window,
     )
     task = service.create_task(ctx, request)
-    emit(as_json, task, _placed(ctx, task, f"task {task.id} scheduled for {_local(ctx, task)}"))
+    first = f"task {task.id} scheduled for {_local(ctx, task)} ({task.strategy})"
+    emit(as_json, task, _placed(ctx, task, first))
 
 
 def _placed(ctx: ServiceContext, task: ScheduledTaskView, first: str) -> str:
     lines = [first]
+    if task.fallback:
+        lines.append(f"  fell back to {task.strategy}: {task.fallback}")
+    lines += [f"  {reason}" for reason in task.reasons]
+    if task.model_version and task.predicted_engagement is not None:
+        lines.append(
+            f"  model {task.model_version} expects {task.predicted_engagement:.0f} "
+            f"± {task.prediction_uncertainty or 0:.0f}"
+        )
+    if task.dispatch:
+        lines.append(f"  {task.dispatch}")
     if task.moved_from:
         zone_name = service.account_zone(ctx, task.account_id)
         lines.append(f"  moved from {in_zone(task.moved_from, zone_name).isoformat()} to avoid:")
@@ -109,46 +127,6 @@ def _placed(ctx: ServiceContext, task: ScheduledTaskView, first: str) -> str:
         lines.append("  warnings:")
         lines += conflict_lines(task.warnings)
     return "\n".join(lines)
-
-
-@tasks.command("create-best")
-@click.option("--account", "account_id", required=True, type=int)
-@click.option("--content", required=True)
-@click.option("--title")
-@click.option("--content-type", default="text", show_default=True)
-@click.option("--media-count", default=0, show_default=True, type=click.IntRange(0, 50))
-@click.option("--within-days", default=7.0, show_default=True, type=float)
-@click.option("--priority", default=5, show_default=True, type=int, help="1 (low) to 10 (high)")
-@json_option
-@user_errors
-def tasks_create_best(
-    account_id: int,
-    content: str,
-    title: str | None,
-    content_type: str,
-    media_count: int,
-    within_days: float,
-    priority: int,
-    as_json: bool,
-) -> None:
-    """Schedule a post at the model's best 5-minute slot of the coming days."""
-    request = service.BestSlotRequest(
-        account_id=account_id,
-        content=content,
-        title=title,
-        content_type=content_type,
-        media_count=media_count,
-        within_days=within_days,
-        priority=priority,
-    )
-    result = service.create_task_at_best_slot(context(), request)
-    emit(
-        as_json,
-        result.task,
-        f"task {result.task.id} scheduled for {result.local_time} by model "
-        f"{result.model_version}: expects {result.predicted:.0f} ± {result.uncertainty:.0f} "
-        f"(median slot {result.median_slot:.0f})",
-    )
 
 
 @tasks.command("list")

@@ -13,7 +13,7 @@ import uvicorn
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import Settings
 
-APP_FACTORY = "scheduling_platform.api.app:create_app"
+APP_FACTORY = "scheduling_platform.api.app:create_served_app"
 
 
 def serve_api(settings: Settings, *, workers: int = 1) -> None:

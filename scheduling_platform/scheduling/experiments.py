@@ -3,8 +3,9 @@
 An experiment names two strategies and their shares (`optimal_time,fixed`, `50/50`) over
 some accounts. Each post made through it draws its arm with those shares and is scheduled
 by that arm's strategy: `fixed` keeps the requested time, `optimal_time` takes the model's
-best slot of the coming week. The arm is recorded per task; the report compares the arms'
-collected engagement (`intelligence/experiment_report.py`).
+best free slot of the coming week (`strategies.create`, exploring as configured). The arm
+is recorded per task; the report compares the arms' collected engagement
+(`intelligence/experiment_report.py`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import numpy as np
 
 from scheduling_platform.intelligence.engagement import load_engagement
 from scheduling_platform.intelligence.experiment_report import ExperimentReport, experiment_report
-from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
+from scheduling_platform.scheduling.placement import Strategy
+from scheduling_platform.scheduling.strategies.create import create_by_strategy
+from scheduling_platform.scheduling.strategies.scores import DEFAULT_WINDOW
 from scheduling_platform.scheduling.tasks import SchedulingError, schedule_task
+from scheduling_platform.settings import Settings
 from scheduling_platform.store.decisions import Experiment
 from scheduling_platform.store.records import Task
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
+from scheduling_platform.timeutil import utcnow
 
 # The strategies an experiment can compare (the others join as they become strategies).
 EXPERIMENT_STRATEGIES = ("optimal_time", "fixed")
@@ -52,7 +58,7 @@ def post_in_experiment(
     at: str | datetime,
     *,
     rng: np.random.Generator | None = None,
-    exploration_share: float = 0.0,
+    settings: Settings | None = None,
     actor: str = "cli",
     now: datetime | None = None,
 ) -> tuple[Task, str]:
@@ -68,13 +74,17 @@ def post_in_experiment(
     names = [s for s, _ in experiment.arms]
     arm = str(rng.choice(names, p=[w for _, w in experiment.arms]))
     if arm == "optimal_time":
-        task, _ = schedule_at_best_slot(
+        task, _ = create_by_strategy(
             store,
+            ConflictRules.from_settings(settings) if settings is not None else ConflictRules(),
             account_id,
             content,
-            now=now,
+            None,
+            strategy=Strategy.OPTIMAL_TIME,
+            window=DEFAULT_WINDOW,
+            now=now or utcnow(),
             actor=actor,
-            exploration_share=exploration_share,
+            settings=settings,
             rng=rng,
         )
     else:

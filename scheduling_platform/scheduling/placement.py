@@ -1,8 +1,9 @@
 """Placing a post with its conflicts checked: refused with them, or moved when the strategy says.
 
-`fixed` (the default) keeps the asked time and refuses a post with an error; `conflict_avoidance`
-moves it to the nearest free good slot when every error is one a move resolves. Warnings never
-refuse; they come back with the placement.
+`fixed` keeps the asked time and refuses a post with an error; `conflict_avoidance` moves it to
+the nearest free good slot when every error is one a move resolves. Warnings never refuse; they
+come back with the placement. The strategies that choose a time themselves (immediate,
+optimal_time, user_preference, load_balance) live in `strategies/` and place through here.
 """
 
 from __future__ import annotations
@@ -33,16 +34,28 @@ from scheduling_platform.store.tasks import NewTask
 
 
 class Strategy(StrEnum):
-    FIXED = "fixed"
-    CONFLICT_AVOIDANCE = "conflict_avoidance"
+    FIXED = "fixed"  # the asked time, refused on a conflict
+    CONFLICT_AVOIDANCE = "conflict_avoidance"  # the asked time if free, else the nearest free
+    IMMEDIATE = "immediate"  # now, out within seconds
+    OPTIMAL_TIME = "optimal_time"  # the model's best free slot of the window
+    USER_PREFERENCE = "user_preference"  # the best free slot inside the account's windows
+    LOAD_BALANCE = "load_balance"  # a batch as one assignment, crowding penalised
 
 
-def parse_strategy(value: str | None) -> Strategy:
+# The strategies that take the asked time as given (a series occurrence has its own time).
+TIMED = frozenset({Strategy.FIXED, Strategy.CONFLICT_AVOIDANCE})
+
+
+def parse_strategy(value: str | None, allowed: frozenset[Strategy] = TIMED) -> Strategy:
     try:
-        return Strategy(value or Strategy.FIXED)
+        strategy = Strategy(value or Strategy.FIXED)
     except ValueError:
         known = ", ".join(s.value for s in Strategy)
         raise SchedulingError(f"unknown strategy {value!r}; known: {known}") from None
+    if strategy not in allowed:
+        takes = ", ".join(sorted(allowed))
+        raise SchedulingError(f"strategy {strategy} does not apply here; this takes {takes}")
+    return strategy
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ def schedule_checked(
             title,
             media,
             detail=placement.detail,
+            strategy=str(strategy),
         )
         (task,) = store.create_tasks([new], actor=actor, conn=conn)
     return task, placement

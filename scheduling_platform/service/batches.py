@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from scheduling_platform.scheduling.batches import BatchItem, ItemResult, place_batch
 from scheduling_platform.scheduling.csv_import import import_csv as import_rows
 from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.dispatch import publish_due_now
 from scheduling_platform.service.errors import BatchLimitError
 from scheduling_platform.service.tasks import CreateTaskRequest
 from scheduling_platform.service.views import ConflictView, TaskView, Timestamp, View
@@ -25,7 +26,7 @@ class ItemView(View):
     status: str  # created | refused | not_created | existing
     task_id: int | None
     task: TaskView | None
-    reasons: list[str]  # why it was refused
+    reasons: list[str]  # refused: why; created: why this time (strategies that choose one)
     conflicts: list[ConflictView]  # refused: all its conflicts; created: its warnings
     moved_from: Timestamp | None
 
@@ -34,6 +35,7 @@ class BatchResult(View):
     created: int
     refused: int
     items: list[ItemView]
+    dispatch: str | None = None  # items due before the sensor's next tick: the run for them
 
 
 class ImportRow(View):
@@ -72,18 +74,16 @@ def create_batch(ctx: ServiceContext, request: BatchRequest) -> BatchResult:
             f"a batch takes at most {limit} tasks; this one has {len(request.items)} "
             "(use `tasks import --csv` for more)"
         )
-    missing_time = [n for n, item in enumerate(request.items) if item.at is None]
-    if missing_time:
-        raise ValueError(f"every batch item needs a time; item {missing_time[0]} has none")
     items = [
         BatchItem(
             i.account_id,
             i.content,
-            i.at or "",  # checked above: every item has a time
+            i.at,
             title=i.title,
             media=tuple(i.media),
             priority=i.priority,
             strategy=i.strategy,
+            window=i.window,
         )
         for i in request.items
     ]
@@ -116,6 +116,7 @@ def create_batch(ctx: ServiceContext, request: BatchRequest) -> BatchResult:
         created=sum(v.status == "created" for v in views),
         refused=sum(v.status == "refused" for v in views),
         items=views,
+        dispatch=publish_due_now(ctx, [r.task for r in results if r.task is not None]),
     )
 
 

@@ -19,7 +19,7 @@ from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.store.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from scheduling_platform.service.orchestrator import Orchestrator
+    from scheduling_platform.service.orchestrator import Launcher, Orchestrator
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Shared:
     hasher: KeyHasher
     orchestrator: Orchestrator | None = None
     clients: dict[str, PlatformClient] = field(default_factory=dict)
+    immediate: Launcher | None = None  # runs a post due before the next tick at once
 
 
 class ServiceContext:
@@ -59,6 +60,8 @@ class ServiceContext:
         self.client_address = client_address
         self.shared = shared
         self._clients: dict[str, PlatformClient] = {}
+        # What starts runs when there is no shared orchestrator (the CLI sets one).
+        self.local_launcher: Launcher | None = None
 
     @property
     def actor(self) -> Actor:
@@ -102,6 +105,13 @@ class ServiceContext:
     def clock_skew(self) -> timedelta:
         """How far a platform's clock may run behind ours when a post is matched to a task."""
         return timedelta(seconds=self.settings.verify_clock_skew_seconds)
+
+    @property
+    def launcher(self) -> Launcher | None:
+        """What starts the immediate path's runs, if this interface has one."""
+        if self.shared is not None and self.shared.immediate is not None:
+            return self.shared.immediate
+        return self.local_launcher
 
     def client(self, platform: str) -> PlatformClient:
         """The platform's client as the settings configure it, made once per context."""

@@ -94,7 +94,7 @@ def post_to_experiment(ctx: ServiceContext, request: ExperimentPostRequest) -> E
         account.id,
         request.content,
         parse_user_time(request.at, account.timezone),
-        exploration_share=ctx.settings.exploration_share,
+        settings=ctx.settings,
         actor=ctx.actor,
     )
     return ExperimentPostResult(task=TaskView.of(task), arm=arm)

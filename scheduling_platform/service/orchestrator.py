@@ -7,7 +7,7 @@ provides this, and operations that need it take it from the context.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -17,11 +17,18 @@ class RunSummary:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-class Orchestrator(Protocol):
-    def launch(self, job_name: str) -> str:
+class Launcher(Protocol):
+    def launch(
+        self,
+        job_name: str,
+        run_config: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
         """Start a run of `job_name`; returns its run id."""
         ...
 
+
+class Orchestrator(Launcher, Protocol):
     def active_runs(self, job_name: str) -> list[RunSummary]:
         """Runs of `job_name` that are queued or running."""
         ...

@@ -1,4 +1,4 @@
-"""Task operations: create (at a time or at the model's best slot), list, show, move.
+"""Task operations: create (by a strategy), list, show, move.
 Cancelling and deleting a post: cancellation.py."""
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from pydantic import BaseModel, Field
 
 from scheduling_platform.lifecycle import TaskStatus
 from scheduling_platform.publishing.withdrawal import settle_before_move
-from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
 from scheduling_platform.scheduling.conflicts.checker import check_post
 from scheduling_platform.scheduling.conflicts.model import ConflictsFoundError, Post
-from scheduling_platform.scheduling.placement import (
-    parse_strategy,
-    reschedule_checked,
-    schedule_checked,
-)
+from scheduling_platform.scheduling.placement import parse_strategy, reschedule_checked
+from scheduling_platform.scheduling.strategies.create import create_by_strategy, resolve_strategy
+from scheduling_platform.scheduling.strategies.scores import parse_window
 from scheduling_platform.scheduling.tasks import validate_post
 from scheduling_platform.service.context import ServiceContext
+from scheduling_platform.service.dispatch import publish_due_now
 from scheduling_platform.service.errors import ConflictRefusal
 from scheduling_platform.service.views import (
     AttemptView,
@@ -33,15 +31,17 @@ from scheduling_platform.service.views import (
     TaskView,
 )
 from scheduling_platform.store.tasks import TaskFilter, TaskOrder
-from scheduling_platform.timeutil import in_zone, parse_user_time, utcnow
+from scheduling_platform.timeutil import parse_user_time, utcnow
 
 MAX_PAGE = 1000
 
 
 class CreateTaskRequest(BaseModel):
-    """A post at a given time; a time without a zone is read in the account's zone.
+    """A post; a time without a zone is read in the account's zone.
 
-    Without a time the engagement model picks the best 5-minute slot of the coming week.
+    `strategy` says how its time is chosen (docs/scheduling.md#strategies): unnamed, `fixed`
+    with a time and `optimal_time` without. `immediate` takes no time; `optimal_time`,
+    `user_preference` and `load_balance` search the `window` (default 7d) from `at` or now.
     """
 
     account_id: int
@@ -50,28 +50,8 @@ class CreateTaskRequest(BaseModel):
     priority: int = 5
     title: str | None = None
     media: list[str] = Field(default_factory=list)
-    strategy: str = "fixed"  # or "conflict_avoidance": move to the nearest free good slot
-
-
-class BestSlotRequest(BaseModel):
-    """A post at the model's best 5-minute slot of the coming days."""
-
-    account_id: int
-    content: str
-    title: str | None = None
-    content_type: str = "text"
-    media_count: int = 0
-    within_days: float = 7.0
-    priority: int = 5
-
-
-class BestSlotResult(BaseModel):
-    task: TaskView
-    local_time: str  # the chosen slot in the account's zone, ISO 8601
-    model_version: str
-    predicted: float
-    uncertainty: float
-    median_slot: float
+    strategy: str | None = None
+    window: str | None = None  # 7d, 36h, 90m
 
 
 class ListTasksRequest(BaseModel):
@@ -91,38 +71,34 @@ def _refusal(ctx: ServiceContext, exc: ConflictsFoundError, account_id: int) -> 
 
 
 def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> ScheduledTaskView:
-    """Create a post after checking its conflicts: refused with them (ConflictRefusal), or
-    moved to the nearest free good slot when the strategy is `conflict_avoidance`. Without a
-    time, the engagement model picks the slot."""
-    if request.at is None:
-        best = BestSlotRequest(
-            account_id=request.account_id,
-            content=request.content,
-            title=request.title,
-            media_count=len(request.media),
-            priority=request.priority,
-        )
-        chosen = create_task_at_best_slot(ctx, best).task
-        return ScheduledTaskView(**chosen.model_dump())
+    """Create a post at the time its strategy chooses, after checking its conflicts: refused
+    with them (ConflictRefusal) unless the strategy resolves them."""
     ctx.owned_account(request.account_id)
+    strategy = resolve_strategy(request.strategy, request.at)
     try:
-        task, placement = schedule_checked(
+        task, decision = create_by_strategy(
             ctx.store,
             ctx.rules,
             request.account_id,
             request.content,
             request.at,
-            strategy=parse_strategy(request.strategy),
+            strategy=strategy,
+            window=parse_window(request.window),
             now=utcnow(),
             priority=request.priority,
             title=request.title,
             media=tuple(request.media),
             actor=ctx.actor,
             settings=ctx.settings,
+            workspace_id=ctx.workspace_id,
         )
     except ConflictsFoundError as exc:
         raise _refusal(ctx, exc, request.account_id) from None
-    return ScheduledTaskView.placed(task, placement, account_zone(ctx, task.account_id))
+    zone_name = account_zone(ctx, task.account_id)
+    view = ScheduledTaskView.placed(
+        task, decision.placement, zone_name, decision.reasons, decision.fallback
+    )
+    return view.model_copy(update={"dispatch": publish_due_now(ctx, [task])})
 
 
 def check_task_conflicts(ctx: ServiceContext, request: CreateTaskRequest) -> list[ConflictView]:
@@ -143,31 +119,6 @@ def check_task_conflicts(ctx: ServiceContext, request: CreateTaskRequest) -> lis
     post = Post(account.id, account.platform, request.content, when, tuple(request.media))
     result = check_post(ctx.store, ctx.rules, account, post, now)
     return ConflictView.all(result.conflicts, account.timezone)
-
-
-def create_task_at_best_slot(ctx: ServiceContext, request: BestSlotRequest) -> BestSlotResult:
-    ctx.owned_account(request.account_id)
-    task, choice = schedule_at_best_slot(
-        ctx.store,
-        request.account_id,
-        request.content,
-        title=request.title,
-        content_type=request.content_type,
-        media_count=request.media_count,
-        within_days=request.within_days,
-        priority=request.priority,
-        actor=ctx.actor,
-        exploration_share=ctx.settings.exploration_share,
-    )
-    zone_name = ctx.owned_account(task.account_id).timezone
-    return BestSlotResult(
-        task=TaskView.of(task),
-        local_time=in_zone(task.scheduled_at, zone_name).isoformat(),
-        model_version=choice.model_version,
-        predicted=choice.predicted,
-        uncertainty=choice.uncertainty,
-        median_slot=choice.median_slot,
-    )
 
 
 def _encode_cursor(order: TaskOrder, at: datetime, task_id: int) -> str:

@@ -76,6 +76,7 @@ class TaskView(View):
     media: list[str]
     series_id: int | None = None
     occurrence_start: Timestamp | None = None  # the series occurrence it is (kept if moved)
+    strategy: str | None = None  # how its time was chosen (None: before strategies were kept)
 
     @classmethod
     def of(cls, task: Task) -> TaskView:
@@ -137,14 +138,28 @@ class ScheduledTaskView(TaskView):
     warnings: list[ConflictView] = []
     resolved: list[ConflictView] = []  # errors at the asked time (conflict_avoidance moved it)
     moved_from: Timestamp | None = None
+    local_time: str | None = None  # scheduled_at in the account's zone, ISO 8601
+    reasons: list[str] = []  # why this time, in words (strategies that choose one)
+    fallback: str | None = None  # why the strategy asked for could not be followed
+    dispatch: str | None = None  # due before the sensor's next tick: the run started for it
 
     @classmethod
-    def placed(cls, task: Task, placement: Placement, zone_name: str) -> ScheduledTaskView:
+    def placed(
+        cls,
+        task: Task,
+        placement: Placement,
+        zone_name: str,
+        reasons: Iterable[str] = (),
+        fallback: str | None = None,
+    ) -> ScheduledTaskView:
         return cls(
             **TaskView.of(task).model_dump(),
             warnings=ConflictView.all(placement.result.warnings, zone_name),
             resolved=ConflictView.all(placement.resolved, zone_name),
             moved_from=placement.moved_from,
+            local_time=in_zone(task.scheduled_at, zone_name).isoformat(),
+            reasons=list(reasons),
+            fallback=fallback,
         )
 
 

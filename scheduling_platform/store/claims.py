@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +30,12 @@ class ClaimQueries(TaskQueries, PostIdentityQueries):
         lease_until: datetime,
         limit: int = 10_000,
         actor: str = "due_tasks_sensor",
+        only: Collection[int] | None = None,
     ) -> list[Task]:
         """Claim tasks due by `horizon`, highest priority first; batch = prefix + ':' + platform.
 
         Each claim bumps the lease version, so a run holding an older claim can do nothing.
+        `only`: claim none but these (the immediate path's run; whoever claims first wins).
         """
         now = utcnow()
         due = (
@@ -53,6 +55,8 @@ class ClaimQueries(TaskQueries, PostIdentityQueries):
             .order_by(tasks.c.priority.desc(), tasks.c.scheduled_at, tasks.c.id)
             .limit(limit)
         )
+        if only is not None:
+            due = due.where(tasks.c.id.in_(list(only)))
         if self.dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:

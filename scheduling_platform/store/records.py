@@ -107,6 +107,7 @@ class Task:
     series_id: int | None = None
     occurrence_start: datetime | None = None
     idempotency_key: str | None = None
+    strategy: str | None = None  # how its time was chosen (None: before migration 0011)
 
     @property
     def send_after(self) -> datetime:

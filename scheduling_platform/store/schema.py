@@ -152,6 +152,8 @@ tasks = Table(
     Column("occurrence_start", UTCDateTime, nullable=True),
     # Set by imports (and any client that wants it): the same key is never created twice.
     Column("idempotency_key", String(64), nullable=True),
+    # How its time was chosen: immediate, optimal_time, ... (migration 0011; None before).
+    Column("strategy", String(32), nullable=True),
     Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_tasks_claim_batch", "claim_batch"),
     Index("ix_tasks_account_scheduled_at", "account_id", "scheduled_at"),
@@ -192,6 +194,18 @@ series = Table(
     Column("parent_id", Id, nullable=True),  # the series a "this and following" edit split
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# An account's preferred posting windows, in its own zone: weekday (0 Monday) and minutes of
+# the day [start, end) (migration 0011); `user_preference` places posts inside them.
+posting_windows = Table(
+    "posting_windows",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("weekday", Integer, nullable=False),
+    Column("start_minute", Integer, nullable=False),
+    Column("end_minute", Integer, nullable=False),
 )
 
 # The latest conflicts of an occurrence the expansion could not create (tried again each time).

@@ -23,6 +23,7 @@ from scheduling_platform.store.idempotency import IdempotencyQueries
 from scheduling_platform.store.models import ModelQueries
 from scheduling_platform.store.operations import OperationalQueries
 from scheduling_platform.store.post_identity import PostHeldError
+from scheduling_platform.store.preferences import PreferenceQueries
 from scheduling_platform.store.retention import RetentionQueries
 from scheduling_platform.store.series import SeriesQueries
 from scheduling_platform.store.snapshots import SnapshotQueries
@@ -50,6 +51,7 @@ class TaskStore(
     DecisionQueries,
     ExtractQueries,
     RetentionQueries,
+    PreferenceQueries,
 ):
     """All reads and writes of the OLTP store; safe to share between threads."""
 

@@ -28,7 +28,13 @@ from scheduling_platform.store import audit
 from scheduling_platform.store.audit import AuditEntry, write_audit
 from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.records import MAX_ID, Account, NotFoundError, Task
-from scheduling_platform.store.schema import accounts, content_bands, publish_attempts, tasks
+from scheduling_platform.store.schema import (
+    accounts,
+    content_bands,
+    publish_attempts,
+    task_decisions,
+    tasks,
+)
 from scheduling_platform.timeutil import utcnow
 
 
@@ -60,6 +66,13 @@ class NewTask:
     occurrence_start: datetime | None = None
     idempotency_key: str | None = None
     detail: str | None = None
+    strategy: str | None = None
+    # Set when the engagement model chose the time: its version and what it expected.
+    model_version: str | None = None
+    predicted_engagement: float | None = None
+    prediction_uncertainty: float | None = None
+    # Whether a Thompson draw chose the model's slot (a `task_decisions` row); None: no model.
+    explored: bool | None = None
 
     def values(self, now: datetime) -> dict[str, Any]:
         return {
@@ -78,6 +91,10 @@ class NewTask:
             "series_id": self.series_id,
             "occurrence_start": self.occurrence_start,
             "idempotency_key": self.idempotency_key,
+            "strategy": self.strategy,
+            "model_version": self.model_version,
+            "predicted_engagement": self.predicted_engagement,
+            "prediction_uncertainty": self.prediction_uncertainty,
         }
 
 
@@ -194,6 +211,18 @@ class TaskQueries(StoreBase):
                 for task, item in zip(created, new, strict=True)
             ],
         )
+        decided = [
+            {
+                "task_id": task.id,
+                "explored": item.explored,
+                "model_version": item.model_version,
+                "decided_at": now,
+            }
+            for task, item in zip(created, new, strict=True)
+            if item.explored is not None and item.model_version
+        ]
+        if decided:
+            conn.execute(insert(task_decisions), decided)
         return created
 
     def edit_tasks(

@@ -135,7 +135,6 @@ BIG_NUMBERS = [
         "--at",
         _later(2),
     ],
-    ["tasks", "create-best", "--account", "1", "--content", "x", "--within-days", "inf"],
     ["tasks", "show", BIG],
     ["tasks", "cancel", BIG],
     ["tasks", "list", "--limit", BIG],

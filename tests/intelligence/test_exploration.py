@@ -11,9 +11,13 @@ from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.intelligence.exploration import MIN_TAU, sample_levels
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.scoring import PostDraft, best_slot
-from scheduling_platform.scheduling.best_slot import schedule_at_best_slot
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
+from scheduling_platform.scheduling.placement import Strategy
+from scheduling_platform.scheduling.strategies.create import create_by_strategy
+from scheduling_platform.scheduling.strategies.scores import DEFAULT_WINDOW
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
+from scheduling_platform.timeutil import utcnow
 
 START = datetime(2026, 12, 7, tzinfo=UTC)  # a Monday
 DRAFT = PostDraft("weibo", "new", "Asia/Shanghai", "x" * 100)
@@ -61,8 +65,29 @@ def test_each_task_records_whether_its_slot_was_explored(platform_env: Settings)
     store = TaskStore.from_settings(platform_env)
     account = add_account(store, platform_env, platform="weibo", name="w")
     rng = np.random.default_rng(1)
-    kept, _ = schedule_at_best_slot(store, account.id, "a", exploration_share=0.0, rng=rng)
-    tried, choice = schedule_at_best_slot(store, account.id, "b", exploration_share=1.0, rng=rng)
-    assert store.decision_of(kept.id) is False
+
+    def create(content: str, share: float):  # type: ignore[no-untyped-def]
+        settings = platform_env.model_copy(update={"exploration_share": share})
+        return create_by_strategy(
+            store,
+            ConflictRules.from_settings(settings),
+            account.id,
+            content,
+            None,
+            strategy=Strategy.OPTIMAL_TIME,
+            window=DEFAULT_WINDOW,
+            now=utcnow(),
+            settings=settings,
+            rng=rng,
+        )
+
+    kept, best = create("a", 0.0)
+    tried, choice = create("b", 1.0)
+    assert store.decision_of(kept.id) is False and not best.explored
     assert store.decision_of(tried.id) is True and choice.explored
+    assert "explored" in choice.detail and any("Thompson" in r for r in choice.reasons)
+    # Day one: the shipped prior chose, and the reasons say so.
     assert tried.model_version == prior_artifact().version
+    assert "no trained model yet" in best.reasons[0]
+    # The prediction kept is the model's for the slot, not the draw.
+    assert tried.predicted_engagement == choice.predicted

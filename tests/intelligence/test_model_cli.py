@@ -1,4 +1,4 @@
-"""The model's CLI: retrain with checks, list/promote/rollback, create-best, explain."""
+"""The model's CLI: retrain with checks, list/promote/rollback, optimal_time creates, explain."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_retrain_promotes_only_models_that_pass_and_rollback_restores(seeded: Se
 def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) -> None:
     store = TaskStore.from_settings(seeded)
     # Day one: no model trained yet, the shipped prior curves choose, and say so.
-    day_one = _json(_invoke("tasks", "create-best", "--account", "1", "--content", "hi", "--json"))
+    day_one = _json(_invoke("tasks", "create", "--account", "1", "--content", "hi", "--json"))
     first_task = store.get_task(day_one["id"])
     assert first_task.model_version.startswith("prior-") and first_task.predicted_engagement > 0
     # The prior puts Weibo's working-day peak at 21:30 and its day-off peak there too.
@@ -83,18 +83,20 @@ def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) ->
     created = _json(
         _invoke(
             "tasks",
-            "create-best",
+            "create",
+            "--strategy",
+            "optimal_time",
             "--account",
             "1",
             "--content",
             "新品发布 #新品#",
-            "--within-days",
-            "2",
+            "--window",
+            "2d",
             "--json",
         )
     )
     task = store.get_task(created["id"])
-    assert task.model_version == version
+    assert task.model_version == version and task.strategy == "optimal_time"
     assert task.predicted_engagement > 0 and task.prediction_uncertainty > 0
     assert utcnow() < task.scheduled_at <= utcnow() + timedelta(days=2)
     # Weibo's true peak is 22:00 in Shanghai; the model should land in the evening.
@@ -109,17 +111,7 @@ def test_create_best_stores_the_choice_and_explain_says_why(seeded: Settings) ->
     # The same model on the same inputs gives the same prediction as when it chose.
     assert why["rescored"] == pytest.approx(task.predicted_engagement, rel=1e-6)
 
-    bad = _invoke(
-        "tasks",
-        "create-best",
-        "--account",
-        "1",
-        "--content",
-        "x",
-        "--content-type",
-        "hologram",
-        ok=False,
-    )
-    assert "content type" in bad.output
+    bad = _invoke("tasks", "create", "--account", "1", "--content", "x", "--window", "9y", ok=False)
+    assert "is not like 7d" in bad.output
     assert len(store.list_tasks()) == 2
     assert len(load_engagement(Warehouse(seeded.resolved_warehouse_url))) > 500

@@ -37,7 +37,8 @@ class RescheduleRequest(BaseModel):
     status_code=201,
     response_model=ScheduledTaskView,
     responses=problems(*AUTHENTICATED, 404, 409),
-    summary="Schedule a post (at a time, or at the model's best slot when `at` is omitted); "
+    summary="Schedule a post at the time its strategy chooses (default: `at`, or the model's "
+    "best slot when `at` is omitted); "
     "409 with the conflicts, unless the strategy resolves them",
 )
 def create_task(

@@ -1,0 +1,128 @@
+"""Starting runs on the platform's Dagster instance: through the webserver's GraphQL API
+(dagster-graphql's client; the API's orchestrator), or in this process (the immediate path of
+the API and the CLI)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from dagster import DagsterInstance
+from dagster._core.utils import make_new_run_id
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+from scheduling_platform.service.errors import UnavailableError
+from scheduling_platform.settings import Settings
+
+if TYPE_CHECKING:
+    from dagster import Definitions
+
+DAEMON_FRESH_SECONDS = 120  # a daemon that beat this recently is running
+
+
+class GraphQLLauncher:
+    """Submits runs of a job to the webserver at `graphql_url`."""
+
+    def __init__(self, graphql_url: str, timeout: int = 60) -> None:
+        self.graphql_url = graphql_url
+        url = urlparse(graphql_url)
+        self._client = DagsterGraphQLClient(
+            url.hostname or "127.0.0.1",
+            port_number=url.port,
+            use_https=url.scheme == "https",
+            path_prefix=url.path.rstrip("/"),
+            timeout=timeout,
+        )
+
+    def launch(
+        self,
+        job_name: str,
+        run_config: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """The run id of a new run of `job_name` (UnavailableError: the webserver said no)."""
+        try:
+            # The job name is unique in the code location, so the client finds it there.
+            return self._client.submit_job_execution(job_name, run_config=run_config, tags=tags)
+        except (DagsterGraphQLClientError, OSError) as exc:
+            # The client's message goes on with the whole GraphQL query: its first line says it.
+            reason = (str(exc).strip().splitlines() or ["no answer"])[0][:200]
+            raise UnavailableError(
+                f"the Dagster webserver at {self.graphql_url} did not launch {job_name}: {reason}"
+            ) from None
+
+
+class InProcessRuns:
+    """Runs jobs of this code location in this process, recorded on the platform's instance
+    (DAGSTER_HOME) like any run, as `scheduling-platform tick` does: no run worker to start,
+    so a run begins within milliseconds. `wait=False` (the API) runs each in a thread;
+    `only_when_running` (the CLI) refuses when the platform's daemon is not running, since
+    then `tick` is how posts go out."""
+
+    def __init__(self, settings: Settings, *, wait: bool, only_when_running: bool = False) -> None:
+        self.settings = settings
+        self.wait = wait
+        self.only_when_running = only_when_running
+        self._lock = threading.Lock()
+        self._definitions: Definitions | None = None
+        self._instance: DagsterInstance | None = None
+
+    def instance(self) -> DagsterInstance:
+        with self._lock:
+            if self._instance is None:
+                self.settings.dagster_home.mkdir(parents=True, exist_ok=True)
+                self._instance = DagsterInstance.from_config(str(self.settings.dagster_home))
+            return self._instance
+
+    def definitions(self) -> Definitions:
+        with self._lock:
+            if self._definitions is None:
+                from scheduling_platform.definitions import build_definitions
+
+                self._definitions = build_definitions(self.settings)
+            return self._definitions
+
+    def warm(self) -> None:
+        """Load the definitions and open the instance now, not at the first run."""
+        self.instance()
+        self.definitions()
+
+    def launch(
+        self,
+        job_name: str,
+        run_config: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        instance = self.instance()
+        if self.only_when_running:
+            beat = instance.get_daemon_heartbeats().get("SENSOR")
+            if beat is None or time.time() - beat.timestamp > DAEMON_FRESH_SECONDS:
+                raise UnavailableError(
+                    "the platform is not running (no sensor daemon heartbeat in the last "
+                    f"{DAEMON_FRESH_SECONDS} s; `scheduling-platform tick` publishes what is due)"
+                )
+        job = self.definitions().resolve_job_def(job_name)
+        run_id = make_new_run_id()
+
+        def execute() -> None:
+            job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                tags={**(tags or {}), "launched_by": "in_process"},
+                run_id=run_id,
+                raise_on_error=False,
+            )
+
+        if self.wait:
+            execute()
+        else:
+            threading.Thread(target=execute, name=f"run-{run_id[:8]}", daemon=True).start()
+        return run_id
+
+    def close(self) -> None:
+        with self._lock:
+            if self._instance is not None:
+                self._instance.dispose()
+                self._instance = None

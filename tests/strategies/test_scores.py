@@ -1,0 +1,47 @@
+"""The strategies' scoring: one model call for a batch's posts agrees with `score_slots`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.scoring import PostDraft, score_slots, week_slots
+from scheduling_platform.scheduling.strategies.scores import parse_window, score_posts, window_text
+from scheduling_platform.scheduling.tasks import SchedulingError
+from scheduling_platform.timeutil import utcnow
+
+
+def test_score_posts_agrees_with_score_slots_row_for_row(artifact: ModelArtifact) -> None:
+    slots = week_slots(utcnow(), 300)
+    drafts = [
+        PostDraft("weibo", "account:1", "Asia/Shanghai", "新品 #新品# http://x.cn", "image", 2),
+        PostDraft("weibo", "sim:weibo:1", "Asia/Shanghai", "短", "text"),
+        PostDraft("douyin", "new-account", "Asia/Shanghai", "开箱" * 30, "video", 1),
+    ]
+    picks = [7, 150, 299]
+    together, _ = score_posts(artifact, drafts, pd.DatetimeIndex([slots[i] for i in picks]))
+    for draft, pick, value in zip(drafts, picks, together, strict=True):
+        alone = score_slots(artifact, draft, slots)["predicted"].to_numpy()
+        assert value == pytest.approx(alone[pick], rel=1e-9)
+    assert np.all(together > 0)
+    # Two accounts' windows in one call are score_slots' windows.
+    first, second = drafts[0], drafts[1]
+    both, weight = score_posts(
+        artifact, [first] * len(slots) + [second] * len(slots), slots.append(slots)
+    )
+    for half, draft in ((slice(0, len(slots)), first), (slice(len(slots), None), second)):
+        alone = score_slots(artifact, draft, slots)
+        assert np.allclose(both[half], alone["predicted"].to_numpy(), rtol=1e-9)
+        assert np.allclose(weight[half], alone["account_weight"].to_numpy())
+
+
+def test_windows_are_read_and_written_alike() -> None:
+    assert parse_window(None) == timedelta(days=7)
+    assert [window_text(parse_window(t)) for t in ("36h", "2d", "90m")] == ["36h", "2d", "90m"]
+    for bad in ("29d", "1m", "week"):
+        with pytest.raises(SchedulingError):
+            parse_window(bad)
