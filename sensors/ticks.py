@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
+    DagsterExecutionInterruptedError,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
@@ -135,7 +136,9 @@ def run_sensor_tick(
                     give_back(tags)
                 if _interrupted(outcome):
                     raise KeyboardInterrupt
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, DagsterExecutionInterruptedError):
+        # Dagster raises its own error when the signal lands in a run's setup or teardown,
+        # outside the step that would record it as the run's failure.
         if give_back is not None:
             for request in requests[len(runs) :]:
                 give_back(request.tags)
