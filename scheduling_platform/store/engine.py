@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -103,8 +104,18 @@ def retry_on_connection_problems(
     )
 
 
+# Alembic's `context` is a module-level proxy: two threads migrating at once (the API's
+# immediate publish run beside a request opening its own store) would undo each other's.
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
+    """Bring the schema to the newest Alembic revision (idempotent; one thread at a time)."""
+    with _MIGRATING:
+        _migrate(engine)
+
+
+def _migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option(
         "script_location", str(resources.files("scheduling_platform") / "migrations")
