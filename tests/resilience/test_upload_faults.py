@@ -28,7 +28,9 @@ def _publish(store: TaskStore, sandbox_url: str, platform: str, prefix: str) -> 
         horizon=horizon, claim_batch_prefix=prefix, lease_until=horizon + timedelta(minutes=5)
     )
     client = make_client(platform, f"{sandbox_url}/{platform}", 2.0)
-    BatchPublisher(store, {platform: client}, run_id=prefix).publish_batch(f"{prefix}:{platform}")
+    # Each round stands for a later tick: a retry's backoff is taken as served, not slept.
+    publisher = BatchPublisher(store, {platform: client}, run_id=prefix, sleep=lambda _s: None)
+    publisher.publish_batch(f"{prefix}:{platform}")
 
 
 def _posts(sandbox_url: str) -> list[dict]:
