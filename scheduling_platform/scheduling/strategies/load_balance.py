@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
 from scheduling_platform.scheduling.conflicts.free_slot import time_bound_errors
@@ -146,6 +145,9 @@ def assign(
         mine = column_account == item.account.id
         median = max(scores.median, 1e-9)
         cost[row, mine] = column_crowding[mine] - scores.predicted[column_index[mine]] / median
+    # Imported here: publish runs load the definitions, and scipy is not for publishing.
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(cost)
     slots: dict[int, Assigned] = {}
     predicted_total = crowding_total = objective = 0.0
