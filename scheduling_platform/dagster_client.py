@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from dagster import Definitions
 
 DAEMON_FRESH_SECONDS = 120  # a daemon that beat this recently is running
+
+# Dagster reconfigures Python logging (logging.config.dictConfig) as each run starts, taking
+# every handler's lock under logging's own; a run emitting an event in another thread holds its
+# handler's lock and then wants logging's. Two runs in one process can so deadlock each other:
+# runs in this process go one at a time.
+_ONE_RUN_AT_A_TIME = threading.Lock()
 
 
 class GraphQLLauncher:
@@ -57,9 +64,9 @@ class GraphQLLauncher:
 class InProcessRuns:
     """Runs jobs of this code location in this process, recorded on the platform's instance
     (DAGSTER_HOME) like any run, as `scheduling-platform tick` does: no run worker to start,
-    so a run begins within milliseconds. `wait=False` (the API) runs each in a thread;
-    `only_when_running` (the CLI) refuses when the platform's daemon is not running, since
-    then `tick` is how posts go out."""
+    so a run begins within milliseconds. `wait=False` (the API) runs them on a thread of
+    their own, in turn; `only_when_running` (the CLI) refuses when the platform's daemon is
+    not running, since then `tick` is how posts go out. `close` waits for the runs started."""
 
     def __init__(self, settings: Settings, *, wait: bool, only_when_running: bool = False) -> None:
         self.settings = settings
@@ -68,6 +75,7 @@ class InProcessRuns:
         self._lock = threading.Lock()
         self._definitions: Definitions | None = None
         self._instance: DagsterInstance | None = None
+        self._runner: ThreadPoolExecutor | None = None
 
     def instance(self) -> DagsterInstance:
         with self._lock:
@@ -107,21 +115,30 @@ class InProcessRuns:
         run_id = make_new_run_id()
 
         def execute() -> None:
-            job.execute_in_process(
-                run_config=run_config,
-                instance=instance,
-                tags={**(tags or {}), "launched_by": "in_process"},
-                run_id=run_id,
-                raise_on_error=False,
-            )
+            with _ONE_RUN_AT_A_TIME:
+                job.execute_in_process(
+                    run_config=run_config,
+                    instance=instance,
+                    tags={**(tags or {}), "launched_by": "in_process"},
+                    run_id=run_id,
+                    raise_on_error=False,
+                )
 
         if self.wait:
             execute()
         else:
-            threading.Thread(target=execute, name=f"run-{run_id[:8]}", daemon=True).start()
+            with self._lock:
+                if self._runner is None:
+                    self._runner = ThreadPoolExecutor(1, thread_name_prefix="in-process-run")
+                self._runner.submit(execute)
         return run_id
 
     def close(self) -> None:
+        """Wait for the runs started here, then let the instance go."""
+        with self._lock:
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.shutdown(wait=True)
         with self._lock:
             if self._instance is not None:
                 self._instance.dispose()

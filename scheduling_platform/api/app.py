@@ -90,9 +90,12 @@ def create_app(
         # The text fingerprints import datasketch and scipy lazily (publish runs never need
         # them); a server pays that second once at start, not in its first create's answer.
         band_keys("warm up")
+        warming = threading.Thread(target=immediate.warm, name="warm-immediate", daemon=True)
         if warm_immediate:
-            threading.Thread(target=immediate.warm, name="warm-immediate", daemon=True).start()
+            warming.start()
         yield
+        if warming.is_alive():
+            warming.join()
         immediate.close()
         if isinstance(dagster, DagsterOrchestrator):
             dagster.close()

@@ -155,3 +155,34 @@ def test_the_api_publishes_an_immediate_post_in_process(
     with DagsterInstance.from_config(str(platform_env.dagster_home)) as instance:
         run = instance.get_run_by_id(run_id)
     assert run is not None and run.job_name == JOB_NAME and run.tags["trigger"] == "immediate"
+
+
+def test_in_process_runs_go_one_at_a_time_and_close_waits_for_them(
+    platform_env: Settings, sandbox_url: str
+) -> None:
+    """The API's runs in a thread: Dagster reconfigures logging as each starts, so two at once
+    in one process could deadlock; they run in turn, and close returns when they are done."""
+    from dagster import DagsterInstance, RunsFilter
+
+    from scheduling_platform.dagster_client import InProcessRuns
+    from scheduling_platform.runtime.dagster_home import ensure_dagster_home
+    from scheduling_platform.service.context import ServiceContext
+    from scheduling_platform.service.tasks import CreateTaskRequest, create_task
+
+    ensure_dagster_home(platform_env)
+    for name in ("a", "b", "c"):  # one post each: an account's posts keep minutes apart
+        _invoke("accounts", "add", "--platform", "weibo", "--name", name)
+    ctx = ServiceContext(platform_env)
+    runs = InProcessRuns(platform_env, wait=False)
+    ctx.local_launcher = runs
+    made = [
+        create_task(ctx, CreateTaskRequest(account_id=i, content="此刻", strategy="immediate"))
+        for i in (1, 2, 3)
+    ]
+    runs.close()  # returns once every run started above has ended
+    assert all(ctx.store.get_task(m.id).status is TaskStatus.PUBLISHED for m in made)
+    with DagsterInstance.from_config(str(platform_env.dagster_home)) as instance:
+        records = instance.get_run_records(RunsFilter(job_name=JOB_NAME))
+    spans = sorted((r.start_time, r.end_time) for r in records)
+    assert len(spans) == 3 and all(start and end for start, end in spans)
+    assert all(spans[i][1] <= spans[i + 1][0] for i in range(2)), spans
