@@ -31,8 +31,8 @@ browser:
 # Two workers for the tests that do not measure time under load; the chaos and end-to-end tests
 # then run alone, so their lateness figures are not the other worker's.
 test: lint browser
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not chaos and not e2e"
-	$(BIN)/python -m pytest -q -m "chaos or e2e"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=30 -m "not chaos and not e2e"
+	$(BIN)/python -m pytest -q --durations=15 -m "chaos or e2e"
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks
