@@ -89,7 +89,7 @@ async def _load(
     statuses: Counter[int] = Counter()
 
     async def client(n: int) -> None:
-        rng = random.Random(n)
+        rng = random.Random(f"{pace}-{n}")  # each load its own accounts and times
         connection = Connection(url, {"Authorization": f"Bearer {key}"})
         await asyncio.sleep(rng.uniform(0, pace))  # paced clients start spread out
         try:
@@ -101,7 +101,7 @@ async def _load(
                         TASKS,
                         json_body={
                             "account_id": rng.choice(accounts),
-                            "content": f"bench {pace} {n}-{i}",  # each load its own texts
+                            "content": f"bench {pace} {n}-{i}",
                             "at": (utcnow() + timedelta(days=rng.uniform(1, 30))).isoformat(),
                         },
                     )
