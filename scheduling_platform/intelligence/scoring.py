@@ -109,7 +109,7 @@ def score_slots(
         return pd.DataFrame(columns=["slot", "platform_curve", "account_weight", "predicted"])
     anchors = hour_anchors(slots, draft.timezone)
     curve, weight, pooled = _score_at(artifact, draft, anchors)
-    curve, pooled = _towards_prior(artifact, draft, anchors, curve, pooled)
+    curve, pooled = towards_prior(artifact, draft, anchors, curve, pooled)
     sampled = None
     if rng is not None:
         from scheduling_platform.intelligence.exploration import sample_levels
@@ -131,7 +131,7 @@ def score_slots(
     return scores
 
 
-def _towards_prior(
+def towards_prior(
     artifact: ModelArtifact,
     draft: PostDraft,
     anchors: pd.DatetimeIndex,

@@ -15,12 +15,6 @@ from scheduling_platform.scheduling.tasks import SchedulingError
 from scheduling_platform.timeutil import utcnow
 
 
-@pytest.mark.xfail(
-    reason="known defect: since the half-hour interpolation, the batched scorer and score_slots "
-    "disagree at some times of day (their half-hour anchors differ); batches can rank slots "
-    "apart from single creates until score_posts takes score_slots' anchors",
-    strict=False,
-)
 def test_score_posts_agrees_with_score_slots_row_for_row(artifact: ModelArtifact) -> None:
     slots = week_slots(utcnow(), 300)
     drafts = [

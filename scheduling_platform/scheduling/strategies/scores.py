@@ -21,6 +21,7 @@ from scheduling_platform.intelligence.scoring import (
     PostDraft,
     draft_for,
     score_slots,
+    towards_prior,
     week_slots,
 )
 from scheduling_platform.scheduling.tasks import SchedulingError
@@ -305,9 +306,21 @@ def score_posts(
     low = np.array([anchor(r, int(lower[r])) for r in range(n)])
     high = np.array([anchor(r, int(lower[r]) + hour) for r in range(n)])
     own = np.where(lower == centre, low, high)
-    pooled, weight = _pooled_at(
-        artifact, anchor_drafts, pd.DatetimeIndex(pd.to_datetime(anchor_times, unit="ns", utc=True))
-    )
+    anchored = pd.DatetimeIndex(pd.to_datetime(anchor_times, unit="ns", utc=True))
+    curve, pooled, weight = _pooled_at(artifact, anchor_drafts, anchored)
+    # score_slots leans on the shipped prior where the model saw few posts of an hour: so here.
+    by_draft: dict[int, list[int]] = {}
+    for row, draft in enumerate(anchor_drafts):
+        by_draft.setdefault(id(draft), []).append(row)
+    for draft_rows in by_draft.values():
+        of_draft = np.asarray(draft_rows)
+        _, pooled[of_draft] = towards_prior(
+            artifact,
+            anchor_drafts[draft_rows[0]],
+            anchored[of_draft],
+            curve[of_draft],
+            pooled[of_draft],
+        )
     levels = np.log1p(pooled)
     interpolated = np.expm1((1 - fraction) * levels[low] + fraction * levels[high])
     return interpolated, weight[own]
@@ -315,8 +328,9 @@ def score_posts(
 
 def _pooled_at(
     artifact: ModelArtifact, drafts: list[PostDraft], times: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray]:
-    """The pooled prediction and account weight of each draft at exactly its time."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The platform curve, pooled prediction and account weight of each draft at exactly its
+    time."""
     seen: dict[int, tuple[int, int, int]] = {}  # a window repeats one draft object
     counts = [seen.setdefault(id(d), text_counts(d.text)) for d in drafts]
     stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
@@ -363,4 +377,4 @@ def _pooled_at(
         shrunk = sums / (counts_h + POOLING_PRIOR_POSTS)
         pooled[at] = np.expm1(np.log1p(curve[at]) + shrunk[hours[at]])
         weight[at] = (counts_h / (counts_h + POOLING_PRIOR_POSTS))[hours[at]]
-    return pooled, weight
+    return curve.astype(float), pooled, weight
