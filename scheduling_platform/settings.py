@@ -323,6 +323,28 @@ class Settings(BaseSettings):
         return Path(explicit).resolve() if explicit else self.home / "dagster"
 
 
+_built: tuple[object, Settings] | None = None
+
+
+def _environment_now() -> object:
+    """What Settings() reads: the SCHEDULING_* variables, the .env file of the working
+    directory, and HOME (for `~` in paths)."""
+    env_file = Path(".env")
+    try:
+        stat = env_file.stat()
+        stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None
+    variables = sorted((k, v) for k, v in os.environ.items() if k.startswith("SCHEDULING_"))
+    return (os.getcwd(), stamp, os.environ.get("HOME"), tuple(variables))
+
+
 def get_settings() -> Settings:
-    """Settings as the environment says now (not cached: tests and runs change it)."""
-    return Settings()
+    """Settings as the environment says now. Tests and runs change the environment, so they
+    are built again whenever it has changed; building them costs milliseconds (a create
+    checks its horizon with them), so an unchanged environment reuses the last ones."""
+    global _built
+    now = _environment_now()
+    if _built is None or _built[0] != now:
+        _built = (now, Settings())
+    return _built[1]

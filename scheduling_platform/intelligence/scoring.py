@@ -142,24 +142,44 @@ def towards_prior(
     shipped prior's shape (at the model's level) rather than on the trees' extrapolation:
     weight n / (n + PRIOR_CELL_POSTS) on the model. A model trained on a few hours only
     otherwise finds its best hour among those it never saw (03:00, in the closed loop)."""
-    counts = getattr(artifact, "cell_counts", {}).get(draft.platform)
-    if artifact.basis == "prior" or not counts:
+    if not leans_on_prior(artifact, draft.platform):
+        return curve, pooled
+    from scheduling_platform.intelligence.priors import prior_artifact
+
+    prior, _, _ = _score_at(prior_artifact(), draft, anchors)
+    local_hours = anchors.tz_convert(draft.timezone).hour.to_numpy()
+    return blend_with_prior(artifact, draft.platform, local_hours, curve, pooled, prior)
+
+
+def leans_on_prior(artifact: ModelArtifact, platform: str) -> bool:
+    """Whether `towards_prior` changes this model's predictions for the platform."""
+    counts = getattr(artifact, "cell_counts", {}).get(platform)
+    return bool(artifact.basis != "prior" and counts and platform in artifact.platform_medians)
+
+
+def blend_with_prior(
+    artifact: ModelArtifact,
+    platform: str,
+    local_hours: np.ndarray,
+    curve: np.ndarray,
+    pooled: np.ndarray,
+    prior: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`towards_prior` given the shipped prior's curve at the same rows (`prior`)."""
+    if not leans_on_prior(artifact, platform):
         return curve, pooled
     from scheduling_platform.intelligence.priors import prior_artifact
 
     shipped = prior_artifact()
-    prior, _, _ = _score_at(shipped, draft, anchors)
     model_level, prior_level = np.log1p(curve), np.log1p(prior)
     # The prior's shape at the model's level, by constants of the platform (not of the
     # window), so a slot scores the same whichever window it is scored in.
-    code = PLATFORM_CODES.index(draft.platform) if draft.platform in PLATFORM_CODES else -1
-    level = artifact.platform_medians.get(draft.platform)
-    if level is None:
-        return curve, pooled
+    code = PLATFORM_CODES.index(platform) if platform in PLATFORM_CODES else -1
+    level = artifact.platform_medians[platform]
     prior_level = prior_level - float(shipped.estimator.table[code].mean()) + level
-    local = anchors.tz_convert(draft.timezone)
+    counts = artifact.cell_counts[platform]
     by_hour = np.asarray(counts, dtype=float).reshape(7, 24).sum(axis=0)
-    seen = by_hour[local.hour.to_numpy()]
+    seen = by_hour[local_hours]
     weight = seen / (seen + PRIOR_CELL_POSTS)
     blended = weight * model_level + (1 - weight) * prior_level
     return np.expm1(blended), np.expm1(np.log1p(pooled) - model_level + blended)
