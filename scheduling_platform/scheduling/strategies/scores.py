@@ -291,21 +291,13 @@ def score_posts(
     fraction = (at - lower) / hour
     # One model row per (draft, anchor): a window's 2,016 slots share about 170 anchors.
     group: dict[int, int] = {}
-    keys = [group.setdefault(id(d), len(group)) for d in drafts]
-    index: dict[tuple[int, int], int] = {}
-    anchor_drafts: list[PostDraft] = []
-    anchor_times: list[int] = []
-
-    def anchor(row: int, when: int) -> int:
-        key = (keys[row], when)
-        if key not in index:
-            index[key] = len(anchor_times)
-            anchor_drafts.append(drafts[row])
-            anchor_times.append(when)
-        return index[key]
-
-    low = np.array([anchor(r, int(lower[r])) for r in range(n)])
-    high = np.array([anchor(r, int(lower[r]) + hour) for r in range(n)])
+    keys = np.array([group.setdefault(id(d), len(group)) for d in drafts], dtype=np.int64)
+    pairs = np.stack([np.concatenate([keys, keys]), np.concatenate([lower, lower + hour])], 1)
+    unique, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    low, high = inverse[:n], inverse[n:]
+    anchor_drafts = [drafts[int(i) % n] for i in first]
+    anchor_times = unique[:, 1]
     own = np.where(lower == centre, low, high)
     anchored = pd.DatetimeIndex(pd.to_datetime(anchor_times, unit="ns", utc=True))
     curve, pooled, weight = _pooled_at(artifact, anchor_drafts, anchored)
