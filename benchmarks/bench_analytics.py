@@ -80,6 +80,8 @@ def raw_tables(tasks: int, seed: int = 7) -> dict[str, pd.DataFrame]:
             "series_id": pd.NA,
             "timezone": account_zone[owner],
             "sent_at": pd.Series(scheduled + late).where(status != "scheduled"),
+            # A tenth of the model's times were an exploring draw's.
+            "explored": pd.Series((rng.random(tasks) < 0.1).astype(int)).where(model),
         }
     )
     raw_tasks = task_frame(list(frame.itertuples(index=False, name=None)))

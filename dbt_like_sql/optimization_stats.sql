@@ -1,6 +1,7 @@
--- Posts whose time the model chose against posts at a time fixed by hand, per workspace and
--- platform: mean engagement of each, and the model's uplift over fixed times with its 95%
--- interval (normal approximation; NULL until both groups have two measured posts).
+-- Posts at the model's best time, at a time an exploring draw chose, and at a time fixed by
+-- hand, per workspace and platform: mean engagement of each, and each one's uplift over fixed
+-- times with its 95% interval (normal approximation; NULL until both groups have two
+-- measured posts).
 -- @keys workspace_id platform choice
 -- @range posts 1
 -- @range mean_engagement 0

@@ -15,7 +15,11 @@ SELECT
     t.published_at,
     t.local_weekday,
     t.local_hour,
-    CASE WHEN t.model_version IS NULL THEN 'fixed' ELSE 'model' END AS choice,
+    CASE
+        WHEN t.model_version IS NULL THEN 'fixed'
+        WHEN t.explored = 1 THEN 'explored'
+        ELSE 'model'
+    END AS choice,
     t.model_version,
     CAST(t.sent_epoch - t.scheduled_epoch AS DOUBLE) AS lateness_seconds,
     e.reads AS reach,

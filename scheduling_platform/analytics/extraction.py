@@ -63,6 +63,7 @@ _INTS = {
     "likes",
     "shares",
     "comments",
+    "explored",
 }
 _FLOATS = {"predicted_engagement", "prediction_uncertainty"}
 
@@ -155,6 +156,12 @@ def _count(warehouse: Warehouse, table: str) -> int:
 
 def extract_tasks(store: TaskStore, warehouse: Warehouse) -> Extracted:
     since = _scalar(warehouse, "raw_tasks", "SELECT MAX(updated_at) FROM raw_tasks")
+    held = warehouse.columns("raw_tasks")
+    if since is not None and held is not None and set(held) != set(task_frame([]).columns):
+        # A copy made before the extract gained columns: copy it whole again, in its new shape.
+        frame = task_frame(store.tasks_updated_since(None))
+        warehouse.replace_table("raw_tasks", frame)
+        return Extracted("raw_tasks", len(frame), len(frame), False, None)
     frame = task_frame(store.tasks_updated_since(since))
     _upsert(warehouse, "raw_tasks", frame, "task_id")
     return Extracted(

@@ -14,6 +14,7 @@ from scheduling_platform.store.schema import (
     publish_attempts,
     series,
     series_conflicts,
+    task_decisions,
     tasks,
 )
 
@@ -36,6 +37,7 @@ TASK_EXTRACT_COLUMNS = (
     "series_id",
     "timezone",  # the account's: where the post's local time is read
     "sent_at",  # when its first attempt started: how late it left
+    "explored",  # 1: an exploring draw chose its time, 0: the model's best; NULL: no model
 )
 ATTEMPT_EXTRACT_COLUMNS = (
     "attempt_id",
@@ -105,10 +107,11 @@ class ExtractQueries(StoreBase):
             tasks.c.series_id,
             accounts.c.timezone,
             first_sent.c.sent_at,
+            task_decisions.c.explored,
         ).select_from(
-            tasks.join(accounts, accounts.c.id == tasks.c.account_id).outerjoin(
-                first_sent, first_sent.c.task_id == tasks.c.id
-            )
+            tasks.join(accounts, accounts.c.id == tasks.c.account_id)
+            .outerjoin(first_sent, first_sent.c.task_id == tasks.c.id)
+            .outerjoin(task_decisions, task_decisions.c.task_id == tasks.c.id)
         )
         if since is not None:
             query = query.where(tasks.c.updated_at >= since)

@@ -29,7 +29,8 @@ class History:
     """What was written, for the tests' expectations."""
 
     published: dict[int, dict[str, int]] = field(default_factory=dict)  # task -> metrics
-    model_chosen: set[int] = field(default_factory=set)
+    model_chosen: set[int] = field(default_factory=set)  # the model's best time
+    explored: set[int] = field(default_factory=set)  # an exploring draw's time
     failed: set[int] = field(default_factory=set)
     upcoming: set[int] = field(default_factory=set)
     accounts: dict[str, int] = field(default_factory=dict)
@@ -109,9 +110,10 @@ def fill(store: TaskStore, warehouse: Warehouse) -> History:
             history.failed.add(task.id)
             continue
         record_attempt(store, task.id, at, 3 + i, TaskStatus.PUBLISHED)
-        if i % 2:
+        if i % 2 or i == 4:  # the model timed the odd ones; an exploring draw timed the 4th
             store.record_prediction(task, "m1", 150.0 + i, 40.0, actor="test")
-            history.model_chosen.add(task.id)
+            store.record_decision(task.id, explored=i == 4, model_version="m1")
+            (history.explored if i == 4 else history.model_chosen).add(task.id)
         base = 100 + 20 * i + (50 if i % 2 else 0)
         if i < 5:  # the last published post of each account is not measured yet
             history.published[task.id] = {

@@ -93,6 +93,23 @@ def test_a_second_copy_reads_only_what_changed(fresh_anywhere: Setup) -> None:
     assert reads == 999
 
 
+def test_a_copy_older_than_its_columns_is_copied_whole_again(fresh_anywhere: Setup) -> None:
+    """A warehouse copied before raw_tasks gained `explored` (an upgrade): the next copy
+    rebuilds the table in its new shape rather than failing to add rows to the old one."""
+    fresh = fresh_anywhere
+    assert fresh.materialize(models=()).success
+    old = fresh.warehouse.query("SELECT * FROM raw_tasks").drop(columns=["explored"])
+    fresh.warehouse.replace_table("raw_tasks", old)
+    again = fresh.materialize(models=("performance",))
+    assert again.success
+    tasks = _copied(again, "raw_tasks")
+    assert tasks["incremental"] is False and tasks["rows_copied"] == 24
+    explored = min(fresh.history.explored)
+    assert fresh.warehouse.scalar(f"SELECT explored FROM raw_tasks WHERE task_id = {explored}") == 1
+    choice = fresh.warehouse.scalar(f"SELECT choice FROM performance WHERE task_id = {explored}")
+    assert choice == "explored"
+
+
 def test_a_new_platform_copies_and_builds_empty_tables(sqlite_url: str, tmp_path) -> None:
     """The first hourly run, before any task or engagement: typed empty copies, empty models
     whose checks pass, and pictures that say there is nothing yet."""

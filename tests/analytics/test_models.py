@@ -41,6 +41,7 @@ def test_models_hold_what_happened_and_their_checks_pass(on_duckdb: Materialised
         assert row.engagement_rate == pytest.approx(rate)
     assert len(measured) == 3 * 5  # the last published post of each account is not measured
     assert set(performance[performance["choice"] == "model"]["task_id"]) == history.model_chosen
+    assert set(performance[performance["choice"] == "explored"]["task_id"]) == history.explored
     assert sorted(performance["lateness_seconds"].unique()) == [3, 4, 5, 6, 7, 8]
     # New York's account posted at 21:00 on Sunday local time, Shanghai's at 10:00 Monday.
     first = performance.groupby("platform").first()
@@ -61,6 +62,7 @@ def test_models_hold_what_happened_and_their_checks_pass(on_duckdb: Materialised
     uplift = model["engagement"].mean() - fixed["engagement"].mean()
     assert weibo.loc["model", "uplift"] == pytest.approx(uplift)
     assert weibo.loc["model", "uplift_low"] < uplift < weibo.loc["model", "uplift_high"]
+    assert weibo.loc["explored", "posts"] == 1  # its own row, apart from the model's best
 
     patterns = warehouse.query("SELECT * FROM time_patterns")
     assert int(patterns["posts"].sum()) == len(performance)
