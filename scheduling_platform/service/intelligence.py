@@ -171,6 +171,13 @@ def collect_engagement_now(ctx: ServiceContext, request: CollectRequest) -> Coll
 
 def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:
     """Import a CSV of past posts and their metrics into the warehouse (by a column mapping)."""
+    from scheduling_platform.intelligence.importer import system_arrow_pool
+
+    with system_arrow_pool():
+        return _import_engagement(ctx, csv_path, mapping_path)
+
+
+def _import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:
     from scheduling_platform.intelligence.importer import import_chunks
 
     # Two passes over the file, chunk by chunk: every row is checked before the first is

@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
 from scheduling_platform.intelligence.engagement import TABLE, load_engagement
@@ -97,3 +98,15 @@ def test_numbers_out_of_range_are_refused_by_row_and_column(
     assert f"row 3 (line 4), column 'likes': {shown} is not a whole number" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert not Warehouse(home_env.resolved_warehouse_url).has_table(TABLE)
+
+
+def test_the_import_gives_back_arrow_s_memory_pool(
+    cli: Cli, home_env: Settings, tmp_path: Path
+) -> None:
+    """The import borrows the system allocator for Arrow (its own pool keeps freed pages):
+    the process's pool is put back after an import and after a refusal."""
+    before = pa.default_memory_pool().backend_name
+    cli(*_files(tmp_path, FIRST))
+    assert pa.default_memory_pool().backend_name == before
+    cli(*_files(tmp_path, [[*FIRST[0][:2], "many", "1"]]), ok=False)
+    assert pa.default_memory_pool().backend_name == before != "system"
