@@ -10,7 +10,9 @@ from pathlib import Path
 import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
+from scheduling_platform.intelligence import importer
 from scheduling_platform.intelligence.engagement import TABLE, load_engagement
+from scheduling_platform.intelligence.importer import import_csv
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.warehouse import Warehouse
 from tests.hardening.conftest import Cli, as_json
@@ -110,3 +112,27 @@ def test_the_import_gives_back_arrow_s_memory_pool(
     assert pa.default_memory_pool().backend_name == before
     cli(*_files(tmp_path, [[*FIRST[0][:2], "many", "1"]]), ok=False)
     assert pa.default_memory_pool().backend_name == before != "system"
+
+
+@pytest.mark.parametrize("merged_rows", [2, 1 << 18])
+def test_keys_do_not_depend_on_the_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merged_rows: int
+) -> None:
+    """A row repeated within and across chunks is numbered by its occurrence in the file,
+    whatever the chunk size and however the earlier chunks' hashes are merged."""
+    monkeypatch.setattr(importer, "MERGED_ROWS", merged_rows)
+    rows = [FIRST[i % 3] for i in range(11)] + [FIRST[4]]
+    args = _files(tmp_path, rows)
+    csv_path, mapping_path = Path(args[3]), Path(args[5])
+    whole = list(import_csv(csv_path, mapping_path)["post_key"])
+    for chunk_rows in (1, 2, 3, 5):
+        chunks = importer.import_chunks(csv_path, mapping_path, chunk_rows)
+        assert [k for chunk in chunks for k in chunk["post_key"]] == whole
+    assert len(set(whole)) == 12
+    first = whole[0]
+    assert [k for k in whole if k.startswith(first)] == [
+        first,
+        f"{first}-1",
+        f"{first}-2",
+        f"{first}-3",
+    ]
