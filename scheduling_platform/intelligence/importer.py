@@ -138,14 +138,35 @@ def read_chunks(
 @dataclass
 class RowKeys:
     """Stable keys of imported rows across the chunks of one file: the id column's value,
-    or a hash of the identifying cells numbered by its occurrence in the file."""
+    or a hash of the identifying cells numbered by its occurrence in the file.
+
+    A first reading of a file remembers every row's 64-bit hash prefix (8 bytes a row, so
+    a file of millions of rows still numbers its repeated rows exactly); `again()` gives the
+    keys for reading the same file a second time, remembering only the prefixes the file
+    holds more than once, so the pass that writes holds almost nothing."""
 
     name: str
     id_column: str | None = None
-    # The 64-bit hash prefixes of earlier chunks in sorted runs: 8 bytes a row, so a file of
-    # millions of rows still numbers its repeated rows exactly. Runs of equal size merge (up
-    # to MERGED_ROWS), so a chunk searches a few runs, not one per earlier chunk.
+    # The prefixes of earlier chunks in sorted runs. Runs of equal size merge (up to
+    # MERGED_ROWS), so a chunk searches a few runs, not one per earlier chunk.
     seen: list[np.ndarray] = dataclass_field(default_factory=list)
+    # The prefixes found again after their first row (what `again()` needs).
+    found_again: list[np.ndarray] = dataclass_field(default_factory=list)
+    # Set by `again()`: the file's repeated prefixes, sorted, and how many rows of each the
+    # chunks so far held; None on a first reading.
+    repeated: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, mapping: dict[str, Any]) -> RowKeys:
+        return cls(str(mapping["name"]), mapping.get("id_column"))
+
+    def again(self) -> RowKeys:
+        """Keys for reading the same file again after this first, complete reading."""
+        keys = RowKeys(self.name, self.id_column)
+        repeated = np.unique(np.concatenate([np.empty(0, np.uint64), *self.found_again]))
+        keys.repeated, keys.counts = repeated, np.zeros(len(repeated), dtype=np.int64)
+        return keys
 
     def keys(self, raw: pd.DataFrame, identity: list[str]) -> list[str]:
         if self.id_column is not None:
@@ -156,24 +177,22 @@ class RowKeys:
         digests = [hashlib.sha256(text.encode()).digest() for text in _joined(raw, identity)]
         shorts = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").astype(np.uint64)
         # n: how many rows with this hash came before, in earlier chunks and in this one.
-        n = np.zeros(len(shorts), dtype=np.int64)
-        for earlier in self.seen:
-            n += np.searchsorted(earlier, shorts, "right") - np.searchsorted(earlier, shorts)
-        order = np.argsort(shorts, kind="stable")
-        ranked = shorts[order]
-        index = np.arange(len(shorts))
-        starts = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], index, 0))
-        within = np.empty_like(index)
-        within[order] = index - starts
-        n += within
-        self._remember(ranked)
+        if self.repeated is None or self.counts is None:
+            n = self._number(shorts)
+        else:
+            n = _number_again(shorts, self.repeated, self.counts)
         return [
             f"import:{self.name}:{d[:12].hex()}" + (f"-{k}" if k else "")
             for d, k in zip(digests, n.tolist(), strict=True)
         ]
 
-    def _remember(self, ranked: np.ndarray) -> None:
-        self.seen.append(ranked)
+    def _number(self, shorts: np.ndarray) -> np.ndarray:
+        n = np.zeros(len(shorts), dtype=np.int64)
+        for earlier in self.seen:
+            n += np.searchsorted(earlier, shorts, "right") - np.searchsorted(earlier, shorts)
+        n += _occurrence(shorts)
+        self.found_again.append(shorts[n > 0])
+        self.seen.append(np.sort(shorts, kind="stable"))
         while len(self.seen) > 1 and len(self.seen[-2]) <= len(self.seen[-1]):
             if len(self.seen[-2]) + len(self.seen[-1]) > MERGED_ROWS:
                 break
@@ -181,6 +200,31 @@ class RowKeys:
             merged = np.concatenate((older, newer))
             merged.sort(kind="stable")  # two sorted runs: a linear merge
             self.seen.append(merged)
+        return n
+
+
+def _number_again(shorts: np.ndarray, repeated: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """`_number` on a second reading: only the file's repeated prefixes are counted (in
+    `counts`, updated); every other row is the only one of its hash."""
+    n = np.zeros(len(shorts), dtype=np.int64)
+    at = np.searchsorted(repeated, shorts)
+    hit = at < len(repeated)
+    hit[hit] = repeated[at[hit]] == shorts[hit]
+    rows, which = np.flatnonzero(hit), at[hit]
+    n[rows] = counts[which] + _occurrence(which)
+    np.add.at(counts, which, 1)
+    return n
+
+
+def _occurrence(values: np.ndarray) -> np.ndarray:
+    """For each value, how many equal values come before it in the array."""
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    index = np.arange(len(values))
+    starts = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], index, 0))
+    within = np.empty_like(index)
+    within[order] = index - starts
+    return within
 
 
 def _joined(raw: pd.DataFrame, identity: list[str]) -> list[str]:
@@ -316,11 +360,16 @@ def import_csv(csv_path: Path, mapping_path: Path) -> pd.DataFrame:
 
 
 def import_chunks(
-    csv_path: Path, mapping_path: Path, chunk_rows: int = CHUNK_ROWS
+    csv_path: Path,
+    mapping_path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    *,
+    keys: RowKeys | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The CSV's rows mapped, chunk by chunk; the caller writes them (`engagement.store_rows`).
-    The same file gives the same keys each time it is read."""
+    The same file gives the same keys each time it is read; `keys` are a first reading's
+    (`RowKeys.of`) or a second's (`again()`), else the chunks' own."""
     mapping = load_mapping(mapping_path)
-    keys = RowKeys(str(mapping["name"]), mapping.get("id_column"))
+    keys = keys or RowKeys.of(mapping)
     for first, raw in read_chunks(csv_path, mapping, chunk_rows):
         yield map_rows(raw, mapping, first_row=first, keys=keys)

@@ -119,15 +119,19 @@ def test_keys_do_not_depend_on_the_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merged_rows: int
 ) -> None:
     """A row repeated within and across chunks is numbered by its occurrence in the file,
-    whatever the chunk size and however the earlier chunks' hashes are merged."""
+    whatever the chunk size, however the earlier chunks' hashes are merged, and on a second
+    reading that remembers only the repeated hashes."""
     monkeypatch.setattr(importer, "MERGED_ROWS", merged_rows)
     rows = [FIRST[i % 3] for i in range(11)] + [FIRST[4]]
     args = _files(tmp_path, rows)
     csv_path, mapping_path = Path(args[3]), Path(args[5])
     whole = list(import_csv(csv_path, mapping_path)["post_key"])
     for chunk_rows in (1, 2, 3, 5):
-        chunks = importer.import_chunks(csv_path, mapping_path, chunk_rows)
-        assert [k for chunk in chunks for k in chunk["post_key"]] == whole
+        keys = importer.RowKeys.of(importer.load_mapping(mapping_path))
+        for reading in ("first", "again"):
+            keys = keys.again() if reading == "again" else keys
+            chunks = importer.import_chunks(csv_path, mapping_path, chunk_rows, keys=keys)
+            assert [k for chunk in chunks for k in chunk["post_key"]] == whole, reading
     assert len(set(whole)) == 12
     first = whole[0]
     assert [k for k in whole if k.startswith(first)] == [
