@@ -10,15 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from dagster import DagsterInstance
-from dagster._core.utils import make_new_run_id
-from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
-
 from scheduling_platform.service.errors import UnavailableError
 from scheduling_platform.settings import Settings
 
 if TYPE_CHECKING:
-    from dagster import Definitions
+    from dagster import DagsterInstance, Definitions
+
+# Dagster and its GraphQL client (about 45 MB) are imported when a run is first launched, not
+# with this module: every CLI command imports it, and most never start a run.
 
 DAEMON_FRESH_SECONDS = 120  # a daemon that beat this recently is running
 
@@ -33,6 +32,8 @@ class GraphQLLauncher:
     """Submits runs of a job to the webserver at `graphql_url`."""
 
     def __init__(self, graphql_url: str, timeout: int = 60) -> None:
+        from dagster_graphql import DagsterGraphQLClient
+
         self.graphql_url = graphql_url
         url = urlparse(graphql_url)
         self._client = DagsterGraphQLClient(
@@ -50,6 +51,8 @@ class GraphQLLauncher:
         tags: dict[str, str] | None = None,
     ) -> str:
         """The run id of a new run of `job_name` (UnavailableError: the webserver said no)."""
+        from dagster_graphql import DagsterGraphQLClientError
+
         try:
             # The job name is unique in the code location, so the client finds it there.
             return self._client.submit_job_execution(job_name, run_config=run_config, tags=tags)
@@ -80,6 +83,8 @@ class InProcessRuns:
     def instance(self) -> DagsterInstance:
         with self._lock:
             if self._instance is None:
+                from dagster import DagsterInstance
+
                 self.settings.dagster_home.mkdir(parents=True, exist_ok=True)
                 self._instance = DagsterInstance.from_config(str(self.settings.dagster_home))
             return self._instance
@@ -111,6 +116,8 @@ class InProcessRuns:
                     "the platform is not running (no sensor daemon heartbeat in the last "
                     f"{DAEMON_FRESH_SECONDS} s; `scheduling-platform tick` publishes what is due)"
                 )
+        from dagster._core.utils import make_new_run_id
+
         job = self.definitions().resolve_job_def(job_name)
         run_id = make_new_run_id()
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC
@@ -35,6 +36,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from scheduling_platform.inputs import INT64_MAX, load_json
 from scheduling_platform.intelligence.features import (
@@ -67,6 +70,7 @@ WHOLE_NUMBERS = (
     "paid",
 )
 CHUNK_ROWS = 10_000  # rows read at once: a few MB of frame, whatever the size of the file
+MERGED_ROWS = 1 << 18  # the largest run of hash prefixes merged (2 MB): a bounded copy
 
 
 class MappingError(ValueError):
@@ -83,6 +87,22 @@ def load_mapping(path: Path) -> dict[str, Any]:
     if not isinstance(mapping, dict) or "name" not in mapping or "posted_at" not in mapping:
         raise MappingError(f"mapping {path} needs at least 'name' and 'posted_at'")
     return mapping
+
+
+@contextmanager
+def system_arrow_pool() -> Iterator[None]:
+    """Arrow buffers from the C allocator while a large import runs.
+
+    pandas keeps string columns as Arrow arrays; Arrow's default pool (mimalloc) holds on to
+    the pages of freed chunks (about 14 MB more peak memory for a 100 MB file), where
+    malloc's are reused by the next chunk. Each buffer frees into the pool it came from, so
+    putting the previous pool back afterwards is safe."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def read_csv(csv_path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
@@ -118,13 +138,35 @@ def read_chunks(
 @dataclass
 class RowKeys:
     """Stable keys of imported rows across the chunks of one file: the id column's value,
-    or a hash of the identifying cells numbered by its occurrence in the file."""
+    or a hash of the identifying cells numbered by its occurrence in the file.
+
+    A first reading of a file remembers every row's 64-bit hash prefix (8 bytes a row, so
+    a file of millions of rows still numbers its repeated rows exactly); `again()` gives the
+    keys for reading the same file a second time, remembering only the prefixes the file
+    holds more than once, so the pass that writes holds almost nothing."""
 
     name: str
     id_column: str | None = None
-    # The 64-bit hash prefixes of earlier chunks, each sorted: 8 bytes a row, so a file of
-    # millions of rows still numbers its repeated rows exactly.
+    # The prefixes of earlier chunks in sorted runs. Runs of equal size merge (up to
+    # MERGED_ROWS), so a chunk searches a few runs, not one per earlier chunk.
     seen: list[np.ndarray] = dataclass_field(default_factory=list)
+    # The prefixes found again after their first row (what `again()` needs).
+    found_again: list[np.ndarray] = dataclass_field(default_factory=list)
+    # Set by `again()`: the file's repeated prefixes, sorted, and how many rows of each the
+    # chunks so far held; None on a first reading.
+    repeated: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, mapping: dict[str, Any]) -> RowKeys:
+        return cls(str(mapping["name"]), mapping.get("id_column"))
+
+    def again(self) -> RowKeys:
+        """Keys for reading the same file again after this first, complete reading."""
+        keys = RowKeys(self.name, self.id_column)
+        repeated = np.unique(np.concatenate([np.empty(0, np.uint64), *self.found_again]))
+        keys.repeated, keys.counts = repeated, np.zeros(len(repeated), dtype=np.int64)
+        return keys
 
     def keys(self, raw: pd.DataFrame, identity: list[str]) -> list[str]:
         if self.id_column is not None:
@@ -132,25 +174,68 @@ class RowKeys:
                 raise MappingError(f"id column {self.id_column!r} has empty cells")
             values = raw[self.id_column].astype(str).str.strip()
             return [f"import:{self.name}:id:{v}" for v in values]
-        cells = raw[identity].fillna("").astype(str).to_numpy()
-        digests = [hashlib.sha256("\x1f".join(map(str, row)).encode()).digest() for row in cells]
-        shorts = np.array([int.from_bytes(d[:8], "big") for d in digests], dtype=np.uint64)
+        digests = [hashlib.sha256(text.encode()).digest() for text in _joined(raw, identity)]
+        shorts = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").astype(np.uint64)
         # n: how many rows with this hash came before, in earlier chunks and in this one.
-        n = np.zeros(len(shorts), dtype=np.int64)
-        for earlier in self.seen:
-            n += np.searchsorted(earlier, shorts, "right") - np.searchsorted(earlier, shorts)
-        order = np.argsort(shorts, kind="stable")
-        ranked = shorts[order]
-        index = np.arange(len(shorts))
-        starts = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], index, 0))
-        within = np.empty_like(index)
-        within[order] = index - starts
-        n += within
-        self.seen.append(ranked)
+        if self.repeated is None or self.counts is None:
+            n = self._number(shorts)
+        else:
+            n = _number_again(shorts, self.repeated, self.counts)
         return [
             f"import:{self.name}:{d[:12].hex()}" + (f"-{k}" if k else "")
             for d, k in zip(digests, n.tolist(), strict=True)
         ]
+
+    def _number(self, shorts: np.ndarray) -> np.ndarray:
+        n = np.zeros(len(shorts), dtype=np.int64)
+        for earlier in self.seen:
+            n += np.searchsorted(earlier, shorts, "right") - np.searchsorted(earlier, shorts)
+        n += _occurrence(shorts)
+        self.found_again.append(shorts[n > 0])
+        self.seen.append(np.sort(shorts, kind="stable"))
+        while len(self.seen) > 1 and len(self.seen[-2]) <= len(self.seen[-1]):
+            if len(self.seen[-2]) + len(self.seen[-1]) > MERGED_ROWS:
+                break
+            newer, older = self.seen.pop(), self.seen.pop()
+            merged = np.concatenate((older, newer))
+            merged.sort(kind="stable")  # two sorted runs: a linear merge
+            self.seen.append(merged)
+        return n
+
+
+def _number_again(shorts: np.ndarray, repeated: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """`_number` on a second reading: only the file's repeated prefixes are counted (in
+    `counts`, updated); every other row is the only one of its hash."""
+    n = np.zeros(len(shorts), dtype=np.int64)
+    at = np.searchsorted(repeated, shorts)
+    hit = at < len(repeated)
+    hit[hit] = repeated[at[hit]] == shorts[hit]
+    rows, which = np.flatnonzero(hit), at[hit]
+    n[rows] = counts[which] + _occurrence(which)
+    np.add.at(counts, which, 1)
+    return n
+
+
+def _occurrence(values: np.ndarray) -> np.ndarray:
+    """For each value, how many equal values come before it in the array."""
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    index = np.arange(len(values))
+    starts = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], index, 0))
+    within = np.empty_like(index)
+    within[order] = index - starts
+    return within
+
+
+def _joined(raw: pd.DataFrame, identity: list[str]) -> list[str]:
+    """Each row's identifying cells as text joined by \\x1f (the text its key hashes), joined
+    by Arrow rather than row by row in Python (7 ms instead of 31 ms for 10,000 rows)."""
+    if not identity:
+        return [""] * len(raw)
+    cells = raw[identity].fillna("").astype(str)
+    arrays = [pa.array(cells[c], type=pa.large_string()) for c in identity]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string()))
+    return list(joined.to_pylist())
 
 
 def _posted_at(raw: pd.DataFrame, spec: dict[str, Any], timezone: str) -> pd.Series:
@@ -275,11 +360,16 @@ def import_csv(csv_path: Path, mapping_path: Path) -> pd.DataFrame:
 
 
 def import_chunks(
-    csv_path: Path, mapping_path: Path, chunk_rows: int = CHUNK_ROWS
+    csv_path: Path,
+    mapping_path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    *,
+    keys: RowKeys | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The CSV's rows mapped, chunk by chunk; the caller writes them (`engagement.store_rows`).
-    The same file gives the same keys each time it is read."""
+    The same file gives the same keys each time it is read; `keys` are a first reading's
+    (`RowKeys.of`) or a second's (`again()`), else the chunks' own."""
     mapping = load_mapping(mapping_path)
-    keys = RowKeys(str(mapping["name"]), mapping.get("id_column"))
+    keys = keys or RowKeys.of(mapping)
     for first, raw in read_chunks(csv_path, mapping, chunk_rows):
         yield map_rows(raw, mapping, first_row=first, keys=keys)

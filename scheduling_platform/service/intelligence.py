@@ -171,13 +171,21 @@ def collect_engagement_now(ctx: ServiceContext, request: CollectRequest) -> Coll
 
 def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:
     """Import a CSV of past posts and their metrics into the warehouse (by a column mapping)."""
-    from scheduling_platform.intelligence.importer import import_chunks
+    from scheduling_platform.intelligence.importer import system_arrow_pool
+
+    with system_arrow_pool():
+        return _import_engagement(ctx, csv_path, mapping_path)
+
+
+def _import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -> ImportResult:
+    from scheduling_platform.intelligence.importer import RowKeys, import_chunks, load_mapping
 
     # Two passes over the file, chunk by chunk: every row is checked before the first is
     # written, and memory stays bounded whatever the file's size.
     first = last = None
     source = ""
-    for rows in import_chunks(csv_path, mapping_path):
+    keys = RowKeys.of(load_mapping(mapping_path))
+    for rows in import_chunks(csv_path, mapping_path, keys=keys):
         if rows.empty:
             continue
         low, high = rows["posted_at"].min(), rows["posted_at"].max()
@@ -186,5 +194,7 @@ def import_engagement(ctx: ServiceContext, csv_path: Path, mapping_path: Path) -
         source = str(rows["source"].iloc[0])
     if first is None or last is None:
         raise ValueError(f"{csv_path} holds no rows to import")
-    written = store_chunks(ctx.warehouse, import_chunks(csv_path, mapping_path))
+    # The writing pass remembers only the hashes the file repeats, not one for every row.
+    keys = keys.again()
+    written = store_chunks(ctx.warehouse, import_chunks(csv_path, mapping_path, keys=keys))
     return ImportResult(rows=written, source=source, posted=f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}")

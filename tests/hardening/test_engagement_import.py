@@ -7,9 +7,12 @@ import csv
 import json
 from pathlib import Path
 
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
+from scheduling_platform.intelligence import importer
 from scheduling_platform.intelligence.engagement import TABLE, load_engagement
+from scheduling_platform.intelligence.importer import import_csv
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.warehouse import Warehouse
 from tests.hardening.conftest import Cli, as_json
@@ -97,3 +100,43 @@ def test_numbers_out_of_range_are_refused_by_row_and_column(
     assert f"row 3 (line 4), column 'likes': {shown} is not a whole number" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert not Warehouse(home_env.resolved_warehouse_url).has_table(TABLE)
+
+
+def test_the_import_gives_back_arrow_s_memory_pool(
+    cli: Cli, home_env: Settings, tmp_path: Path
+) -> None:
+    """The import borrows the system allocator for Arrow (its own pool keeps freed pages):
+    the process's pool is put back after an import and after a refusal."""
+    before = pa.default_memory_pool().backend_name
+    cli(*_files(tmp_path, FIRST))
+    assert pa.default_memory_pool().backend_name == before
+    cli(*_files(tmp_path, [[*FIRST[0][:2], "many", "1"]]), ok=False)
+    assert pa.default_memory_pool().backend_name == before != "system"
+
+
+@pytest.mark.parametrize("merged_rows", [2, 1 << 18])
+def test_keys_do_not_depend_on_the_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merged_rows: int
+) -> None:
+    """A row repeated within and across chunks is numbered by its occurrence in the file,
+    whatever the chunk size, however the earlier chunks' hashes are merged, and on a second
+    reading that remembers only the repeated hashes."""
+    monkeypatch.setattr(importer, "MERGED_ROWS", merged_rows)
+    rows = [FIRST[i % 3] for i in range(11)] + [FIRST[4]]
+    args = _files(tmp_path, rows)
+    csv_path, mapping_path = Path(args[3]), Path(args[5])
+    whole = list(import_csv(csv_path, mapping_path)["post_key"])
+    for chunk_rows in (1, 2, 3, 5):
+        keys = importer.RowKeys.of(importer.load_mapping(mapping_path))
+        for reading in ("first", "again"):
+            keys = keys.again() if reading == "again" else keys
+            chunks = importer.import_chunks(csv_path, mapping_path, chunk_rows, keys=keys)
+            assert [k for chunk in chunks for k in chunk["post_key"]] == whole, reading
+    assert len(set(whole)) == 12
+    first = whole[0]
+    assert [k for k in whole if k.startswith(first)] == [
+        first,
+        f"{first}-1",
+        f"{first}-2",
+        f"{first}-3",
+    ]
