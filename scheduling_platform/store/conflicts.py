@@ -167,6 +167,13 @@ def _edges_of_many(
     return found
 
 
+# Every account's lock in one statement (one round trip, not one an account): unnest yields
+# the sorted ids in array order and the aggregate takes the locks in that order.
+_LOCK_ACCOUNTS = text(
+    "SELECT count(pg_advisory_xact_lock(8094003, a)) FROM unnest(CAST(:ids AS integer[])) AS a"
+)
+
+
 class ConflictQueries(StoreBase):
     """Reads for the conflict checks; all indexed by (account, time) or (account, band key)."""
 
@@ -177,10 +184,7 @@ class ConflictQueries(StoreBase):
         lock is taken at BEGIN; on Postgres, a lock an account (in id order: no deadlock)."""
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                for account_id in sorted(set(account_ids)):
-                    conn.execute(
-                        text("SELECT pg_advisory_xact_lock(8094003, :a)"), {"a": account_id}
-                    )
+                conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(set(account_ids))})
             yield conn
 
     @contextmanager
