@@ -70,7 +70,9 @@ _AFTER = (
 )
 # Band matches in two index-driven steps: the keys' rows first (index on account, key), then
 # their tasks by id; as one join the planners would walk the tasks by time instead.
-_KEY_ROWS = select(content_bands.c.task_id, content_bands.c.band_key).where(
+_KEY_ROWS = select(
+    content_bands.c.task_id, content_bands.c.band_key, content_bands.c.account_id
+).where(
     content_bands.c.account_id.in_(bindparam("account_ids", expanding=True)),
     content_bands.c.band_key.in_(bindparam("keys", expanding=True)),
 )
@@ -93,24 +95,50 @@ def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -
     return [PlacedPost.from_row(r) for r in rows if r is not None]
 
 
+# Postgres: the (account, key) pairs of all accounts as two arrays, joined in one statement
+# (each pair one probe of the (account, key) index); each account's own keys only.
+_PAIR_ROWS = text(
+    "SELECT b.task_id, b.band_key, b.account_id FROM content_bands AS b"
+    " JOIN unnest(CAST(:account_ids AS bigint[]), CAST(:keys AS bigint[])) AS w (a, k)"
+    " ON b.account_id = w.a AND b.band_key = w.k"
+)
+
+
+def _key_rows(
+    conn: Connection, keys_by_account: Mapping[int, Iterable[int]]
+) -> Iterator[tuple[int, int, int]]:
+    """(task id, key, account id) of the band rows of each account holding one of its own keys."""
+    wanted = {a: sorted(set(keys)) for a, keys in keys_by_account.items()}
+    if conn.dialect.name == "postgresql":
+        pairs = [(a, k) for a, keys in sorted(wanted.items()) for k in keys]
+        if pairs:
+            params = {"account_ids": [a for a, _ in pairs], "keys": [k for _, k in pairs]}
+            yield from conn.execute(_PAIR_ROWS, params).tuples()
+        return
+    for account_id, keys in sorted(wanted.items()):  # SQLite: no round trip to save
+        for first in range(0, len(keys), KEYS_PER_QUERY):
+            params = {"account_ids": [account_id], "keys": keys[first : first + KEYS_PER_QUERY]}
+            yield from conn.execute(_KEY_ROWS, params).tuples()
+
+
 def _bands(
-    conn: Connection, account_ids: list[int], keys: Iterable[int], start: datetime, end: datetime
-) -> list[tuple[PlacedPost, int]]:
-    """Occupying posts of the accounts in [start, end) sharing a band key with `keys`, each with
-    the key it shares."""
-    wanted = sorted(set(keys))
-    keys_of: dict[int, list[int]] = {}
-    for first in range(0, len(wanted), KEYS_PER_QUERY):
-        params = {"account_ids": account_ids, "keys": wanted[first : first + KEYS_PER_QUERY]}
-        for task_id, key in conn.execute(_KEY_ROWS, params).tuples():
-            keys_of.setdefault(task_id, []).append(key)
+    conn: Connection,
+    keys_by_account: Mapping[int, Iterable[int]],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[int, PlacedPost, int]]:
+    """Occupying posts of [start, end) sharing a band key with an account's keys: (that
+    account, the post, the key it shares)."""
+    keys_of: dict[int, list[tuple[int, int]]] = {}
+    for task_id, key, account_id in _key_rows(conn, keys_by_account):
+        keys_of.setdefault(task_id, []).append((account_id, key))
     ids = sorted(keys_of)
-    found: list[tuple[PlacedPost, int]] = []
+    found: list[tuple[int, PlacedPost, int]] = []
     for first in range(0, len(ids), KEYS_PER_QUERY):
         chunk = ids[first : first + KEYS_PER_QUERY]
         for row in conn.execute(_BY_IDS, {"ids": chunk, "start": start, "end": end}):
             post = PlacedPost.from_row(row)
-            found += [(post, key) for key in keys_of[post.id]]
+            found += [(account_id, post, key) for account_id, key in keys_of[post.id]]
     return found
 
 
@@ -209,9 +237,8 @@ class ConflictQueries(StoreBase):
         with self._reading(conn) as reader:
             placed = _placed(reader, account_id, *span) if span else []
             edges = _around(reader, account_id, *span) if span else []
-            matches = (
-                _bands(reader, [account_id], wanted, *band_span) if band_span and wanted else []
-            )
+            found = _bands(reader, {account_id: wanted}, *band_span) if band_span else []
+            matches = [(post, key) for _, post, key in found]
         return Around(placed, edges, matches)
 
     def read_around_many(
@@ -222,7 +249,7 @@ class ConflictQueries(StoreBase):
         conn: Connection | None = None,
     ) -> dict[int, Around]:
         """`read_around` for several accounts over one span: the posts of all in one query,
-        the edges in two, the band keys of each account (only its own) in one or more."""
+        the edges in two, the band keys of each account (only its own) in one on Postgres."""
         ids = sorted(keys_by_account)
         by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
         with self._reading(conn) as conn:
@@ -232,8 +259,6 @@ class ConflictQueries(StoreBase):
                 by_account[post.account_id].placed.append(post)
             for post in _edges_of_many(conn, ids, *span):
                 by_account[post.account_id].edges.append(post)
-            for account_id, keys in keys_by_account.items():
-                if keys:
-                    matches = _bands(conn, [account_id], keys, *band_span)
-                    by_account[account_id].band_matches.extend(matches)
+            for account_id, post, key in _bands(conn, keys_by_account, *band_span):
+                by_account[account_id].band_matches.append((post, key))
         return by_account
