@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, text
 
 from scheduling_platform.lifecycle import OCCUPYING
+from scheduling_platform.store.arrays import int_array
 from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.schema import accounts, content_bands, tasks
 
@@ -95,12 +96,14 @@ def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -
     return [PlacedPost.from_row(r) for r in rows if r is not None]
 
 
-# Postgres: the (account, key) pairs of all accounts as two arrays, joined in one statement
-# (each pair one probe of the (account, key) index); each account's own keys only.
+# Postgres: the (account, key) pairs of all accounts as two arrays in one statement, each pair
+# one probe of the (account, key) index; each account's own keys only. LATERAL with OFFSET 0
+# keeps the probes: as a plain join the planner hashes the whole table once it has statistics.
 _PAIR_ROWS = text(
-    "SELECT b.task_id, b.band_key, b.account_id FROM content_bands AS b"
-    " JOIN unnest(CAST(:account_ids AS bigint[]), CAST(:keys AS bigint[])) AS w (a, k)"
-    " ON b.account_id = w.a AND b.band_key = w.k"
+    "SELECT m.task_id, m.band_key, m.account_id"
+    " FROM unnest(CAST(:account_ids AS bigint[]), CAST(:keys AS bigint[])) AS w (a, k)"
+    " CROSS JOIN LATERAL (SELECT b.task_id, b.band_key, b.account_id FROM content_bands AS b"
+    " WHERE b.account_id = w.a AND b.band_key = w.k OFFSET 0) AS m"
 )
 
 
@@ -112,8 +115,11 @@ def _key_rows(
     if conn.dialect.name == "postgresql":
         pairs = [(a, k) for a, keys in sorted(wanted.items()) for k in keys]
         if pairs:
-            params = {"account_ids": [a for a, _ in pairs], "keys": [k for _, k in pairs]}
-            yield from conn.execute(_PAIR_ROWS, params).tuples()
+            arrays = {
+                "account_ids": int_array(a for a, _ in pairs),
+                "keys": int_array(k for _, k in pairs),
+            }
+            yield from conn.execute(_PAIR_ROWS, arrays).tuples()
         return
     for account_id, keys in sorted(wanted.items()):  # SQLite: no round trip to save
         for first in range(0, len(keys), KEYS_PER_QUERY):
@@ -212,7 +218,7 @@ class ConflictQueries(StoreBase):
         lock is taken at BEGIN; on Postgres, a lock an account (in id order: no deadlock)."""
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(_LOCK_ACCOUNTS, {"ids": sorted(set(account_ids))})
+                conn.execute(_LOCK_ACCOUNTS, {"ids": int_array(sorted(set(account_ids)))})
             yield conn
 
     @contextmanager
