@@ -12,4 +12,4 @@ from collections.abc import Iterable
 
 def int_array(values: Iterable[int]) -> str:
     """The array literal of these integers, for CAST(:param AS bigint[]) or integer[]."""
-    return "{" + ",".join(str(int(v)) for v in values) + "}"
+    return "{" + ",".join(map(str, map(int, values))) + "}"

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -113,11 +114,14 @@ def _key_rows(
     """(task id, key, account id) of the band rows of each account holding one of its own keys."""
     wanted = {a: sorted(set(keys)) for a, keys in keys_by_account.items()}
     if conn.dialect.name == "postgresql":
-        pairs = [(a, k) for a, keys in sorted(wanted.items()) for k in keys]
-        if pairs:
+        # The pairs as two parallel arrays: each account's id repeated once a key of its own.
+        ordered = [(a, keys) for a, keys in sorted(wanted.items()) if keys]
+        if ordered:
             arrays = {
-                "account_ids": int_array(a for a, _ in pairs),
-                "keys": int_array(k for _, k in pairs),
+                "account_ids": int_array(
+                    chain.from_iterable(repeat(a, len(k)) for a, k in ordered)
+                ),
+                "keys": int_array(chain.from_iterable(k for _, k in ordered)),
             }
             yield from conn.execute(_PAIR_ROWS, arrays).tuples()
         return

@@ -8,7 +8,7 @@ come back as SQLAlchemy's (an IntegrityError for a unique key), as an INSERT's w
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +26,9 @@ def _field(value: Any) -> str:
     """One value in COPY's text format."""
     if value is None:
         return "\\N"
+    if isinstance(value, str):
+        # Tab, newline and carriage return are not printable; the backslash is.
+        return value if value.isprintable() and "\\" not in value else value.translate(_ESCAPES)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, int):
@@ -34,8 +37,6 @@ def _field(value: Any) -> str:
         return repr(value)  # shortest exact form; inf and nan read back as such
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
     raise TypeError(f"no COPY text form for {type(value).__name__}")
 
 
@@ -57,25 +58,23 @@ def copy_lines(
         cursor.close()
 
 
+def _formatter(table: Table, name: str, conn: Connection) -> Callable[[Any], str]:
+    """How one column's values are written: bound as its type binds them, then as text."""
+    process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    if process is None:
+        return _field
+    return lambda value: _field(process(value))
+
+
 def copy_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """COPY `rows` (column values by name, every row the same names, as an insert takes them),
     each value bound as its column's type binds it (aware times to UTC, naive ones refused)."""
     if not rows:
         return
     columns = list(rows[0])
-    processors = [
-        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        for name in columns
-    ]
+    formats = [(name, _formatter(table, name, conn)) for name in columns]
     try:
-        lines = [
-            "\t".join(
-                _field(process(row[name]) if process else row[name])
-                for name, process in zip(columns, processors, strict=True)
-            )
-            + "\n"
-            for row in rows
-        ]
+        lines = ["\t".join([write(row[name]) for name, write in formats]) + "\n" for row in rows]
     except (TypeError, ValueError) as exc:  # as SQLAlchemy reports a value it cannot bind
         raise StatementError(str(exc), f"COPY {table.name}", None, exc) from exc
     copy_lines(conn, table, columns, lines)
