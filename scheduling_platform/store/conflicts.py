@@ -100,19 +100,23 @@ def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -
 # Postgres: the (account, key) pairs of all accounts as two arrays in one statement, each pair
 # one probe of the (account, key) index; each account's own keys only. LATERAL with OFFSET 0
 # keeps the probes: as a plain join the planner hashes the whole table once it has statistics.
+# A row a task with the keys it shares: a weekly series' text shares all twenty with last week's.
 _PAIR_ROWS = text(
-    "SELECT m.task_id, m.band_key, m.account_id"
+    "SELECT m.task_id, m.account_id, array_agg(m.band_key)"
     " FROM unnest(CAST(:account_ids AS bigint[]), CAST(:keys AS bigint[])) AS w (a, k)"
     " CROSS JOIN LATERAL (SELECT b.task_id, b.band_key, b.account_id FROM content_bands AS b"
     " WHERE b.account_id = w.a AND b.band_key = w.k OFFSET 0) AS m"
+    " GROUP BY m.task_id, m.account_id"
 )
 
 
-def _key_rows(
+def _keys_by_task(
     conn: Connection, keys_by_account: Mapping[int, Iterable[int]]
-) -> Iterator[tuple[int, int, int]]:
-    """(task id, key, account id) of the band rows of each account holding one of its own keys."""
+) -> dict[int, tuple[int, list[int]]]:
+    """The tasks whose band rows hold one of their account's own keys: task id -> (account id,
+    the keys)."""
     wanted = {a: sorted(set(keys)) for a, keys in keys_by_account.items()}
+    found: dict[int, tuple[int, list[int]]] = {}
     if conn.dialect.name == "postgresql":
         # The pairs as two parallel arrays: each account's id repeated once a key of its own.
         ordered = [(a, keys) for a, keys in sorted(wanted.items()) if keys]
@@ -123,12 +127,15 @@ def _key_rows(
                 ),
                 "keys": int_array(chain.from_iterable(k for _, k in ordered)),
             }
-            yield from conn.execute(_PAIR_ROWS, arrays).tuples()
-        return
+            for task_id, account_id, keys in conn.execute(_PAIR_ROWS, arrays).tuples().all():
+                found[task_id] = (account_id, keys)
+        return found
     for account_id, keys in sorted(wanted.items()):  # SQLite: no round trip to save
         for first in range(0, len(keys), KEYS_PER_QUERY):
             params = {"account_ids": [account_id], "keys": keys[first : first + KEYS_PER_QUERY]}
-            yield from conn.execute(_KEY_ROWS, params).tuples()
+            for task_id, key, owner in conn.execute(_KEY_ROWS, params).tuples():
+                found.setdefault(task_id, (owner, []))[1].append(key)
+    return found
 
 
 def _bands(
@@ -136,19 +143,17 @@ def _bands(
     keys_by_account: Mapping[int, Iterable[int]],
     start: datetime,
     end: datetime,
-) -> list[tuple[int, PlacedPost, int]]:
-    """Occupying posts of [start, end) sharing a band key with an account's keys: (that
-    account, the post, the key it shares)."""
-    keys_of: dict[int, list[tuple[int, int]]] = {}
-    for task_id, key, account_id in _key_rows(conn, keys_by_account):
-        keys_of.setdefault(task_id, []).append((account_id, key))
+) -> list[tuple[int, PlacedPost, tuple[int, ...]]]:
+    """Occupying posts of [start, end) sharing band keys with an account's keys: (that account,
+    the post, the keys it shares)."""
+    keys_of = _keys_by_task(conn, keys_by_account)
     ids = sorted(keys_of)
-    found: list[tuple[int, PlacedPost, int]] = []
+    found: list[tuple[int, PlacedPost, tuple[int, ...]]] = []
     for first in range(0, len(ids), KEYS_PER_QUERY):
         chunk = ids[first : first + KEYS_PER_QUERY]
         for row in conn.execute(_BY_IDS, {"ids": chunk, "start": start, "end": end}):
-            post = PlacedPost.from_row(row)
-            found += [(account_id, post, key) for account_id, key in keys_of[post.id]]
+            account_id, keys = keys_of[row.id]
+            found.append((account_id, PlacedPost.from_row(row), tuple(sorted(keys))))
     return found
 
 
@@ -159,7 +164,7 @@ class Around:
 
     placed: list[PlacedPost]
     edges: list[PlacedPost]
-    band_matches: list[tuple[PlacedPost, int]]
+    band_matches: list[tuple[PlacedPost, tuple[int, ...]]]  # each post with the keys it shares
 
 
 _MANY_PLACED = (
@@ -248,7 +253,7 @@ class ConflictQueries(StoreBase):
             placed = _placed(reader, account_id, *span) if span else []
             edges = _around(reader, account_id, *span) if span else []
             found = _bands(reader, {account_id: wanted}, *band_span) if band_span else []
-            matches = [(post, key) for _, post, key in found]
+            matches = [(post, keys) for _, post, keys in found]
         return Around(placed, edges, matches)
 
     def read_around_many(
@@ -269,6 +274,6 @@ class ConflictQueries(StoreBase):
                 by_account[post.account_id].placed.append(post)
             for post in _edges_of_many(conn, ids, *span):
                 by_account[post.account_id].edges.append(post)
-            for account_id, post, key in _bands(conn, keys_by_account, *band_span):
-                by_account[account_id].band_matches.append((post, key))
+            for account_id, post, keys in _bands(conn, keys_by_account, *band_span):
+                by_account[account_id].band_matches.append((post, keys))
         return by_account

@@ -27,7 +27,7 @@ def test_each_account_gets_the_band_matches_of_its_own_keys_only(ctx) -> None:
     keys = {a.id: set(band_keys(NEAR)), b.id: set(band_keys(OTHER)), c.id: set(band_keys(ORIGINAL))}
     found = store.read_around_many(keys, (T0 - DAY, T0 + DAY), (T0 - 90 * DAY, T0 + 90 * DAY))
     matched = {
-        account: {(post.id, key) for post, key in around.band_matches}
+        account: {(post.id, key) for post, keys in around.band_matches for key in keys}
         for account, around in found.items()
     }
     near_keys = set(band_keys(NEAR)) & set(band_keys(ORIGINAL))
@@ -35,6 +35,8 @@ def test_each_account_gets_the_band_matches_of_its_own_keys_only(ctx) -> None:
     assert matched[a.id] == {(a_original.id, key) for key in near_keys}
     assert matched[b.id] == {(b_other.id, key) for key in band_keys(OTHER)}
     assert matched[c.id] == set()  # a and b hold its text, but they are other accounts
+    # Each post once, with every key it shares.
+    assert [len(around.band_matches) for around in found.values()] == [1, 1, 0]
     assert [p.id for p in found[a.id].placed] == [a_original.id]
     assert [p.id for p in found[b.id].edges] == [b_original.id, b_other.id]
     assert found[c.id].placed == found[c.id].edges == []

@@ -87,9 +87,10 @@ class Neighbourhood:
         """Add what a read of the store found."""
         for post in [*around.placed, *around.edges]:
             self._place(post)
-        for post, key in around.band_matches:
+        for post, keys in around.band_matches:
             self._place(post)
-            self._bands[key].add(post.id)
+            for key in keys:
+                self._bands[key].add(post.id)
 
     def mark_loaded(
         self,
