@@ -134,7 +134,10 @@ def _keys_by_task(
         for first in range(0, len(keys), KEYS_PER_QUERY):
             params = {"account_ids": [account_id], "keys": keys[first : first + KEYS_PER_QUERY]}
             for task_id, key, owner in conn.execute(_KEY_ROWS, params).tuples():
-                found.setdefault(task_id, (owner, []))[1].append(key)
+                entry = found.get(task_id)
+                if entry is None:
+                    found[task_id] = entry = (owner, [])
+                entry[1].append(key)
     return found
 
 
