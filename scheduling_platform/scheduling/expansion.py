@@ -62,10 +62,7 @@ def expand_series(
     if not chosen:
         return report
     end = now + horizon
-    existing = {
-        (t.series_id, t.occurrence_start)
-        for t in store.series_tasks([s.id for s in chosen], now, end + timedelta(days=1))
-    }
+    existing = store.occurrence_keys([s.id for s in chosen], now, end + timedelta(days=1))
     wanted: list[tuple[Series, Occurrence]] = []
     for made in chosen:
         for occurrence in recurrence_of(made).occurrences(now, until=end, limit=max_ahead):
@@ -78,12 +75,7 @@ def expand_series(
     accounts = store.accounts_by_id({made.account_id for made, _ in wanted})
     with store.placing(accounts) as conn:  # no other placement of these accounts meanwhile
         # Read again under the lock: a concurrent expansion may have made some meanwhile.
-        taken = {
-            (t.series_id, t.occurrence_start)
-            for t in store.series_tasks(
-                {m.id for m, _ in wanted}, now, end + timedelta(days=1), conn
-            )
-        }
+        taken = store.occurrence_keys({m.id for m, _ in wanted}, now, end + timedelta(days=1), conn)
         report.existing += sum((m.id, o.start) in taken for m, o in wanted)
         wanted = [(m, o) for m, o in wanted if (m.id, o.start) not in taken]
         checker = ConflictChecker(store, rules, conn)

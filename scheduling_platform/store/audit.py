@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from scheduling_platform.store.copy import COPY_FROM, copy_rows
 from scheduling_platform.store.schema import audit_log
 
 if TYPE_CHECKING:
@@ -84,7 +85,9 @@ def moves(
 def write_audit(conn: Connection, at: datetime, entries: Iterable[AuditEntry]) -> None:
     """Append `entries` in the caller's transaction, so a change and its record go together."""
     rows = [entry.row(at) for entry in entries]
-    if rows:
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        copy_rows(conn, audit_log, rows)  # an expansion's or an import's thousands
+    elif rows:
         conn.execute(insert(audit_log), rows)
 
 

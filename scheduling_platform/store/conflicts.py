@@ -7,11 +7,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
 
 from scheduling_platform.lifecycle import OCCUPYING
+from scheduling_platform.store.arrays import int_array
 from scheduling_platform.store.base import StoreBase
 from scheduling_platform.store.schema import accounts, content_bands, tasks
 
@@ -70,7 +72,9 @@ _AFTER = (
 )
 # Band matches in two index-driven steps: the keys' rows first (index on account, key), then
 # their tasks by id; as one join the planners would walk the tasks by time instead.
-_KEY_ROWS = select(content_bands.c.task_id, content_bands.c.band_key).where(
+_KEY_ROWS = select(
+    content_bands.c.task_id, content_bands.c.band_key, content_bands.c.account_id
+).where(
     content_bands.c.account_id.in_(bindparam("account_ids", expanding=True)),
     content_bands.c.band_key.in_(bindparam("keys", expanding=True)),
 )
@@ -93,24 +97,66 @@ def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -
     return [PlacedPost.from_row(r) for r in rows if r is not None]
 
 
+# Postgres: the (account, key) pairs of all accounts as two arrays in one statement, each pair
+# one probe of the (account, key) index; each account's own keys only. LATERAL with OFFSET 0
+# keeps the probes: as a plain join the planner hashes the whole table once it has statistics.
+# A row a task with the keys it shares: a weekly series' text shares all twenty with last week's.
+_PAIR_ROWS = text(
+    "SELECT m.task_id, m.account_id, array_agg(m.band_key)"
+    " FROM unnest(CAST(:account_ids AS bigint[]), CAST(:keys AS bigint[])) AS w (a, k)"
+    " CROSS JOIN LATERAL (SELECT b.task_id, b.band_key, b.account_id FROM content_bands AS b"
+    " WHERE b.account_id = w.a AND b.band_key = w.k OFFSET 0) AS m"
+    " GROUP BY m.task_id, m.account_id"
+)
+
+
+def _keys_by_task(
+    conn: Connection, keys_by_account: Mapping[int, Iterable[int]]
+) -> dict[int, tuple[int, list[int]]]:
+    """The tasks whose band rows hold one of their account's own keys: task id -> (account id,
+    the keys)."""
+    wanted = {a: sorted(set(keys)) for a, keys in keys_by_account.items()}
+    found: dict[int, tuple[int, list[int]]] = {}
+    if conn.dialect.name == "postgresql":
+        # The pairs as two parallel arrays: each account's id repeated once a key of its own.
+        ordered = [(a, keys) for a, keys in sorted(wanted.items()) if keys]
+        if ordered:
+            arrays = {
+                "account_ids": int_array(
+                    chain.from_iterable(repeat(a, len(k)) for a, k in ordered)
+                ),
+                "keys": int_array(chain.from_iterable(k for _, k in ordered)),
+            }
+            for task_id, account_id, keys in conn.execute(_PAIR_ROWS, arrays).tuples().all():
+                found[task_id] = (account_id, keys)
+        return found
+    for account_id, keys in sorted(wanted.items()):  # SQLite: no round trip to save
+        for first in range(0, len(keys), KEYS_PER_QUERY):
+            params = {"account_ids": [account_id], "keys": keys[first : first + KEYS_PER_QUERY]}
+            for task_id, key, owner in conn.execute(_KEY_ROWS, params).tuples():
+                entry = found.get(task_id)
+                if entry is None:
+                    found[task_id] = entry = (owner, [])
+                entry[1].append(key)
+    return found
+
+
 def _bands(
-    conn: Connection, account_ids: list[int], keys: Iterable[int], start: datetime, end: datetime
-) -> list[tuple[PlacedPost, int]]:
-    """Occupying posts of the accounts in [start, end) sharing a band key with `keys`, each with
-    the key it shares."""
-    wanted = sorted(set(keys))
-    keys_of: dict[int, list[int]] = {}
-    for first in range(0, len(wanted), KEYS_PER_QUERY):
-        params = {"account_ids": account_ids, "keys": wanted[first : first + KEYS_PER_QUERY]}
-        for task_id, key in conn.execute(_KEY_ROWS, params).tuples():
-            keys_of.setdefault(task_id, []).append(key)
+    conn: Connection,
+    keys_by_account: Mapping[int, Iterable[int]],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[int, PlacedPost, tuple[int, ...]]]:
+    """Occupying posts of [start, end) sharing band keys with an account's keys: (that account,
+    the post, the keys it shares)."""
+    keys_of = _keys_by_task(conn, keys_by_account)
     ids = sorted(keys_of)
-    found: list[tuple[PlacedPost, int]] = []
+    found: list[tuple[int, PlacedPost, tuple[int, ...]]] = []
     for first in range(0, len(ids), KEYS_PER_QUERY):
         chunk = ids[first : first + KEYS_PER_QUERY]
         for row in conn.execute(_BY_IDS, {"ids": chunk, "start": start, "end": end}):
-            post = PlacedPost.from_row(row)
-            found += [(post, key) for key in keys_of[post.id]]
+            account_id, keys = keys_of[row.id]
+            found.append((account_id, PlacedPost.from_row(row), tuple(sorted(keys))))
     return found
 
 
@@ -121,7 +167,7 @@ class Around:
 
     placed: list[PlacedPost]
     edges: list[PlacedPost]
-    band_matches: list[tuple[PlacedPost, int]]
+    band_matches: list[tuple[PlacedPost, tuple[int, ...]]]  # each post with the keys it shares
 
 
 _MANY_PLACED = (
@@ -167,6 +213,13 @@ def _edges_of_many(
     return found
 
 
+# Every account's lock in one statement (one round trip, not one an account): unnest yields
+# the sorted ids in array order and the aggregate takes the locks in that order.
+_LOCK_ACCOUNTS = text(
+    "SELECT count(pg_advisory_xact_lock(8094003, a)) FROM unnest(CAST(:ids AS integer[])) AS a"
+)
+
+
 class ConflictQueries(StoreBase):
     """Reads for the conflict checks; all indexed by (account, time) or (account, band key)."""
 
@@ -177,10 +230,7 @@ class ConflictQueries(StoreBase):
         lock is taken at BEGIN; on Postgres, a lock an account (in id order: no deadlock)."""
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                for account_id in sorted(set(account_ids)):
-                    conn.execute(
-                        text("SELECT pg_advisory_xact_lock(8094003, :a)"), {"a": account_id}
-                    )
+                conn.execute(_LOCK_ACCOUNTS, {"ids": int_array(sorted(set(account_ids)))})
             yield conn
 
     @contextmanager
@@ -205,9 +255,8 @@ class ConflictQueries(StoreBase):
         with self._reading(conn) as reader:
             placed = _placed(reader, account_id, *span) if span else []
             edges = _around(reader, account_id, *span) if span else []
-            matches = (
-                _bands(reader, [account_id], wanted, *band_span) if band_span and wanted else []
-            )
+            found = _bands(reader, {account_id: wanted}, *band_span) if band_span else []
+            matches = [(post, keys) for _, post, keys in found]
         return Around(placed, edges, matches)
 
     def read_around_many(
@@ -218,7 +267,7 @@ class ConflictQueries(StoreBase):
         conn: Connection | None = None,
     ) -> dict[int, Around]:
         """`read_around` for several accounts over one span: the posts of all in one query,
-        the edges in two, the band keys of each account (only its own) in one or more."""
+        the edges in two, the band keys of each account (only its own) in one on Postgres."""
         ids = sorted(keys_by_account)
         by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
         with self._reading(conn) as conn:
@@ -228,8 +277,6 @@ class ConflictQueries(StoreBase):
                 by_account[post.account_id].placed.append(post)
             for post in _edges_of_many(conn, ids, *span):
                 by_account[post.account_id].edges.append(post)
-            for account_id, keys in keys_by_account.items():
-                if keys:
-                    matches = _bands(conn, [account_id], keys, *band_span)
-                    by_account[account_id].band_matches.extend(matches)
+            for account_id, post, keys in _bands(conn, keys_by_account, *band_span):
+                by_account[account_id].band_matches.append((post, keys))
         return by_account

@@ -106,6 +106,25 @@ class SeriesQueries(StoreBase):
         with self.engine.connect() as own:
             return [Task.from_row(r) for r in own.execute(query)]
 
+    def occurrence_keys(
+        self,
+        series_ids: Iterable[int],
+        start: datetime,
+        end: datetime,
+        conn: Connection | None = None,
+    ) -> set[tuple[int, datetime]]:
+        """(series, occurrence start) of the series' tasks whose occurrence starts in
+        [start, end): what an expansion needs to know is made, without reading whole tasks."""
+        query = select(tasks.c.series_id, tasks.c.occurrence_start).where(
+            tasks.c.series_id.in_(sorted(set(series_ids))),
+            tasks.c.occurrence_start >= start,
+            tasks.c.occurrence_start < end,
+        )
+        if conn is not None:
+            return set(conn.execute(query).tuples())
+        with self.engine.connect() as own:
+            return set(own.execute(query).tuples())
+
     def record_occurrence_conflicts(
         self, found: Mapping[tuple[int, datetime], list[dict[str, Any]]]
     ) -> None:

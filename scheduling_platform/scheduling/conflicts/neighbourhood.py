@@ -9,7 +9,6 @@ added with provisional (negative) ids, so later items are checked against them t
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -18,6 +17,8 @@ from sqlalchemy import Connection
 from scheduling_platform.fingerprints import shingles
 from scheduling_platform.store.conflicts import Around, PlacedPost
 from scheduling_platform.store.task_store import TaskStore
+
+_FEW_HOLDERS = 8  # posts a band key is kept for in a tuple; a set past that (no quadratic growth)
 
 
 class Neighbourhood:
@@ -31,7 +32,10 @@ class Neighbourhood:
         self.account_id = account_id
         self.posts: dict[int, PlacedPost] = {}
         self._order: list[tuple[datetime, int]] = []
-        self._bands: dict[int, set[int]] = defaultdict(set)
+        # Key -> ids of the posts holding it: a tuple while they are few (a tuple of ints
+        # leaves the garbage collector's watch, while the 20,000 sets of an expansion set off
+        # a full collection, 0.1 s and more with scipy loaded), a set once they are many.
+        self._bands: dict[int, tuple[int, ...] | set[int]] = {}
         self._shingles: dict[int, frozenset[str]] = {}
         self._span: tuple[datetime, datetime] | None = None
         self._band_span: tuple[datetime, datetime] | None = None
@@ -87,9 +91,9 @@ class Neighbourhood:
         """Add what a read of the store found."""
         for post in [*around.placed, *around.edges]:
             self._place(post)
-        for post, key in around.band_matches:
+        for post, keys in around.band_matches:
             self._place(post)
-            self._bands[key].add(post.id)
+            self._hold(keys, post.id)
 
     def mark_loaded(
         self,
@@ -118,8 +122,16 @@ class Neighbourhood:
     ) -> None:
         """Add a post accepted earlier in this batch under a provisional (negative) id."""
         self._place(PlacedPost(provisional, self.account_id, at, content, media, series_id))
+        self._hold(keys, provisional)
+
+    def _hold(self, keys: Iterable[int], post_id: int) -> None:
         for key in keys:
-            self._bands[key].add(provisional)
+            holders = self._bands.get(key, ())
+            if isinstance(holders, set):
+                holders.add(post_id)
+            elif post_id not in holders:
+                grown = (*holders, post_id)
+                self._bands[key] = set(grown) if len(grown) > _FEW_HOLDERS else grown
 
     def _place(self, post: PlacedPost) -> None:
         if post.id in self.posts:
@@ -154,7 +166,7 @@ class Neighbourhood:
     def sharing_bands(self, keys: Iterable[int]) -> list[PlacedPost]:
         ids: set[int] = set()
         for key in keys:
-            ids |= self._bands.get(key, set())
+            ids.update(self._bands.get(key, ()))
         return [self.posts[i] for i in sorted(ids) if i not in self._excluded]
 
     def shingles_of(self, post: PlacedPost) -> frozenset[str]:
