@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from scheduling_platform.publishing.immediate import JOB_NAME
+from scheduling_platform.scheduling.strategies.load_balance import CROWDING_PENALTY
 from scheduling_platform.scheduling.strategies.scores import Predictor
 from scheduling_platform.scheduling.strategies.windows import DAYS
 from scheduling_platform.service import tasks as service
@@ -157,8 +159,14 @@ def test_load_balance_spreads_fifty_posts_as_one_assignment(
         gaps = np.diff(np.array(times, dtype="datetime64[s]")).astype(int)
         assert gaps.min() >= 5 * 60  # Weibo's minimum gap between posts of one account
     hours = Counter((t.account_id, t.scheduled_at.replace(minute=0, second=0)) for t in tasks)
-    assert max(hours.values()) <= 2  # no account hour crowded
-    assert "load_balance objective" in result.items[0].reasons[-1]
+    # Spread: an account's ten posts never pile into a few hours. How many share an hour is the
+    # objective's trade (a third post in a peak hour can beat a weak free hour), so the exact
+    # bound follows the model's curve; what it must say is the crowding it paid for them.
+    assert len(hours) >= 20 and max(hours.values()) <= 3
+    summary = result.items[0].reasons[-1]
+    assert "load_balance objective" in summary
+    paid = float(re.search(r"crowding (\d+\.\d+)", summary).group(1))  # type: ignore[union-attr]
+    assert paid == pytest.approx(CROWDING_PENALTY * sum(n * (n - 1) / 2 for n in hours.values()))
 
 
 def test_every_create_names_its_strategy(modelled: ServiceContext, weibo: Account) -> None:
