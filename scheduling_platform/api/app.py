@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,9 +55,16 @@ def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
 def create_served_app() -> FastAPI:
     """The app `scheduling-platform api` (and `up`) serves: the immediate path's definitions
     and instance loaded at start, so the first post due now does not wait for them."""
+    # A request holding the store's write lock gives up the GIL at every SQLite call and,
+    # with the other request threads busy, waits a whole switch interval (5 ms by default)
+    # to get it back, a dozen times a create: every writer queued behind it waits too.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     return create_app(warm_immediate=True)
 
 

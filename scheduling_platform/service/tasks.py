@@ -73,7 +73,7 @@ def _refusal(ctx: ServiceContext, exc: ConflictsFoundError, account_id: int) -> 
 def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> ScheduledTaskView:
     """Create a post at the time its strategy chooses, after checking its conflicts: refused
     with them (ConflictRefusal) unless the strategy resolves them."""
-    ctx.owned_account(request.account_id)
+    account = ctx.owned_account(request.account_id)
     strategy = resolve_strategy(request.strategy, request.at)
     try:
         task, decision = create_by_strategy(
@@ -91,12 +91,13 @@ def create_task(ctx: ServiceContext, request: CreateTaskRequest) -> ScheduledTas
             actor=ctx.actor,
             settings=ctx.settings,
             workspace_id=ctx.workspace_id,
+            account=account,
         )
     except ConflictsFoundError as exc:
-        raise _refusal(ctx, exc, request.account_id) from None
-    zone_name = account_zone(ctx, task.account_id)
+        refusal = ConflictView.all(exc.conflicts, account.timezone)
+        raise ConflictRefusal(str(exc), refusal) from None
     view = ScheduledTaskView.placed(
-        task, decision.placement, zone_name, decision.reasons, decision.fallback
+        task, decision.placement, account.timezone, decision.reasons, decision.fallback
     )
     return view.model_copy(update={"dispatch": publish_due_now(ctx, [task])})
 

@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
 from scheduling_platform.private_files import private_file
+from scheduling_platform.store.sqlite_writers import WriterQueue
 
 P = ParamSpec("P")
 READ_ONLY = "scheduling_read_only"  # an execution option: this connection never writes
@@ -40,8 +41,9 @@ def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> E
     """
     parsed = normalized_url(url)
     if parsed.get_backend_name() == "sqlite":
+        database = None
         if parsed.database and parsed.database != ":memory:":
-            private_file(Path(parsed.database))  # the home 0700, the store 0600
+            database = private_file(Path(parsed.database))  # the home 0700, the store 0600
         if pool_sqlite:
             # The pool hands a connection to one thread at a time; pysqlite need not check.
             engine = create_engine(
@@ -52,17 +54,19 @@ def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> E
             )
         else:
             engine = create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60})
-        _use_wal_and_immediate_transactions(engine)
+        _use_wal_and_immediate_transactions(engine, database)
         return engine
     return create_engine(
         parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, future=True
     )
 
 
-def _use_wal_and_immediate_transactions(engine: Engine) -> None:
+def _use_wal_and_immediate_transactions(engine: Engine, database: Path | None) -> None:
     # pysqlite's own BEGIN is deferred: a reader that later writes can fail with
     # SQLITE_BUSY_SNAPSHOT at once. Taking the write lock at BEGIN makes every writer
-    # wait its turn (busy timeout) instead.
+    # wait its turn instead: in the writer queue first, then (rarely) SQLite's busy timeout.
+    writers = WriterQueue.of(database)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -77,8 +81,28 @@ def _use_wal_and_immediate_transactions(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Read-only connections (StoreBase.reading) begin DEFERRED: under WAL they read beside
         # the writer instead of queueing for its lock.
-        deferred = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        holder = connection.connection.dbapi_connection
+        writers.acquire(holder)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.release(holder)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        writers.release(connection.connection.dbapi_connection)
+
+    # A connection handed back or dropped without COMMIT or ROLLBACK events (an invalidated
+    # one) must not keep the queue.
+    @event.listens_for(engine, "checkin")
+    @event.listens_for(engine, "close")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        writers.release(dbapi_connection)
 
 
 def is_connection_problem(exc: BaseException) -> bool:

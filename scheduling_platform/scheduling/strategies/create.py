@@ -150,14 +150,17 @@ def create_by_strategy(
     settings: Settings | None = None,
     workspace_id: int | None = None,
     rng: np.random.Generator | None = None,
+    account: Account | None = None,
 ) -> tuple[Task, Decision]:
     """Validate, choose the time by `strategy`, check and store one post (raises
     ConflictsFoundError with the conflicts, SchedulingError when nothing is free).
 
     A model-timed task records whether its slot was explored (`settings.exploration_share`
-    of `optimal_time` decisions are; `rng` draws which).
+    of `optimal_time` decisions are; `rng` draws which). `account`, when the caller has read
+    it already (in `workspace_id`), spares reading it again.
     """
-    account = store.get_account(account_id, workspace_id=workspace_id)
+    if account is None or account.id != account_id:
+        account = store.get_account(account_id, workspace_id=workspace_id)
     when = validate_post(
         account,
         content,
