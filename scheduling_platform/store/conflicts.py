@@ -47,7 +47,7 @@ class PlacedPost:
             account_id=row.account_id,
             at=row.scheduled_at,
             content=row.content,
-            media=tuple(json.loads(row.media or "[]")),
+            media=tuple(json.loads(row.media)) if row.media and row.media != "[]" else (),
             series_id=row.series_id,
         )
 

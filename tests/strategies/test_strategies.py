@@ -37,8 +37,12 @@ def create(ctx: ServiceContext, account: Account, **fields: Any) -> service.Sche
 def test_optimal_time_is_the_default_without_a_time_and_keeps_the_models_choice(
     modelled: ServiceContext, weibo: Account
 ) -> None:
+    # A tenth of decisions explore by default (tests/intelligence/test_exploration.py); this
+    # one is about the model's own choice.
+    modelled.settings = modelled.settings.model_copy(update={"exploration_share": 0.0})
     task = create(modelled, weibo)
     stored = modelled.store.get_task(task.id)
+    assert modelled.store.decision_of(task.id) is False
     assert stored.strategy == "optimal_time"
     assert stored.model_version == Predictor(modelled.store).version
     assert stored.predicted_engagement and stored.predicted_engagement > 0

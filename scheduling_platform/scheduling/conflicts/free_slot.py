@@ -24,6 +24,9 @@ EDGE = timedelta(minutes=1)  # how far before a full quota window a slot is trie
 def time_bound_errors(post: Post, hood: Neighbourhood, rules: ConflictRules) -> bool:
     """Whether the post at its time breaks a rule a move resolves (the same text as the post
     before is not one: its fix is editing the text, and a placement re-checks it anyway)."""
+    gap = rules.gap(post.platform)
+    if gap and hood.any_within(post.at, gap, post.task_id):
+        return True  # the usual refusal, answered without building its conflict
     return bool(
         time_overlap(post, hood, rules)
         or media_reuse(post, hood, rules)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -146,6 +146,17 @@ class Neighbourhood:
         hi = bisect.bisect_left(self._order, (end, -(2**62)))
         found = (self.posts[i] for _, i in self._order[lo:hi])
         return [p for p in found if p.id not in self._excluded]
+
+    def any_within(self, at: datetime, gap: timedelta, task_id: int | None) -> bool:
+        """Whether a post other than `task_id` is less than `gap` from `at` (`between`'s
+        answer to time_overlap's question, without the list)."""
+        lo = bisect.bisect_right(self._order, (at - gap, 2**62))
+        for when, i in self._order[lo:]:
+            if when - at >= gap:
+                return False
+            if i != task_id and i not in self._excluded:
+                return True
+        return False
 
     def adjacent(self, at: datetime, task_id: int | None) -> tuple[PlacedPost | None, ...]:
         """The posts just before and just after (at, task_id) in (time, id) order; a new post
