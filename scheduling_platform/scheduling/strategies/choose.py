@@ -98,10 +98,13 @@ def free_slots(
     order = np.argsort(-(scores.predicted if ranking is None else ranking), kind="stable")
     if mask is not None:
         order = order[mask[order]]
-    for index in order:
-        at = scores.at(int(index))
-        if at >= earliest and not time_bound_errors(replace(post, at=at), hood, checker.rules):
-            yield int(index)
+    gap = checker.rules.gap(post.platform)
+    for index in order.tolist():
+        at = scores.at(index)
+        if at < earliest or (gap and hood.any_within(at, gap, post.task_id)):
+            continue  # refused before a moved copy of the post is even made
+        if not time_bound_errors(replace(post, at=at), hood, checker.rules):
+            yield index
 
 
 def _searched(
