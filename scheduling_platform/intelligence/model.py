@@ -116,6 +116,7 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         state.setdefault("weekday_col_", None)
         # Models trained before the curve was a Gaussian process give it to the trees.
         state.setdefault("additive", False)
+        state.setdefault("curved_", False)
         super().__setstate__(state)
 
     def _keys(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
@@ -198,24 +199,24 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         base = clone(self.base)
         if self.separate_time:
             names = list(self.feature_names)
-            if self.additive:
+            if self.curved_:
                 names = [names[i] for i in self.kept_]
             time = [i for i, n in enumerate(names) if FEATURES.get(n, ("",))[0] == "time"]
             platform = [names.index("platform_code")] if "platform_code" in names else []
             other = [i for i in range(len(names)) if i not in time and i not in platform]
             # The platform (and the curve column, appended last) belong with the time features.
-            curve = [] if self.additive else [len(names)]
+            curve = [] if self.curved_ else [len(names)]
             base.set_params(interaction_cst=[[*time, *platform, *curve], other])
         return base
 
     def curve_posterior(self, code: int) -> CurvePosterior | None:
         """The platform's curve posterior (Thompson draws), None for a curve of cell means."""
-        return self.curves_[code] if getattr(self, "additive", False) else None
+        return self.curves_[code] if self.curved_ else None
 
     @property
     def centred_on_prior(self) -> bool:
         """Whether the curve already leans on the shipped prior where it saw few posts."""
-        return bool(getattr(self, "additive", False))
+        return bool(getattr(self, "curved_", False))
 
     def _content_adjusted(
         self,
@@ -260,8 +261,6 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         The base model sees no time of the week (`WITHIN_WEEK`): on a few hundred posts trees
         split on the hours' noise; the curve pools neighbouring hours and the prior instead.
         """
-        if self.weekday_col_ is None:
-            raise ValueError("an additive PlatformCurve needs the weekday column")
         platform, _, week_hour, day_off = self._keys(x)
         cells = cell_of(day_off, week_hour)
         prior = prior_means()
@@ -296,7 +295,9 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         self.hour_col_ = names.index("hour_of_day")
         self.weekday_col_ = names.index("weekday") if "weekday" in names else None
         level = y if self.log_target else np.log1p(np.clip(y, 0, None))
-        if self.additive:
+        # Without the weekday (a data set that lacks it) the week has no cells: cell means.
+        self.curved_ = bool(self.additive and self.weekday_col_ is not None)
+        if self.curved_:
             return self._fit_additive(x, y, level)
         # Cross-fitted: each training row sees a curve learned without it, or the base model
         # would learn to trust a feature that contains its own target.
@@ -311,7 +312,7 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
     def predict(self, x: np.ndarray) -> np.ndarray:
         curve = self._lookup(self.effects_, x)
         with _THREADPOOLS.limit(limits=1, user_api="openmp"):
-            if not self.additive:
+            if not self.curved_:
                 return self.model_.predict(np.column_stack([x, curve]))
             base = self.model_.predict(x[:, self.kept_])
         return base + curve if self.log_target else base * np.exp(curve)

@@ -35,6 +35,14 @@ def _curve(peaks: list[list[float]]) -> np.ndarray:
     return curve / curve.max()
 
 
+@lru_cache(maxsize=16)
+def _empty_posterior(code: int) -> CurvePosterior:
+    # Cached: its draw factor (an eigendecomposition) is computed once a platform.
+    from scheduling_platform.intelligence.time_curve import prior_means
+
+    return CurvePosterior(prior_means()[code], np.zeros(0, int), np.zeros(0), 1.0)
+
+
 class PriorCurve:
     """Predicts log1p(engagement) from the platform, day type and local hour only."""
 
@@ -54,9 +62,7 @@ class PriorCurve:
 
     def curve_posterior(self, code: int) -> CurvePosterior:
         """The curve before any post (`time_curve`), for day one's Thompson draws."""
-        from scheduling_platform.intelligence.time_curve import prior_means
-
-        return CurvePosterior(prior_means()[code], np.zeros(0, int), np.zeros(0), 1.0)
+        return _empty_posterior(code)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         names = list(FEATURE_NAMES)
