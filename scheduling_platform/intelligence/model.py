@@ -32,9 +32,11 @@ from scheduling_platform.intelligence.features import (
     feature_frame,
 )
 from scheduling_platform.intelligence.time_curve import (
+    MIN_NOISE_SD,
     CurvePosterior,
     cell_of,
     fit_curves,
+    noise_sd,
     prior_means,
 )
 from scheduling_platform.timeutil import utcnow
@@ -241,8 +243,9 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
             columns.append(x[:, names.index("log_text_length")] ** 2)
         design = np.column_stack([np.ones(len(x)), *columns])
         content = np.zeros(len(x))
+        noise = max(float(np.std(level)), MIN_NOISE_SD)  # rough: the passes only need a curve
         for _ in range(CONTENT_PASSES):
-            curves = fit_curves(prior, platform, cells, level - content)
+            curves = fit_curves(prior, platform, cells, level - content, noise)
             means = np.stack([c.mean for c in curves])
             time = means[platform, cells]
             for code in np.unique(platform):
@@ -267,14 +270,15 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         residual = self._content_adjusted(
             x, self._size_adjusted(x, level, platform), platform, cells, prior
         )
+        noise = noise_sd(prior, platform, cells, residual)
         # Cross-fitted: a post alone in its cell would otherwise give the curve its own
         # noise, and the base model would learn nothing of its content.
         own = np.zeros(len(x))
         for fit_idx, other_idx in KFold(5, shuffle=True, random_state=0).split(x):
-            fold = fit_curves(prior, platform[fit_idx], cells[fit_idx], residual[fit_idx])
+            fold = fit_curves(prior, platform[fit_idx], cells[fit_idx], residual[fit_idx], noise)
             means = np.stack([c.mean for c in fold])
             own[other_idx] = means[platform[other_idx], cells[other_idx]]
-        self.curves_ = fit_curves(prior, platform, cells, residual)
+        self.curves_ = fit_curves(prior, platform, cells, residual, noise)
         self.effects_ = np.stack([c.mean.reshape(2, 168) for c in self.curves_])
         names = list(self.feature_names)
         self.kept_ = [i for i, n in enumerate(names) if n not in WITHIN_WEEK]

@@ -6,7 +6,7 @@ holidays), so an adjusted working Saturday is a working day. The curve is log en
 relative to the platform's level. Its prior (before any post) is the shipped prior's shape
 plus a smooth departure from it, the sum of
 
-- a constant (the level, unknown),
+- a constant (the level, unknown) and a constant of the day type,
 - an hour-of-day curve every day shares,
 - a curve of the day type (a weekend peak that moves),
 - a small curve of the single weekday,
@@ -25,10 +25,14 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 CELLS = 2 * 168  # (day type, hour of the week)
 LENGTH_HOURS = 1.5  # how far along the day a departure from the prior carries
-LEVEL_SD = 1.0  # of the platform's level relative to the residuals' (size-adjusted) zero
+# The platform's level is all but unknown: posts at one hour only say nothing of the shape
+# (with a narrower level, posts at the prior's peak pulled the peak down, off the prior).
+LEVEL_SD = 5.0
+TYPE_LEVEL_SD = 0.3  # of days off's level against working days'
 DAY_SD = 0.8  # of the shared hour-of-day departure: a wrong prior peak is a factor of ~5
 DAY_TYPE_SD = 0.5  # of the working-day / day-off difference beyond the prior's
 WEEKDAY_SD = 0.15  # of one weekday's own departure
@@ -48,6 +52,7 @@ def prior_covariance() -> np.ndarray:
     same_day = same_type & (weekday[:, None] == weekday[None, :])
     return (
         LEVEL_SD**2
+        + TYPE_LEVEL_SD**2 * same_type
         + smooth * (DAY_SD**2 + DAY_TYPE_SD**2 * same_type + WEEKDAY_SD**2 * same_day)
         + 1e-6 * np.eye(CELLS)
     )
@@ -86,7 +91,7 @@ class CurvePosterior:
         if len(self.seen):
             a = k[np.ix_(self.seen, self.seen)] + np.diag(self.noise)
             gap = sums[self.seen] / counts[self.seen] - self.prior_mean[self.seen]
-            self.mean = self.prior_mean + k[:, self.seen] @ np.linalg.solve(a, gap)
+            self.mean = self.prior_mean + k[:, self.seen] @ cho_solve(cho_factor(a), gap)
         else:
             self.mean = self.prior_mean.copy()
         self._factor: np.ndarray | None = None
@@ -96,8 +101,9 @@ class CurvePosterior:
         if not len(self.seen):
             return 0.0
         k = prior_covariance()[np.ix_(self.seen, self.seen)]
-        hat = k @ np.linalg.inv(k + np.diag(self.noise))
-        return float(np.trace(hat))
+        # trace(K (K + N)^-1) = n - trace(N (K + N)^-1), N diagonal
+        inverse = cho_solve(cho_factor(k + np.diag(self.noise)), np.eye(len(self.seen)))
+        return float(len(self.seen) - np.sum(self.noise * np.diag(inverse)))
 
     def __getstate__(self) -> dict[str, Any]:
         # The draw factor is recomputed on first use: 0.9 MB a platform not worth storing.
@@ -125,29 +131,33 @@ class CurvePosterior:
         return np.sqrt((self.factor() ** 2).sum(axis=1))
 
 
+def noise_sd(
+    prior_means: np.ndarray, platform: np.ndarray, cells: np.ndarray, residuals: np.ndarray
+) -> float:
+    """The residual noise about the curve: the spread of the residuals about a first fit's
+    curve (fit at their raw spread), per degree of freedom left, floored at MIN_NOISE_SD."""
+    rough = fit_curves(prior_means, platform, cells, residuals, max(float(np.std(residuals)), 0.1))
+    means = np.stack([r.mean for r in rough])
+    # The curve's degrees of freedom (trace of its hat matrix) are spent on the fit, so
+    # the in-sample spread alone would say the noise is smaller than it is.
+    spent = sum(r.degrees_of_freedom() for r in rough)
+    free = max(len(residuals) - spent, 1.0)
+    squares = np.sum((residuals - means[platform, cells]) ** 2)
+    return max(float(np.sqrt(squares / free)), MIN_NOISE_SD)
+
+
 def fit_curves(
     prior_means: np.ndarray,
     platform: np.ndarray,
     cells: np.ndarray,
     residuals: np.ndarray,
-    noise_sd: float | None = None,
+    noise: float,
 ) -> list[CurvePosterior]:
-    """One posterior per platform code (rows of `prior_means`, each (336,)).
-
-    Without `noise_sd`, the residual noise is estimated: the spread of the residuals about a
-    first fit's curve (fit at their raw spread), floored at MIN_NOISE_SD.
-    """
-    if noise_sd is None:
-        rough = fit_curves(prior_means, platform, cells, residuals, max(np.std(residuals), 0.1))
-        fitted = np.array([rough[p].mean[c] for p, c in zip(platform, cells, strict=True)])
-        # The curve's degrees of freedom (trace of its hat matrix) are spent on the fit, so
-        # the in-sample spread alone would say the noise is smaller than it is.
-        spent = sum(r.degrees_of_freedom() for r in rough)
-        free = max(len(residuals) - spent, 1.0)
-        noise_sd = max(float(np.sqrt(np.sum((residuals - fitted) ** 2) / free)), MIN_NOISE_SD)
+    """One posterior per platform code (rows of `prior_means`, each (336,)), at residual
+    noise `noise` (standard deviation, `noise_sd`)."""
     return [
         CurvePosterior(
-            prior_means[code], cells[platform == code], residuals[platform == code], noise_sd
+            prior_means[code], cells[platform == code], residuals[platform == code], noise
         )
         for code in range(len(prior_means))
     ]
