@@ -6,7 +6,8 @@ random (the oracle knows the profile), over all weeks and over the weeks after t
 of the oracle's uplift, 15% over random, 5% over the fixed best hour, on the default profile
 and on a generated one with other peaks and a weekend peak four hours earlier.
 
-The four model runs (two profiles, with and without exploration) run in two processes."""
+The six model runs (two profiles; no exploration, the old share and the product's) run in two
+processes."""
 
 from __future__ import annotations
 
@@ -110,6 +111,7 @@ def run(quick: bool) -> list[dict]:
     weeks, accounts = (3, 2) if quick else (8, 4)
     policies = (
         ("optimal_time", 0.0),
+        ("optimal_time + exploration (10%, the old default)", 0.1),
         (f"optimal_time + exploration ({EXPLORATION_SHARE:.0%})", EXPLORATION_SHARE),
     )
     jobs = [(name, share, weeks, accounts, quick) for name in PROFILES for _, share in policies]
@@ -117,6 +119,6 @@ def run(quick: bool) -> list[dict]:
         results = list(pool.map(_model_run, jobs))
     rows = []
     for i, name in enumerate(PROFILES):
-        runs = {policy: results[2 * i + j] for j, (policy, _) in enumerate(policies)}
+        runs = {policy: results[len(policies) * i + j] for j, (policy, _) in enumerate(policies)}
         rows += _rows(name, weeks, accounts, runs)
     return rows
