@@ -118,9 +118,7 @@ class Settings(BaseSettings):
         default=500, ge=1, description="engagement rows since the last retrain that start another"
     )
     exploration_share: float = Field(
-        # 0.3, not 0.1: in the closed-loop benchmark (docs/intelligence.md) a curve whose
-        # prior is wrong was learned far sooner, and one whose prior is right lost little.
-        default=0.3,
+        default=0.1,
         ge=0,
         le=1,
         description="share of optimal_time decisions that explore by Thompson sampling",

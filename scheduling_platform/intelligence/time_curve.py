@@ -118,8 +118,12 @@ class CurvePosterior:
                 a = k[np.ix_(self.seen, self.seen)] + np.diag(self.noise)
                 cross = k[:, self.seen]
                 cov = k - cross @ np.linalg.solve(a, cross.T)
-            values, vectors = np.linalg.eigh((cov + cov.T) / 2)
-            self._factor = vectors * np.sqrt(values.clip(min=0))
+            cov = (cov + cov.T) / 2
+            try:  # Cholesky: a few ms; the eigendecomposition when rounding made it indefinite
+                self._factor = np.linalg.cholesky(cov + 1e-6 * np.eye(CELLS))
+            except np.linalg.LinAlgError:
+                values, vectors = np.linalg.eigh(cov)
+                self._factor = vectors * np.sqrt(values.clip(min=0))
         return self._factor
 
     def draw(self, rng: np.random.Generator) -> np.ndarray:
