@@ -265,6 +265,7 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         split on the hours' noise; the curve pools neighbouring hours and the prior instead.
         """
         platform, _, week_hour, day_off = self._keys(x)
+        assert week_hour is not None  # curved_ needs the weekday column
         cells = cell_of(day_off, week_hour)
         prior = prior_means()
         residual = self._content_adjusted(
