@@ -267,7 +267,9 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         platform, _, week_hour, day_off = self._keys(x)
         assert week_hour is not None  # curved_ needs the weekday column
         cells = cell_of(day_off, week_hour)
-        prior = prior_means()
+        # Without the platform column (an imported data set's features) no platform's prior
+        # applies: the curve starts flat.
+        prior = prior_means() if self.platform_col_ is not None else np.zeros_like(prior_means())
         residual = self._content_adjusted(
             x, self._size_adjusted(x, level, platform), platform, cells, prior
         )
