@@ -205,7 +205,8 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
                 names = [names[i] for i in self.kept_]
             time = [i for i, n in enumerate(names) if FEATURES.get(n, ("",))[0] == "time"]
             platform = [names.index("platform_code")] if "platform_code" in names else []
-            other = [i for i in range(len(names)) if i not in time and i not in platform]
+            # The platform is in both groups: content effects differ by platform too.
+            other = [i for i in range(len(names)) if i not in time]
             # The platform (and the curve column, appended last) belong with the time features.
             curve = [] if self.curved_ else [len(names)]
             base.set_params(interaction_cst=[[*time, *platform, *curve], other])
