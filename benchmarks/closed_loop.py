@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.exploration import explores
 from scheduling_platform.intelligence.features import CONTENT_TYPES, ENGAGEMENT_COLUMNS
 from scheduling_platform.intelligence.model import Candidate, TrainingError, train_model
 from scheduling_platform.intelligence.priors import prior_artifact
@@ -166,18 +167,21 @@ def run_model_policy(
     exploration_share: float,
     candidates: list[Candidate] | None,
     seed: int,
-) -> tuple[int, int]:
-    """(total engagement, models promoted) of optimal_time retrained weekly on its own data."""
+) -> tuple[list[int], int]:
+    """(engagement per week, models promoted) of optimal_time retrained weekly on its own
+    data; a decision explores as the product's does (`exploration.explores`)."""
     rng = np.random.default_rng(seed)
     model: ModelArtifact = prior_artifact()
     collected: list[dict] = []
-    total = promoted = 0
+    weekly: list[int] = []
+    promoted = 0
     for week, posts in enumerate(plan):
+        weekly.append(0)
         for post in posts:
-            explore = rng if exploration_share > 0 and rng.random() < exploration_share else None
+            explore = rng if explores(exploration_share, rng) else None
             start = post.day_start - timedelta(seconds=1)
             slot = best_slot(model, draft(post), start, within_days=1, explore=explore).slot
-            total += engagement(profile, post, slot)
+            weekly[-1] += engagement(profile, post, slot)
             collected.append(row(profile, post, slot))
         frame = pd.DataFrame(collected, columns=list(ENGAGEMENT_COLUMNS))
         frame["posted_at"] = pd.to_datetime(frame["posted_at"], utc=True)
@@ -188,4 +192,4 @@ def run_model_policy(
             continue
         if all(c.passed for c in check_model(candidate, Thresholds())):
             model, promoted = candidate, promoted + 1
-    return total, promoted
+    return weekly, promoted

@@ -1,5 +1,7 @@
 """Thompson sampling over the model's uncertainty, for the share of decisions that explore.
 
+A model whose curve is a Gaussian process (`time_curve`; trained models and the shipped
+prior) is drawn from its posterior: one whole curve a decision. Models trained before it:
 The model's uncertainty about an hour of the week, empirical Bayes: before any post there,
 the hour could be any of the hours it predicts for the window (variance tau², the spread
 of the predicted log levels, tau at least MIN_TAU); each of the n posts it learned from
@@ -16,6 +18,9 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.calendar import calendar_features
+from scheduling_platform.intelligence.features import PLATFORM_CODES
+from scheduling_platform.intelligence.time_curve import cell_of
 
 # A model that knows nothing yet predicts the same everywhere, and would then be certain:
 # hours of a platform differ by a factor of several (the shipped prior curves span 0.15 to
@@ -36,6 +41,14 @@ def sample_levels(
     """One posterior draw of log1p(engagement) at each anchor (a local half hour)."""
     local = anchors.tz_convert(draft.timezone)
     week_hour = (local.day_of_week * 24 + local.hour).to_numpy()
+    posterior = getattr(artifact.estimator, "curve_posterior", None)
+    curve = posterior(platform_code(draft.platform)) if posterior is not None else None
+    if curve is not None:
+        # One draw of the platform's whole curve (`time_curve`): smooth over the day, narrow
+        # where it has seen posts, as wide as the prior allows where it has not.
+        dates = pd.Series(local.tz_localize(None).normalize())
+        day_off = calendar_features(dates)["is_day_off"].to_numpy()
+        return levels + curve.draw(rng)[cell_of(day_off, week_hour)]
     counts = np.asarray(
         getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
     )
@@ -43,6 +56,10 @@ def sample_levels(
     sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
     spread = 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2)
     return levels + rng.normal(0.0, 1.0, size=len(levels)) * spread
+
+
+def platform_code(platform: str) -> int:
+    return PLATFORM_CODES.index(platform) if platform in PLATFORM_CODES else len(PLATFORM_CODES) - 1
 
 
 def explores(share: float, rng: np.random.Generator) -> bool:

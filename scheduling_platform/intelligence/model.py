@@ -31,6 +31,14 @@ from scheduling_platform.intelligence.features import (
     engagement_total,
     feature_frame,
 )
+from scheduling_platform.intelligence.time_curve import (
+    MIN_NOISE_SD,
+    CurvePosterior,
+    cell_of,
+    fit_curves,
+    noise_sd,
+    prior_means,
+)
 from scheduling_platform.timeutil import utcnow
 
 HOLDOUT_SHARE = 0.2
@@ -51,6 +59,16 @@ _UNNAMED_COLUMNS = tuple(n for n in FEATURE_NAMES if n != "adjustments_known")
 # 0.8 s single-threaded (and a 724-row retrain 25 s instead of 8 s). Every fit and predict
 # runs with one OpenMP thread; RandomForest keeps its joblib threads.
 _THREADPOOLS = ThreadpoolController()
+# The time features inside a week: with `additive`, the curve alone says what they do.
+WITHIN_WEEK = (
+    "tod_sin",
+    "tod_cos",
+    "hour_of_day",
+    "minute_of_hour",
+    "weekday",
+    "week_sin",
+    "week_cos",
+)
 
 
 class TrainingError(ValueError):
@@ -82,11 +100,13 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         log_target: bool = True,
         feature_names: tuple[str, ...] = FEATURE_NAMES,
         separate_time: bool = False,
+        additive: bool = False,
     ) -> None:
         self.base = base
         self.log_target = log_target
         self.feature_names = feature_names
         self.separate_time = separate_time
+        self.additive = additive
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Models pickled before the columns were named were trained on all of FEATURE_NAMES.
@@ -96,6 +116,9 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         state.setdefault("hour_col_", _HOUR)
         # Models trained before the week was learned have hour-of-day effects only.
         state.setdefault("weekday_col_", None)
+        # Models trained before the curve was a Gaussian process give it to the trees.
+        state.setdefault("additive", False)
+        state.setdefault("curved_", False)
         super().__setstate__(state)
 
     def _keys(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
@@ -178,12 +201,99 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         base = clone(self.base)
         if self.separate_time:
             names = list(self.feature_names)
+            if self.curved_:
+                names = [names[i] for i in self.kept_]
             time = [i for i, n in enumerate(names) if FEATURES.get(n, ("",))[0] == "time"]
+            platform = [names.index("platform_code")] if "platform_code" in names else []
+            # The platform is in both groups: content effects differ by platform too.
             other = [i for i in range(len(names)) if i not in time]
-            # The curve column (appended last) and the platform belong with the time features.
-            platform = [self.platform_col_] if self.platform_col_ is not None else []
-            base.set_params(interaction_cst=[[*time, *platform, len(names)], other])
+            # The platform (and the curve column, appended last) belong with the time features.
+            curve = [] if self.curved_ else [len(names)]
+            base.set_params(interaction_cst=[[*time, *platform, *curve], other])
         return base
+
+    def curve_posterior(self, code: int) -> CurvePosterior | None:
+        """The platform's curve posterior (Thompson draws), None for a curve of cell means."""
+        return self.curves_[code] if self.curved_ else None
+
+    @property
+    def centred_on_prior(self) -> bool:
+        """Whether the curve already leans on the shipped prior where it saw few posts."""
+        return bool(getattr(self, "curved_", False))
+
+    def _content_adjusted(
+        self,
+        x: np.ndarray,
+        level: np.ndarray,
+        platform: np.ndarray,
+        cells: np.ndarray,
+        prior: np.ndarray,
+    ) -> np.ndarray:
+        """`level` less a per-platform log-linear content effect (`CONTENT_TERMS`), fitted
+        jointly with the curve by backfitting: a video's factor of four over a text post is
+        otherwise noise to the curve, and it learns the hours from fewer posts without it."""
+        names = list(self.feature_names)
+        present = [n for n in CONTENT_TERMS if n in names]
+        if not present:
+            return level
+        columns = [x[:, names.index(n)] for n in present]
+        if "content_type_code" in present:  # a category, not a number: one column a type
+            kind = columns.pop(present.index("content_type_code")).astype(int)
+            columns += [(kind == k).astype(float) for k in range(1, 4)]
+        if "log_text_length" in present:  # an optimum length: quadratic in log length
+            columns.append(x[:, names.index("log_text_length")] ** 2)
+        design = np.column_stack([np.ones(len(x)), *columns])
+        content = np.zeros(len(x))
+        noise = max(float(np.std(level)), MIN_NOISE_SD)  # rough: the passes only need a curve
+        for _ in range(CONTENT_PASSES):
+            curves = fit_curves(prior, platform, cells, level - content, noise)
+            means = np.stack([c.mean for c in curves])
+            time = means[platform, cells]
+            for code in np.unique(platform):
+                rows = platform == code
+                d = design[rows]
+                penalty = CONTENT_RIDGE * np.eye(d.shape[1])
+                penalty[0, 0] = 0.0  # the intercept is not shrunk
+                beta = np.linalg.solve(d.T @ d + penalty, d.T @ (level[rows] - time[rows]))
+                content[rows] = d @ beta - beta[0]
+        return level - content
+
+    def _fit_additive(self, x: np.ndarray, y: np.ndarray, level: np.ndarray) -> PlatformCurve:
+        """log engagement = the platform's curve (a Gaussian process over the week's cells,
+        on the size-adjusted log residuals) + the base model of everything else.
+
+        The base model sees no time of the week (`WITHIN_WEEK`): on a few hundred posts trees
+        split on the hours' noise; the curve pools neighbouring hours and the prior instead.
+        """
+        platform, _, week_hour, day_off = self._keys(x)
+        assert week_hour is not None  # curved_ needs the weekday column
+        cells = cell_of(day_off, week_hour)
+        # Without the platform column (an imported data set's features) no platform's prior
+        # applies: the curve starts flat.
+        prior = prior_means() if self.platform_col_ is not None else np.zeros_like(prior_means())
+        residual = self._content_adjusted(
+            x, self._size_adjusted(x, level, platform), platform, cells, prior
+        )
+        noise = noise_sd(prior, platform, cells, residual)
+        # Cross-fitted: a post alone in its cell would otherwise give the curve its own
+        # noise, and the base model would learn nothing of its content.
+        own = np.zeros(len(x))
+        for fit_idx, other_idx in KFold(5, shuffle=True, random_state=0).split(x):
+            fold = fit_curves(prior, platform[fit_idx], cells[fit_idx], residual[fit_idx], noise)
+            means = np.stack([c.mean for c in fold])
+            own[other_idx] = means[platform[other_idx], cells[other_idx]]
+        self.curves_ = fit_curves(prior, platform, cells, residual, noise)
+        self.effects_ = np.stack([c.mean.reshape(2, 168) for c in self.curves_])
+        names = list(self.feature_names)
+        self.kept_ = [i for i, n in enumerate(names) if n not in WITHIN_WEEK]
+        base = self._base()
+        with _THREADPOOLS.limit(limits=1, user_api="openmp"):
+            if self.log_target:
+                self.model_ = base.fit(x[:, self.kept_], y - own)
+            else:  # Poisson with the curve as offset: counts / e^curve, weighted by e^curve
+                scale = np.exp(own)
+                self.model_ = base.fit(x[:, self.kept_], y / scale, sample_weight=scale)
+        return self
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> PlatformCurve:
         names = list(self.feature_names)
@@ -193,6 +303,13 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         self.hour_col_ = names.index("hour_of_day")
         self.weekday_col_ = names.index("weekday") if "weekday" in names else None
         level = y if self.log_target else np.log1p(np.clip(y, 0, None))
+        # Without the weekday (a data set that lacks it) the week has no cells: cell means.
+        self.curved_ = bool(self.additive and self.weekday_col_ is not None)
+        if self.curved_:
+            # The curve's solves are small (336 cells): BLAS threads only fight the machine's
+            # other processes over them (40 ms a Cholesky instead of 4 on the shared machine).
+            with _THREADPOOLS.limit(limits=1, user_api="blas"):
+                return self._fit_additive(x, y, level)
         # Cross-fitted: each training row sees a curve learned without it, or the base model
         # would learn to trust a feature that contains its own target.
         own = np.zeros(len(x))
@@ -204,8 +321,25 @@ class PlatformCurve(BaseEstimator, RegressorMixin):
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        curve = self._lookup(self.effects_, x)
         with _THREADPOOLS.limit(limits=1, user_api="openmp"):
-            return self.model_.predict(np.column_stack([x, self._lookup(self.effects_, x)]))
+            if not self.curved_:
+                return self.model_.predict(np.column_stack([x, curve]))
+            base = self.model_.predict(x[:, self.kept_])
+        return base + curve if self.log_target else base * np.exp(curve)
+
+
+# Content terms of the curve's own log-linear content effect (`_content_adjusted`).
+CONTENT_TERMS = (
+    "content_type_code",
+    "log_text_length",
+    "media_items",
+    "hashtags",
+    "links",
+    "is_paid",
+)
+CONTENT_PASSES = 2
+CONTENT_RIDGE = 1.0
 
 
 @dataclass(frozen=True)
@@ -261,20 +395,21 @@ def default_candidates(seed: int = 0) -> list[Candidate]:
                     max_samples=0.5,
                     n_jobs=2,
                     random_state=seed,
-                )
+                ),
+                additive=True,
             ),
             "log1p",
         ),
         Candidate(
             "hist_gb_poisson",
             lambda: PlatformCurve(
-                _boosting(seed, loss="poisson"), log_target=False, separate_time=True
+                _boosting(seed, loss="poisson"), log_target=False, separate_time=True, additive=True
             ),
             "counts",
         ),
         Candidate(
             "hist_gb_log",
-            lambda: PlatformCurve(_boosting(seed), separate_time=True),
+            lambda: PlatformCurve(_boosting(seed), separate_time=True, additive=True),
             "log1p",
         ),
     ]

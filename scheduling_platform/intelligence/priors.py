@@ -16,6 +16,7 @@ import numpy as np
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.features import FEATURE_NAMES, PLATFORM_CODES
+from scheduling_platform.intelligence.time_curve import CurvePosterior
 
 PRIOR_PATH = Path(__file__).parent / "prior_curves.json"
 PRIOR_FLOOR = 0.15  # the quietest hour's share of the peak
@@ -34,6 +35,14 @@ def _curve(peaks: list[list[float]]) -> np.ndarray:
     return curve / curve.max()
 
 
+@lru_cache(maxsize=16)
+def _empty_posterior(code: int) -> CurvePosterior:
+    # Cached: its draw factor (an eigendecomposition) is computed once a platform.
+    from scheduling_platform.intelligence.time_curve import prior_means
+
+    return CurvePosterior(prior_means()[code], np.zeros(0, int), np.zeros(0), 1.0)
+
+
 class PriorCurve:
     """Predicts log1p(engagement) from the platform, day type and local hour only."""
 
@@ -50,6 +59,10 @@ class PriorCurve:
         known = [PLATFORM_CODES.index(p) for p in platforms if p in PLATFORM_CODES]
         table[PLATFORM_CODES.index("other")] = table[known].mean(axis=0)
         self.table = table
+
+    def curve_posterior(self, code: int) -> CurvePosterior:
+        """The curve before any post (`time_curve`), for day one's Thompson draws."""
+        return _empty_posterior(code)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         names = list(FEATURE_NAMES)

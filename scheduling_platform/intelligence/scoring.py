@@ -153,6 +153,8 @@ def towards_prior(
 
 def leans_on_prior(artifact: ModelArtifact, platform: str) -> bool:
     """Whether `towards_prior` changes this model's predictions for the platform."""
+    if getattr(artifact.estimator, "centred_on_prior", False):
+        return False  # its curve starts from the prior and leaves it as posts come in
     counts = getattr(artifact, "cell_counts", {}).get(platform)
     return bool(artifact.basis != "prior" and counts and platform in artifact.platform_medians)
 
