@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
 from scheduling_platform.private_files import private_file
+from scheduling_platform.store.sqlite_writer import SqliteWriterLock
 
 P = ParamSpec("P")
 READ_ONLY = "scheduling_read_only"  # an execution option: this connection never writes
@@ -62,7 +63,9 @@ def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> E
 def _use_wal_and_immediate_transactions(engine: Engine) -> None:
     # pysqlite's own BEGIN is deferred: a reader that later writes can fail with
     # SQLITE_BUSY_SNAPSHOT at once. Taking the write lock at BEGIN makes every writer
-    # wait its turn (busy timeout) instead.
+    # wait its turn (busy timeout) instead; this process's threads wait theirs on `writers`.
+    writers = SqliteWriterLock(engine)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -77,8 +80,16 @@ def _use_wal_and_immediate_transactions(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Read-only connections (StoreBase.reading) begin DEFERRED: under WAL they read beside
         # the writer instead of queueing for its lock.
-        deferred = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        writers.acquire(dbapi_connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.release(dbapi_connection)
+            raise
 
 
 def is_connection_problem(exc: BaseException) -> bool:
