@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduling_platform.lifecycle import InvalidTransitionError, TaskStatus
 from scheduling_platform.store.audit import AuditEntry, write_audit
 from scheduling_platform.store.engine import retry_on_connection_problems
+from scheduling_platform.store.group_moves import move_together
 from scheduling_platform.store.post_identity import PostHeldError, PostIdentityQueries
 from scheduling_platform.store.records import NotFoundError, Task
 from scheduling_platform.store.schema import publish_attempts, tasks
@@ -72,28 +73,26 @@ class AttemptQueries(TaskQueries, PostIdentityQueries):
         """Open each attempt in one transaction: per start, the task as it now is, or the
         error that left that one alone (changed meanwhile: not the caller's to send)."""
         now = utcnow()
-        results: list[Task | Exception] = []
         entries: list[AuditEntry] = []
         rows: list[dict[str, Any]] = []
         with self.engine.begin() as conn:
-            for start in starts:
-                try:
-                    started, entry = self.move(
-                        conn,
-                        start.task,
-                        TaskStatus.PUBLISHING,
-                        actor="publish_job",
-                        detail=start.run_id,
-                        values={
-                            "attempt_count": tasks.c.attempt_count + 1,
-                            "lease_expires_at": start.lease_until,
-                        },
-                        now=now,
-                    )
-                except ITEM_ERRORS as exc:
-                    results.append(exc)
+            # One lease for the group: the latest asked for (they differ by the moments
+            # between the requests; a lease a little longer only delays a takeover).
+            moved = move_together(
+                conn,
+                [(start.task, start.run_id) for start in starts],
+                TaskStatus.PUBLISHING,
+                actor="publish_job",
+                now=now,
+                values={
+                    "attempt_count": tasks.c.attempt_count + 1,
+                    "lease_expires_at": max(start.lease_until for start in starts),
+                },
+            )
+            for start, result in zip(starts, moved, strict=True):
+                if isinstance(result, Exception):
                     continue
-                results.append(started)
+                started, entry = result
                 entries.append(entry)
                 rows.append(
                     {
@@ -106,7 +105,7 @@ class AttemptQueries(TaskQueries, PostIdentityQueries):
             write_audit(conn, now, entries)
             if rows:
                 conn.execute(insert(publish_attempts), rows)
-        return results
+        return [r if isinstance(r, Exception) else r[0] for r in moved]
 
     def finish_attempt(
         self,
@@ -145,46 +144,80 @@ class AttemptQueries(TaskQueries, PostIdentityQueries):
     @retry_on_connection_problems()
     def _finish_together(self, ends: Sequence[AttemptEnd]) -> list[Task | Exception]:
         now = utcnow()
-        results: list[Task | Exception] = []
-        entries: list[AuditEntry] = []
-        closes: list[dict[str, Any]] = []
+        results: list[tuple[Task, AuditEntry] | Exception | None] = [None] * len(ends)
         with self.engine.begin() as conn:
-            for end in ends:
-                values = {"last_error": end.error, **dict(end.values)}
-                if end.platform_post_id is not None:
-                    values["platform_post_id"] = end.platform_post_id
-                if end.target is TaskStatus.PUBLISHED:
-                    values.update(published_at=now, lease_expires_at=None)
-                try:
-                    finished, entry = self.move(
-                        conn,
-                        end.task,
-                        end.target,
-                        actor="publish_job",
-                        detail=end.error,
-                        values=values,
-                        now=now,
-                    )
-                except ITEM_ERRORS as exc:
-                    results.append(exc)
+            # What went out (no error, nothing else to set): one UPDATE for each status.
+            for target in (TaskStatus.PUBLISHED, TaskStatus.SUBMITTED):
+                places = [i for i, end in enumerate(ends) if _plain(end, target)]
+                if not places:
                     continue
-                results.append(finished)
-                entries.append(entry)
-                closes.append(
-                    {
-                        "b_task_id": end.task.id,
-                        "b_attempt_no": end.task.attempt_count,
-                        "b_finished_at": now,
-                        "b_outcome": end.outcome,
-                        "b_platform_post_id": end.platform_post_id,
-                        "b_error_kind": end.error_kind,
-                        "b_error": end.error,
-                    }
+                values: dict[str, Any] = {"last_error": None}
+                if target is TaskStatus.PUBLISHED:
+                    values.update(published_at=now, lease_expires_at=None)
+                post_ids = {
+                    ends[i].task.id: ends[i].platform_post_id
+                    for i in places
+                    if ends[i].platform_post_id is not None
+                }
+                moved = move_together(
+                    conn,
+                    [(ends[i].task, None) for i in places],
+                    target,
+                    actor="publish_job",
+                    now=now,
+                    values=values,
+                    post_ids=post_ids,  # type: ignore[arg-type]
                 )
+                for i, result in zip(places, moved, strict=True):
+                    results[i] = result
+            for i, end in enumerate(ends):
+                if results[i] is None:
+                    results[i] = self._move_one(conn, end, now)
+            done = [r for r in results if r is not None]
+            entries = [r[1] for r in done if not isinstance(r, Exception)]
+            closes = [
+                {
+                    "b_task_id": end.task.id,
+                    "b_attempt_no": end.task.attempt_count,
+                    "b_finished_at": now,
+                    "b_outcome": end.outcome,
+                    "b_platform_post_id": end.platform_post_id,
+                    "b_error_kind": end.error_kind,
+                    "b_error": end.error,
+                }
+                for end, r in zip(ends, done, strict=True)
+                if not isinstance(r, Exception)
+            ]
             write_audit(conn, now, entries)
             if closes:
                 conn.execute(_CLOSE_ATTEMPT, closes)
-        return results
+        return [r if isinstance(r, Exception) else r[0] for r in done]
+
+    def _move_one(
+        self, conn: Connection, end: AttemptEnd, now: datetime
+    ) -> tuple[Task, AuditEntry] | Exception:
+        values = {"last_error": end.error, **dict(end.values)}
+        if end.platform_post_id is not None:
+            values["platform_post_id"] = end.platform_post_id
+        if end.target is TaskStatus.PUBLISHED:
+            values.update(published_at=now, lease_expires_at=None)
+        try:
+            return self.move(
+                conn,
+                end.task,
+                end.target,
+                actor="publish_job",
+                detail=end.error,
+                values=values,
+                now=now,
+            )
+        except ITEM_ERRORS as exc:
+            return exc
+
+
+def _plain(end: AttemptEnd, target: TaskStatus) -> bool:
+    """A post that went out to `target`, with nothing but its post id to record."""
+    return end.target is target and end.error is None and not end.values
 
 
 def _one(results: list[Task | Exception]) -> Task:
