@@ -1,11 +1,7 @@
 """A publisher process for the chaos tests and the benchmark: the due-task sensor's tick, looped.
 
-Each tick is `sensors.ticks.run_one_tick`, what `scheduling-platform tick` runs: the sensor claims
+Each loop is `sensors.ticks.run_one_tick`, what `scheduling-platform tick` runs: the sensor claims
 what is due, and each publish run it asks for executes here, on this process's Dagster instance.
-As under the daemon, the sensor ticks again while a run is still sending: a run lasts until the
-last post of its window is due, and ticking only after it ended left the next window's first
-posts waiting for a sensor evaluation and a run start (1 to 1.7 s late at 10,000 a minute).
-So a second tick starts half a claim window after the first began (two at most at a time).
 
     python benchmarks/publish_worker.py [--until-done]
         tick until killed; with --until-done, stop once no task is left to publish.
@@ -23,8 +19,6 @@ import select
 import sys
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
 
 from dagster import DagsterInstance
 
@@ -51,51 +45,30 @@ def publish_loop(until_done: bool) -> int:
     definitions = build_definitions(settings)
     ensure_dagster_home(settings)
     store = TaskStore.from_url(settings.resolved_database_url, run_migrations=False)
-    # The next window is claimed while the current one is half sent.
-    overlap_after = settings.claim_lookahead_seconds / 2
     print(f"{utcnow():%H:%M:%S.%f} ready {os.getpid()}", flush=True)
-    with DagsterInstance.get() as instance, ThreadPoolExecutor(2, "tick") as ticks:
-        in_flight: dict[Future[list[dict[str, Any]]], float] = {}
-        idle_since: float | None = None  # when a tick last found nothing to run
+    with DagsterInstance.get() as instance:
         while True:
-            for done in [f for f in in_flight if f.done()]:
-                del in_flight[done]
-                runs = _report(done)
-                idle_since = None if runs else time.monotonic()
-            now = time.monotonic()
-            if not in_flight and idle_since is not None and now - idle_since < 0.2:
-                time.sleep(0.2 - (now - idle_since))
+            try:
+                runs = run_one_tick(instance, definitions)
+            except Exception:  # a tick that fails (database down) is retried, as the daemon does
+                traceback.print_exc()
+                time.sleep(0.5)
                 continue
-            if not in_flight and idle_since is not None and until_done:
-                try:
-                    if unfinished(store) == 0:
-                        return 0
-                except Exception:
-                    traceback.print_exc()
-            if not in_flight or (
-                len(in_flight) == 1 and now - max(in_flight.values()) >= overlap_after
-            ):
-                in_flight[ticks.submit(run_one_tick, instance, definitions)] = now
-            wait(in_flight, timeout=0.1, return_when=FIRST_COMPLETED)
-
-
-def _report(tick: Future[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Print each run a finished tick executed; a tick that failed (database down) is printed,
-    and is tried again, as the daemon does."""
-    try:
-        runs = tick.result()
-    except Exception:
-        traceback.print_exc()
-        time.sleep(0.5)
-        return []
-    for run in runs:
-        print(
-            f"{utcnow():%H:%M:%S.%f} run {run['run_id']} {run['platform']} "
-            f"success={run['success']} "
-            f"published={len(run['published_task_ids'])}",
-            flush=True,
-        )
-    return runs
+            for run in runs:
+                print(
+                    f"{utcnow():%H:%M:%S.%f} run {run['run_id']} {run['platform']} "
+                    f"success={run['success']} "
+                    f"published={len(run['published_task_ids'])}",
+                    flush=True,
+                )
+            if runs:
+                continue
+            try:
+                if until_done and unfinished(store) == 0:
+                    return 0
+            except Exception:
+                traceback.print_exc()
+            time.sleep(0.2)
 
 
 def _child(mode: str, log_path: str) -> None:
