@@ -92,9 +92,14 @@ class BenchPlatform:
                     raise RuntimeError(f"a benchmark process exited: {process.args}\n{logs}")
             time.sleep(0.5)
 
-    def received_at(self) -> dict[str, datetime]:
+    def received_at(self) -> tuple[dict[str, datetime], int]:
+        """Each title's first receipt, and how many posts repeated a title (must be 0)."""
         posts = httpx.get(f"{self.sandbox_url}/_sandbox/posts", timeout=120).json()["posts"]
-        return {p["title"]: datetime.fromisoformat(p["received_at"]) for p in posts}
+        first: dict[str, datetime] = {}
+        for post in posts:
+            at = datetime.fromisoformat(post["received_at"])
+            first[post["title"]] = min(at, first.get(post["title"], at))
+        return first, len(posts) - len(first)
 
     def start_publisher(self) -> None:
         log = (self.folder / "publisher.log").open("ab")

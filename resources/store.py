@@ -35,5 +35,5 @@ class TaskStoreResource(ConfigurableResource):
                     key_file=Path(self.keyring_file) if self.keyring_file else None,
                     create_missing=self.create_missing_key,
                 )
-                _stores[key] = TaskStore.from_url(self.database_url, vault=vault)
+                _stores[key] = TaskStore.from_url(self.database_url, vault=vault, pool_sqlite=True)
             return _stores[key]

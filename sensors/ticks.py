@@ -152,8 +152,18 @@ def _resource(definitions: Definitions, key: str) -> Any:
     return resources[key].process_config_and_initialize()
 
 
+# Initialising a resource outside a run builds an ephemeral Dagster instance (its storage
+# migrated in memory): a seventh of a looping publisher's time when done every tick. The
+# last definitions' store is kept (a process ticks one set of definitions).
+_last_store: list[tuple[Definitions, TaskStore]] = []
+
+
 def _store(definitions: Definitions) -> TaskStore:
+    """The definitions' task store, opened once for them while they are the ones ticked."""
+    if _last_store and _last_store[0][0] is definitions:
+        return _last_store[0][1]
     store: TaskStore = _resource(definitions, "task_store").get_store()
+    _last_store[:] = [(definitions, store)]
     return store
 
 

@@ -19,9 +19,11 @@ from scheduling_platform.platforms.base import (
     Post,
 )
 from scheduling_platform.publishing.error_policy import ErrorPolicy
+from scheduling_platform.publishing.group_commit import GroupCommit
 from scheduling_platform.publishing.rate_limit import TokenBucket
 from scheduling_platform.publishing.token_refresh import publish_with_token_refresh
 from scheduling_platform.publishing.verification import DEFAULT_CLOCK_SKEW, identify
+from scheduling_platform.store.attempts import AttemptEnd, AttemptStart
 from scheduling_platform.store.leases import extend_claims, give_back_unsent, needs_verification
 from scheduling_platform.store.records import Account, Task
 from scheduling_platform.store.task_store import PostHeldError, TaskStore
@@ -59,6 +61,13 @@ class BatchPublisher:
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW
     _limiters: dict[str, TokenBucket] = field(default_factory=dict, init=False)
     _verify: set[int] = field(default_factory=set, init=False)
+    # The threads' attempt writes, committed together (group_commit.py).
+    _starts: GroupCommit[AttemptStart, Task] = field(init=False)
+    _ends: GroupCommit[AttemptEnd, Task] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._starts = GroupCommit(self.store.begin_attempts)
+        self._ends = GroupCommit(self.store.finish_attempts)
 
     def publish_batch(self, claim_batch: str) -> list[PublishOutcome]:
         """Publish every task still claimed under `claim_batch`; returns one outcome each."""
@@ -152,8 +161,8 @@ class BatchPublisher:
         lease = max(self.lease_seconds, 3 * getattr(client, "timeout_seconds", 10.0) + 5)
         account.credentials  # noqa: B018  (opened before the point of no return: VaultError)
         try:
-            started = self.store.begin_attempt(
-                task, self.run_id, lease_until=utcnow() + timedelta(seconds=lease)
+            started = self._starts(
+                AttemptStart(task, self.run_id, utcnow() + timedelta(seconds=lease))
             )
         except InvalidTransitionError as exc:
             # Cancelled, moved or re-claimed since the claim (the point of no return is this
@@ -245,9 +254,22 @@ class BatchPublisher:
         )
         return PublishOutcome(started.id, started.platform, target, None, None, error=error)
 
-    def _finish(self, started: Task, target: TaskStatus, **kwargs: Any) -> None:
+    def _finish(
+        self,
+        started: Task,
+        target: TaskStatus,
+        *,
+        outcome: str,
+        platform_post_id: str | None = None,
+        error_kind: str | None = None,
+        error: str | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        end = AttemptEnd(
+            started, target, outcome, platform_post_id, error_kind, error, values or {}
+        )
         try:
-            self.store.finish_attempt(started, target, **kwargs)
+            self._ends(end)
         except InvalidTransitionError:
             # A retried write whose first COMMIT had landed, or a lease given back meanwhile:
             # the task has moved on and will be verified before any resend.

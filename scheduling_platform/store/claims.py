@@ -1,26 +1,22 @@
-"""Claims and attempts: what the publisher takes from the store and what it writes back."""
+"""Claiming due tasks: what the publisher takes from the store (attempts.py: what it writes)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import exists, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, or_, select, update
 
 from scheduling_platform.lifecycle import CLAIMABLE, AccountStatus, TaskStatus
+from scheduling_platform.store.attempts import AttemptQueries
 from scheduling_platform.store.audit import AuditEntry, write_audit
-from scheduling_platform.store.engine import retry_on_connection_problems
-from scheduling_platform.store.post_identity import PostHeldError, PostIdentityQueries
 from scheduling_platform.store.records import Task
-from scheduling_platform.store.schema import accounts, publish_attempts, tasks
-from scheduling_platform.store.tasks import TaskQueries
+from scheduling_platform.store.schema import accounts, tasks
 from scheduling_platform.timeutil import utcnow
 
 
-class ClaimQueries(TaskQueries, PostIdentityQueries):
-    """Claiming due tasks, and opening and closing their publish attempts."""
+class ClaimQueries(AttemptQueries):
+    """Claiming due tasks; opening and closing their publish attempts is `AttemptQueries`'."""
 
     def claim_due_tasks(
         self,
@@ -94,76 +90,3 @@ class ClaimQueries(TaskQueries, PostIdentityQueries):
                 ],
             )
         return sorted(claimed, key=lambda t: (t.scheduled_at, t.id))
-
-    @retry_on_connection_problems()
-    def begin_attempt(self, task: Task, run_id: str | None, lease_until: datetime) -> Task:
-        """claimed -> publishing, with an attempt row, before any request leaves."""
-        now = utcnow()
-        with self.engine.begin() as conn:
-            started = self.transition(
-                task,
-                TaskStatus.PUBLISHING,
-                actor="publish_job",
-                detail=run_id,
-                values={
-                    "attempt_count": tasks.c.attempt_count + 1,
-                    "lease_expires_at": lease_until,
-                },
-                conn=conn,
-            )
-            conn.execute(
-                insert(publish_attempts).values(
-                    task_id=task.id,
-                    attempt_no=started.attempt_count,
-                    run_id=run_id,
-                    started_at=now,
-                )
-            )
-        return started
-
-    @retry_on_connection_problems()
-    def finish_attempt(
-        self,
-        task: Task,
-        target: TaskStatus,
-        *,
-        outcome: str,
-        platform_post_id: str | None = None,
-        error_kind: str | None = None,
-        error: str | None = None,
-        values: Mapping[str, Any] | None = None,
-    ) -> Task:
-        """publishing -> target, closing the open attempt row with what the platform said.
-
-        PostHeldError, writing nothing, when another task holds `platform_post_id`.
-        """
-        now = utcnow()
-        values = {"last_error": error, **dict(values or {})}
-        if platform_post_id is not None:
-            values["platform_post_id"] = platform_post_id
-        if target is TaskStatus.PUBLISHED:
-            values.update(published_at=now, lease_expires_at=None)
-        try:
-            with self.engine.begin() as conn:
-                finished = self.transition(
-                    task, target, actor="publish_job", detail=error, values=values, conn=conn
-                )
-                conn.execute(
-                    update(publish_attempts)
-                    .where(publish_attempts.c.task_id == task.id)
-                    .where(publish_attempts.c.attempt_no == task.attempt_count)
-                    .values(
-                        finished_at=now,
-                        outcome=outcome,
-                        platform_post_id=platform_post_id,
-                        error_kind=error_kind,
-                        error=error,
-                    )
-                )
-        except IntegrityError:
-            # uq_tasks_platform_post: one post, one task. Nothing was written.
-            if platform_post_id is None:
-                raise
-            holder = self.holder_of(task.platform, task.account_id, platform_post_id)
-            raise PostHeldError(task.id, platform_post_id, holder) from None
-        return finished

@@ -411,6 +411,27 @@ class TaskQueries(StoreBase):
                     task, target, actor=actor, detail=detail, values=values, conn=own
                 )
         now = utcnow()
+        moved, entry = self.move(
+            conn, task, target, actor=actor, detail=detail, values=values, now=now
+        )
+        write_audit(conn, now, [entry])
+        return moved
+
+    def move(
+        self,
+        conn: Connection,
+        task: Task,
+        target: TaskStatus,
+        *,
+        actor: str,
+        detail: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> tuple[Task, AuditEntry]:
+        """`transition` without its audit row, which it returns for the caller to write (with
+        others, in the same transaction); raises as `transition` does, having written nothing."""
+        check_transition(task.status, target)
+        now = now or utcnow()
         changes = dict(values or {})
         if task.status is TaskStatus.CLAIMED and target is not TaskStatus.PUBLISHING:
             # The claim is withdrawn (cancelled, moved, given back): its holder can start nothing.
@@ -435,8 +456,7 @@ class TaskQueries(StoreBase):
                 f"task {task.id} changed meanwhile (now {current.status}); "
                 f"it was not moved to {target}"
             )
-        write_audit(conn, now, [transition_entry(task, target, actor, detail)])
-        return Task.from_row(row)
+        return Task.from_row(row), transition_entry(task, target, actor, detail)
 
     def transition_through(
         self,
