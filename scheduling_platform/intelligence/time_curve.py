@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
 
 CELLS = 2 * 168  # (day type, hour of the week)
 LENGTH_HOURS = 1.5  # how far along the day a departure from the prior carries
@@ -37,6 +36,15 @@ DAY_SD = 0.8  # of the shared hour-of-day departure: a wrong prior peak is a fac
 DAY_TYPE_SD = 0.5  # of the working-day / day-off difference beyond the prior's
 WEEKDAY_SD = 0.15  # of one weekday's own departure
 MIN_NOISE_SD = 0.1
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a^-1 b for a symmetric positive definite `a`, by Cholesky."""
+    # scipy on first use: loading the definitions (every run the daemon starts) never pays
+    # for it (tests/test_dagster_publishing.py).
+    from scipy.linalg import cho_factor, cho_solve
+
+    return np.asarray(cho_solve(cho_factor(a), b))
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +99,7 @@ class CurvePosterior:
         if len(self.seen):
             a = k[np.ix_(self.seen, self.seen)] + np.diag(self.noise)
             gap = sums[self.seen] / counts[self.seen] - self.prior_mean[self.seen]
-            self.mean = self.prior_mean + k[:, self.seen] @ cho_solve(cho_factor(a), gap)
+            self.mean = self.prior_mean + k[:, self.seen] @ _solve(a, gap)
         else:
             self.mean = self.prior_mean.copy()
         self._factor: np.ndarray | None = None
@@ -102,7 +110,7 @@ class CurvePosterior:
             return 0.0
         k = prior_covariance()[np.ix_(self.seen, self.seen)]
         # trace(K (K + N)^-1) = n - trace(N (K + N)^-1), N diagonal
-        inverse = cho_solve(cho_factor(k + np.diag(self.noise)), np.eye(len(self.seen)))
+        inverse = _solve(k + np.diag(self.noise), np.eye(len(self.seen)))
         return float(len(self.seen) - np.sum(self.noise * np.diag(inverse)))
 
     def __getstate__(self) -> dict[str, Any]:
