@@ -7,6 +7,7 @@ more than the API it measured; this spends a fraction of that, so the figures ar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -58,4 +59,6 @@ class Connection:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            await self.writer.wait_closed()
+            # The server may have closed the idle connection first: nothing is lost then.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                await self.writer.wait_closed()
