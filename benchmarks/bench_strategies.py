@@ -1,8 +1,8 @@
 """Scheduling decisions: suggestions for one post (target < 50 ms, 20 ms), a batch of 50
 `optimal_time` posts with their conflict checks and inserts (target < 100 ms, 50 ms), and a
 batch of 50 `load_balance` posts as one assignment. Ten Weibo accounts, each with a post every
-51 minutes over the coming week already stored; the model is loaded once per process, as the
-API does."""
+51 minutes over the coming week already stored; the model is loaded once per process and the
+store's connections are kept open, as the API does."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def run(quick: bool) -> list[dict]:
     rng = random.Random(5)
     repeats = 5 if quick else 30
     rows = []
-    with temporary_store("sqlite") as store:
+    with temporary_store("sqlite", pool_sqlite=True) as store:
         registry = ModelRegistry(store)
         registry.register(artifact)
         registry.promote(artifact.version)

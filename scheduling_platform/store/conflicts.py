@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select, text
 
@@ -29,9 +29,11 @@ _COLUMNS = (
 KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
 
 
-@dataclass(frozen=True)
-class PlacedPost:
-    """A post of an account that is out or on its way: what a new post may conflict with."""
+class PlacedPost(NamedTuple):
+    """A post of an account that is out or on its way: what a new post may conflict with.
+
+    A named tuple, not a dataclass: a batch's check reads thousands of them, and a tuple is
+    built several times faster."""
 
     id: int
     account_id: int
@@ -41,15 +43,10 @@ class PlacedPost:
     series_id: int | None
 
     @classmethod
-    def from_row(cls, row: Any) -> PlacedPost:  # a Row of the selected columns
-        return cls(
-            id=row.id,
-            account_id=row.account_id,
-            at=row.scheduled_at,
-            content=row.content,
-            media=tuple(json.loads(row.media)) if row.media and row.media != "[]" else (),
-            series_id=row.series_id,
-        )
+    def from_row(cls, row: Any) -> PlacedPost:  # a Row of the selected columns, in order
+        task_id, account_id, at, content, media, series_id = row
+        media = tuple(json.loads(media)) if media and media != "[]" else ()
+        return cls(task_id, account_id, at, content, media, series_id)
 
 
 # Built once: SQLAlchemy then reuses their compiled form (building them costs more than

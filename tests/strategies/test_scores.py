@@ -10,7 +10,12 @@ import pytest
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.scoring import PostDraft, score_slots, week_slots
-from scheduling_platform.scheduling.strategies.scores import parse_window, score_posts, window_text
+from scheduling_platform.scheduling.strategies.scores import (
+    WindowScores,
+    parse_window,
+    score_posts,
+    window_text,
+)
 from scheduling_platform.scheduling.tasks import SchedulingError
 from scheduling_platform.timeutil import utcnow
 
@@ -45,3 +50,17 @@ def test_windows_are_read_and_written_alike() -> None:
     for bad in ("29d", "1m", "week"):
         with pytest.raises(SchedulingError):
             parse_window(bad)
+
+
+def test_a_regular_window_computes_each_slot_as_its_index_reads_it() -> None:
+    slots = week_slots(utcnow(), 2016)
+    zeros = np.zeros(len(slots))
+    scores = WindowScores(slots, zeros, zeros, zeros, zeros, "v", (0, 0, 0))
+    irregular = WindowScores(
+        slots[[0, 5, 9]], zeros[:3], zeros[:3], zeros[:3], zeros[:3], "v", (0, 0, 0)
+    )
+    assert [scores.at(i) for i in (0, 1, 287, 2015)] == [
+        scores.starts[i] for i in (0, 1, 287, 2015)
+    ]
+    assert [irregular.at(i) for i in range(3)] == [slots[0], slots[5], slots[9]]
+    assert scores.micros[1] - scores.micros[0] == 5 * 60 * 10**6

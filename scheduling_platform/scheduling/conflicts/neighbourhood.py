@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from sqlalchemy import Connection
 
 from scheduling_platform.fingerprints import shingles
 from scheduling_platform.store.conflicts import Around, PlacedPost
 from scheduling_platform.store.task_store import TaskStore
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FEW_HOLDERS = 8  # posts a band key is kept for in a tuple; a set past that (no quadratic growth)
+
+
+def micros_of(at: datetime) -> int:
+    """An aware time as UTC microseconds since the epoch (exact, unlike a float timestamp)."""
+    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 class Neighbourhood:
@@ -41,6 +48,7 @@ class Neighbourhood:
         self._band_span: tuple[datetime, datetime] | None = None
         self._band_keys: set[int] = set()
         self._excluded: set[int] = set()
+        self._micros: list[int] = []  # `_order`'s times as `micros_of`, for `within_gap`
 
     # -- reading ------------------------------------------------------------------------
     def ensure_span(self, start: datetime, end: datetime) -> None:
@@ -137,7 +145,10 @@ class Neighbourhood:
         if post.id in self.posts:
             return
         self.posts[post.id] = post
-        bisect.insort(self._order, (post.at, post.id))
+        entry = (post.at, post.id)
+        index = bisect.bisect_right(self._order, entry)
+        self._order.insert(index, entry)
+        self._micros.insert(index, micros_of(post.at))
 
     # -- questions the checks ask ------------------------------------------------------
     def between(self, start: datetime, end: datetime) -> list[PlacedPost]:
@@ -150,13 +161,31 @@ class Neighbourhood:
     def any_within(self, at: datetime, gap: timedelta, task_id: int | None) -> bool:
         """Whether a post other than `task_id` is less than `gap` from `at` (`between`'s
         answer to time_overlap's question, without the list)."""
-        lo = bisect.bisect_right(self._order, (at - gap, 2**62))
-        for when, i in self._order[lo:]:
+        order = self._order
+        for n in range(bisect.bisect_right(order, (at - gap, 2**62)), len(order)):
+            when, i = order[n]  # indexed, not sliced: a slice copies the rest of the list
             if when - at >= gap:
                 return False
             if i != task_id and i not in self._excluded:
                 return True
         return False
+
+    def within_gap(self, micros: np.ndarray, gap: timedelta, task_id: int | None) -> np.ndarray:
+        """`any_within` for many times at once (UTC microseconds since the epoch, as
+        `micros_of` gives them): a slot search masks the slots a neighbour blocks this way
+        instead of asking slot by slot."""
+        left_out = self._excluded | ({task_id} if task_id is not None else set())
+        if left_out & self.posts.keys():
+            pairs = zip(self._micros, self._order, strict=True)
+            times = np.fromiter((t for t, (_, i) in pairs if i not in left_out), dtype=np.int64)
+        else:
+            times = np.array(self._micros, dtype=np.int64)
+        if not len(times):
+            return np.zeros(len(micros), dtype=bool)
+        span = gap // timedelta(microseconds=1)
+        after = np.searchsorted(times, micros - span, side="right")  # first later than -gap
+        found = times[np.minimum(after, len(times) - 1)]
+        return (after < len(times)) & (found < micros + span)
 
     def adjacent(self, at: datetime, task_id: int | None) -> tuple[PlacedPost | None, ...]:
         """The posts just before and just after (at, task_id) in (time, id) order; a new post

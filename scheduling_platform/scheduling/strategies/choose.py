@@ -95,10 +95,12 @@ def free_slots(
     reach = checker.rules.reach(post.platform)
     hood.ensure_span(scores.at(0) - reach, scores.at(len(scores.slots) - 1) + reach)
     earliest = now + SLOT_LEAD
-    order = np.argsort(-(scores.predicted if ranking is None else ranking), kind="stable")
+    order = scores.ranked if ranking is None else np.argsort(-ranking, kind="stable")
     if mask is not None:
         order = order[mask[order]]
     gap = checker.rules.gap(post.platform)
+    if gap:  # the slots a neighbour is too close to, all at once (most refusals are these)
+        order = order[~hood.within_gap(scores.micros, gap, post.task_id)[order]]
     for index in order.tolist():
         at = scores.at(index)
         if at < earliest or (gap and hood.any_within(at, gap, post.task_id)):

@@ -11,6 +11,7 @@ from scheduling_platform.scheduling.conflicts.neighbourhood import Neighbourhood
 from scheduling_platform.scheduling.conflicts.quotas import day_window, hour_window
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.scheduling.strategies.scores import WindowScores
+from scheduling_platform.timeutil import zone
 
 PLATFORM_NAMES = {
     "weibo": "Weibo",
@@ -24,7 +25,7 @@ OWN_HISTORY = 0.5  # from this account weight on, the slot's level is mostly the
 
 def peak_reason(platform: str, zone_name: str, scores: WindowScores, index: int) -> str:
     """`Weibo weekday 12:30 peak for this account: 412 expected, 1.8x the window's median`."""
-    local = pd.Timestamp(scores.slots[index]).tz_convert(zone_name)
+    local = scores.at(index).astimezone(zone(zone_name))
     kind = "weekend" if local.weekday() >= 5 else "weekday"
     weight = float(scores.account_weight[index])
     whose = (

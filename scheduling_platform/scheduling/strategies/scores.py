@@ -80,9 +80,15 @@ class WindowScores:
     text_key: tuple[int, int, int]  # what the model saw of the text the window was scored with
     basis: str = "trained"  # "prior": no model trained yet, the shipped prior curves scored
 
-    @property
+    @cached_property
     def median(self) -> float:
         return float(np.median(self.predicted)) if len(self.predicted) else 0.0
+
+    @cached_property
+    def ranked(self) -> np.ndarray:
+        """Slot indexes, best predicted first (ties in time order): shared by the posts of a
+        batch that share the window."""
+        return np.argsort(-self.predicted, kind="stable")
 
     @cached_property
     def starts(self) -> list[datetime]:
@@ -90,8 +96,22 @@ class WindowScores:
         batch's free-slot search asks for thousands."""
         return list(self.slots.to_pydatetime())
 
+    @cached_property
+    def micros(self) -> np.ndarray:
+        """The slot starts as UTC microseconds since the epoch (see `Neighbourhood.within_gap`)."""
+        return self.slots.as_unit("us").asi8
+
+    @cached_property
+    def _grid(self) -> tuple[datetime, timedelta] | None:
+        """(first start, step) of a regular window (`week_slots`' are), else None."""
+        freq = self.slots.freq
+        if freq is None or not len(self.slots):
+            return None
+        return self.slots[0].to_pydatetime(), pd.Timedelta(freq).to_pytimedelta()
+
     def at(self, index: int) -> datetime:
-        return self.starts[index]
+        grid = self._grid  # a regular window's slot is computed, not read off `starts`
+        return grid[0] + grid[1] * int(index) if grid is not None else self.starts[index]
 
     def uncertainty(self, index: int) -> float:
         """One standard deviation above the prediction (log-normal residuals)."""
@@ -275,20 +295,25 @@ def score_posts(
     (`hour_anchors`) and the time interpolates between the two in log space (a smooth
     5-minute curve); the anchors a window's rows share are scored once.
     tests/strategies checks it agrees with `score_slots` row for row."""
-    if drafts and all(d is drafts[0] for d in drafts):  # one window: score_slots itself
+    n = len(drafts)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    # Each row's draft as a group number: a window repeats one draft object 2,016 times, so
+    # the per-draft work (its zone, its model row per anchor) is done once per group.
+    ids = np.fromiter(map(id, drafts), dtype=np.uint64, count=n)
+    _, first_row, keys = np.unique(ids, return_index=True, return_inverse=True)
+    if len(first_row) == 1:  # one window: score_slots itself
         alone = score_slots(artifact, drafts[0], times)
         return (
             alone["predicted"].to_numpy(dtype=float),
             alone["account_weight"].to_numpy(dtype=float),
         )
-    n = len(drafts)
-    if n == 0:
-        return np.zeros(0), np.zeros(0)
     at = times.as_unit("ns").asi8
+    keys = keys.reshape(-1).astype(np.int64)
+    row_zones = np.array([drafts[int(i)].timezone for i in first_row], dtype=object)[keys]
     into_hour = np.zeros(n, dtype=np.int64)
-    zones = np.array([d.timezone for d in drafts], dtype=object)
-    for zone in set(zones):
-        rows = np.flatnonzero(zones == zone)
+    for zone in set(row_zones):
+        rows = np.flatnonzero(row_zones == zone)
         local = times[rows].tz_convert(zone)
         seconds = local.minute.to_numpy(np.int64) * 60 + local.second.to_numpy(np.int64)
         into_hour[rows] = seconds * 10**9
@@ -297,14 +322,13 @@ def score_posts(
     lower = np.where(at >= centre, centre, centre - hour)
     fraction = (at - lower) / hour
     # One model row per (draft, anchor): a window's 2,016 slots share about 170 anchors.
-    group: dict[int, int] = {}
-    keys = np.array([group.setdefault(id(d), len(group)) for d in drafts], dtype=np.int64)
-    pairs = np.stack([np.concatenate([keys, keys]), np.concatenate([lower, lower + hour])], 1)
-    unique, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    instants, when = np.unique(np.concatenate([lower, lower + hour]), return_inverse=True)
+    pairs = np.concatenate([keys, keys]) * len(instants) + when.reshape(-1)
+    unique, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     low, high = inverse[:n], inverse[n:]
     anchor_drafts = [drafts[int(i) % n] for i in first]
-    anchor_times = unique[:, 1]
+    anchor_times = instants[unique % len(instants)]
     own = np.where(lower == centre, low, high)
     anchored = pd.DatetimeIndex(pd.to_datetime(anchor_times, unit="ns", utc=True))
     curve, pooled, weight = _pooled_at(artifact, anchor_drafts, anchored)
@@ -335,7 +359,10 @@ def _pooled_at(
     """The platform curve, pooled prediction and account weight of each draft at exactly its
     time."""
     seen: dict[int, tuple[int, int, int]] = {}  # a window repeats one draft object
-    counts = [seen.setdefault(id(d), text_counts(d.text)) for d in drafts]
+    for d in drafts:
+        if id(d) not in seen:
+            seen[id(d)] = text_counts(d.text)
+    counts = [seen[id(d)] for d in drafts]
     stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
     frame = pd.DataFrame(
         {
