@@ -92,40 +92,37 @@ def engagement_total(frame: pd.DataFrame) -> pd.Series:
 
 def time_features(posted_at: pd.Series, timezones: pd.Series) -> pd.DataFrame:
     """Local-time features of UTC times, each read in its row's zone."""
-    utc = pd.to_datetime(posted_at, utc=True)
-    parts = []
-    for zone_name, index in timezones.groupby(timezones, sort=False).groups.items():
-        zoned = utc.loc[index].dt.tz_convert(str(zone_name))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "hour": zoned.dt.hour,
-                    "minute": zoned.dt.minute,
-                    "weekday": zoned.dt.day_of_week,
-                    "month": zoned.dt.month,
-                    "date": zoned.dt.tz_localize(None).dt.normalize(),
-                },
-                index=index,
-            )
-        )
-    local: pd.DataFrame = pd.concat(parts).loc[utc.index]
-    minutes = local["hour"] * 60 + local["minute"]
-    week_hours = local["weekday"] * 24 + minutes / 60
+    # On arrays, zone by zone: a slot search scores a few thousand rows per request, where
+    # pandas' per-column overhead would cost more than the model itself.
+    utc = pd.DatetimeIndex(pd.to_datetime(posted_at, utc=True))
+    zones = np.asarray(timezones, dtype=object)
+    size = len(utc)
+    hour, minute = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    weekday, month = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    dates = np.zeros(size, dtype="datetime64[ns]")
+    for zone_name in pd.unique(zones):
+        rows = np.flatnonzero(zones == zone_name)
+        local = utc[rows].tz_convert(str(zone_name))
+        hour[rows], minute[rows] = local.hour, local.minute
+        weekday[rows], month[rows] = local.dayofweek, local.month
+        dates[rows] = local.tz_localize(None).normalize().to_numpy()
+    minutes = hour * 60 + minute
+    week_hours = weekday * 24 + minutes / 60
     out = pd.DataFrame(
         {
             "tod_sin": np.sin(2 * np.pi * minutes / 1440),
             "tod_cos": np.cos(2 * np.pi * minutes / 1440),
-            "hour_of_day": local["hour"],
-            "minute_of_hour": local["minute"],
-            "weekday": local["weekday"],
+            "hour_of_day": hour,
+            "minute_of_hour": minute,
+            "weekday": weekday,
             "week_sin": np.sin(2 * np.pi * week_hours / 168),
             "week_cos": np.cos(2 * np.pi * week_hours / 168),
-            "month": local["month"],
+            "month": month,
         },
-        index=utc.index,
+        index=posted_at.index,
     )
-    holidays = calendar_features(local["date"])
-    holidays.index = utc.index
+    holidays = calendar_features(dates)
+    holidays.index = posted_at.index
     return pd.concat([out, holidays], axis=1)
 
 

@@ -29,7 +29,12 @@ from scheduling_platform.scheduling.strategies.create import (
 from scheduling_platform.scheduling.strategies.load_balance import Item, assign
 from scheduling_platform.scheduling.strategies.scores import Predictor, parse_window, window_text
 from scheduling_platform.scheduling.strategies.windows import PostingWindow
-from scheduling_platform.scheduling.tasks import SchedulingError, take_in_media, validate_post
+from scheduling_platform.scheduling.tasks import (
+    SchedulingError,
+    horizon_days,
+    take_in_media,
+    validate_post,
+)
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.records import MAX_ID, Account, NotFoundError, Task
 from scheduling_platform.store.task_store import TaskStore
@@ -94,6 +99,8 @@ def place_batch(
     }
     results: list[ItemResult] = []
     posts: dict[int, Placing] = {}
+    # Read once for the batch: the settings read the environment afresh each time.
+    horizon = settings.schedule_horizon_days if settings is not None else horizon_days()
     for index, item in enumerate(items):
         try:
             account = accounts.get(item.account_id)
@@ -108,6 +115,7 @@ def place_batch(
                 title=item.title,
                 media=item.media,
                 now=now,
+                horizon=horizon,
             )
             window = parse_window(item.window)
             item = replace(item, media=take_in_media(account, item.content, item.media, settings))

@@ -77,13 +77,15 @@ def validate_post(
     title: str | None = None,
     media: tuple[str, ...] = (),
     now: datetime,
+    horizon: int | None = None,
 ) -> datetime:
-    """Refuse what the platform can never take; returns the post's time (UTC)."""
+    """Refuse what the platform can never take; returns the post's time (UTC). `horizon`:
+    the days ahead allowed, when the caller has read them (else the settings')."""
     if not 1 <= priority <= 10:
         raise SchedulingError(f"priority must be between 1 and 10, not {priority}")
     _check_text(content, title, media)
     rules_for(account.platform).check(content, title, media)
-    return future_time(at, account.timezone, now)
+    return future_time(at, account.timezone, now, horizon=horizon)
 
 
 def take_in_media(

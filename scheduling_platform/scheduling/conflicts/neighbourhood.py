@@ -19,13 +19,18 @@ from scheduling_platform.fingerprints import shingles
 from scheduling_platform.store.conflicts import Around, PlacedPost
 from scheduling_platform.store.task_store import TaskStore
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 _FEW_HOLDERS = 8  # posts a band key is kept for in a tuple; a set past that (no quadratic growth)
 
 
 def micros_of(at: datetime) -> int:
-    """An aware time as UTC microseconds since the epoch (exact, unlike a float timestamp)."""
-    return (at - _EPOCH) // timedelta(microseconds=1)
+    """An aware time as UTC microseconds since the epoch, exactly (a float timestamp loses
+    microseconds past the 25th century); from its fields, which is several times faster than
+    dividing timedeltas, and a batch converts thousands."""
+    utc = at if at.tzinfo is UTC else at.astimezone(UTC)
+    days = utc.toordinal() - _EPOCH_ORDINAL
+    seconds = days * 86400 + utc.hour * 3600 + utc.minute * 60 + utc.second
+    return seconds * 1_000_000 + utc.microsecond
 
 
 class Neighbourhood:
