@@ -1,6 +1,7 @@
 """The REST API under 50 concurrent clients: p50/p95/p99 of creating a task and of listing a
 page, on SQLite and on Postgres, against a store of 1,000,000 tasks over 1,000 accounts
-(target p95 < 50 ms).
+(target p95 < 50 ms); and a batch of 50 posts (POST .../tasks/batch, target < 100 ms), with
+fixed times and with `optimal_time`, sent one batch after another by one client.
 
 The API runs as `scheduling-platform api` in its own process (access log on, as served); the
 clients are asyncio tasks of this process on a lean keep-alive HTTP client (http_client.py),
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import random
 import socket
@@ -121,6 +123,45 @@ async def _load(
     return latencies, statuses, time.perf_counter() - started
 
 
+BATCH = 50
+BATCH_ACCOUNTS = 10  # a campaign: 50 posts over 10 of the team's accounts
+
+
+async def _batches(url: str, key: str, accounts: list[int], strategy: str, count: int):
+    """`count` batches of 50 posts sent one after another by one client: the latency of a
+    batch, and how many items were created or refused (a conflict refuses an item only)."""
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    items: Counter[str] = Counter()
+    rng = random.Random(f"batch-{strategy}")
+    connection = Connection(url, {"Authorization": f"Bearer {key}"})
+    try:
+        for n in range(count):
+            chosen = rng.sample(accounts, BATCH_ACCOUNTS)
+            body = []
+            for i in range(BATCH):
+                item: dict[str, object] = {
+                    "account_id": chosen[i % BATCH_ACCOUNTS],
+                    "content": f"campaign {strategy} {n}-{i} {rng.random():.6f}",
+                    "strategy": strategy,
+                }
+                if strategy == "fixed":
+                    at = utcnow() + timedelta(days=rng.uniform(1, 30))
+                    item["at"] = at.isoformat()
+                body.append(item)
+            started = time.perf_counter()
+            status, answer = await connection.request(
+                "POST", f"{TASKS}/batch", json_body={"items": body}
+            )
+            latencies.append(time.perf_counter() - started)
+            statuses[status] += 1
+            if status == 200:
+                items.update(x["status"] for x in json.loads(answer)["items"])
+    finally:
+        await connection.close()
+    return latencies, statuses, items
+
+
 def _serve(store_url: str, home: Path) -> tuple[subprocess.Popen[bytes], str, Settings]:
     secret = lambda: base64.b64encode(os.urandom(32)).decode()  # noqa: E731
     port = _free_port()
@@ -196,6 +237,28 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                                 "target_p95_ms": 50,
                             }
                         )
+                for strategy in ("fixed", "optimal_time"):
+                    latencies, statuses, items = asyncio.run(
+                        _batches(url, key, accounts, strategy, 10 if quick else 30)
+                    )
+                    rows.append(
+                        {
+                            "backend": backend,
+                            "tasks": total,
+                            "load": "one client",
+                            "operation": f"batch of {BATCH} {strategy}",
+                            "clients": 1,
+                            "workers": WORKERS,
+                            "requests": len(latencies),
+                            "statuses": " ".join(
+                                [f"{code}:{n}" for code, n in sorted(statuses.items())]
+                                + [f"{name}:{n}" for name, n in sorted(items.items())]
+                            ),
+                            "per_s": round(len(latencies) / sum(latencies)),
+                            **_percentiles(latencies),
+                            "target_p95_ms": 100,
+                        }
+                    )
             finally:
                 process.terminate()
                 process.wait(30)

@@ -177,7 +177,10 @@ _MANY_PLACED = (
     select(*_COLUMNS)
     .where(
         tasks.c.account_id.in_(bindparam("account_ids", expanding=True)),
-        tasks.c.status.in_(_OCCUPYING),
+        # `status || ''`: no index serves the term, so the planner takes (account, time).
+        # SQLite took (status, time) and walked every account's posts of the span: 94 ms
+        # for 10 accounts at 200,000 tasks, against 1 ms.
+        tasks.c.status.concat("").in_(_OCCUPYING),
         tasks.c.scheduled_at >= bindparam("start"),
         tasks.c.scheduled_at < bindparam("end"),
     )
