@@ -92,38 +92,38 @@ def engagement_total(frame: pd.DataFrame) -> pd.Series:
 
 def time_features(posted_at: pd.Series, timezones: pd.Series) -> pd.DataFrame:
     """Local-time features of UTC times, each read in its row's zone."""
+    return pd.DataFrame(_time_columns(posted_at, timezones), index=posted_at.index)
+
+
+def _time_columns(posted_at: pd.Series, timezones: pd.Series) -> dict[str, np.ndarray]:
     # On arrays, zone by zone: a slot search scores a few thousand rows per request, where
     # pandas' per-column overhead would cost more than the model itself.
     utc = pd.DatetimeIndex(pd.to_datetime(posted_at, utc=True))
-    zones = np.asarray(timezones, dtype=object)
+    codes, zone_names = pd.factorize(np.asarray(timezones))
     size = len(utc)
     hour, minute = np.zeros(size, np.int64), np.zeros(size, np.int64)
     weekday, month = np.zeros(size, np.int64), np.zeros(size, np.int64)
     dates = np.zeros(size, dtype="datetime64[ns]")
-    for zone_name in pd.unique(zones):
-        rows = np.flatnonzero(zones == zone_name)
+    for code, zone_name in enumerate(zone_names):
+        rows = np.flatnonzero(codes == code)
         local = utc[rows].tz_convert(str(zone_name))
         hour[rows], minute[rows] = local.hour, local.minute
         weekday[rows], month[rows] = local.dayofweek, local.month
         dates[rows] = local.tz_localize(None).normalize().to_numpy()
     minutes = hour * 60 + minute
     week_hours = weekday * 24 + minutes / 60
-    out = pd.DataFrame(
-        {
-            "tod_sin": np.sin(2 * np.pi * minutes / 1440),
-            "tod_cos": np.cos(2 * np.pi * minutes / 1440),
-            "hour_of_day": hour,
-            "minute_of_hour": minute,
-            "weekday": weekday,
-            "week_sin": np.sin(2 * np.pi * week_hours / 168),
-            "week_cos": np.cos(2 * np.pi * week_hours / 168),
-            "month": month,
-        },
-        index=posted_at.index,
-    )
     holidays = calendar_features(dates)
-    holidays.index = posted_at.index
-    return pd.concat([out, holidays], axis=1)
+    return {
+        "tod_sin": np.sin(2 * np.pi * minutes / 1440),
+        "tod_cos": np.cos(2 * np.pi * minutes / 1440),
+        "hour_of_day": hour,
+        "minute_of_hour": minute,
+        "weekday": weekday,
+        "week_sin": np.sin(2 * np.pi * week_hours / 168),
+        "week_cos": np.cos(2 * np.pi * week_hours / 168),
+        "month": month,
+        **{name: holidays[name].to_numpy() for name in holidays.columns},
+    }
 
 
 def account_history(frame: pd.DataFrame) -> pd.DataFrame:
@@ -143,6 +143,14 @@ def account_history(frame: pd.DataFrame) -> pd.DataFrame:
     ).loc[frame.index]
 
 
+def _coded(values: pd.Series, names: tuple[str, ...], unknown: float) -> np.ndarray:
+    """Each value's index in `names` (`unknown` when absent), by its distinct values: a
+    `map` over the rows costs a Python call a row on Arrow strings."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    table = np.array([names.index(v) if v in names else unknown for v in distinct], dtype=float)
+    return table[codes]
+
+
 def feature_frame(frame: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
     """The model's inputs for rows of the engagement schema, in `FEATURE_NAMES` order.
 
@@ -154,27 +162,22 @@ def feature_frame(frame: pd.DataFrame, history: pd.DataFrame | None = None) -> p
     unknown = set(frame["content_type"].unique()) - set(CONTENT_TYPES)
     if unknown:
         raise ValueError(f"unknown content types {sorted(unknown)}; use {CONTENT_TYPES}")
-    timing = time_features(frame["posted_at"], frame["timezone"])
+    columns = _time_columns(frame["posted_at"], frame["timezone"])
     history = account_history(frame) if history is None else history
-    platform = frame["platform"].map({p: i for i, p in enumerate(PLATFORM_CODES)})
-    content = pd.DataFrame(
-        {
-            "content_type_code": frame["content_type"].map(
-                {c: i for i, c in enumerate(CONTENT_TYPES)}
-            ),
-            "log_text_length": np.log1p(frame["text_length"].astype(float)),
-            "media_items": frame["media_count"].astype(float),
-            "hashtags": frame["hashtag_count"].astype(float),
-            "links": frame["link_count"].astype(float),
-            "is_paid": frame["paid"].astype(float),
-            "category_code": frame["category"].astype(float),
-            "log_followers": np.log1p(
-                frame["followers"].astype(float).fillna(DEFAULT_FOLLOWERS).clip(lower=0)
-            ),
-            "account_recent_median": history["account_recent_median"].to_numpy(),
-            "account_history_posts": history["account_history_posts"].to_numpy(),
-            "platform_code": platform.fillna(len(PLATFORM_CODES) - 1),
-        },
-        index=frame.index,
-    )
-    return pd.concat([timing, content], axis=1)[list(FEATURE_NAMES)].astype(float)
+    followers = frame["followers"].to_numpy(dtype=float, na_value=np.nan)
+    columns |= {
+        "content_type_code": _coded(frame["content_type"], CONTENT_TYPES, np.nan),
+        "log_text_length": np.log1p(frame["text_length"].to_numpy(dtype=float)),
+        "media_items": frame["media_count"].to_numpy(dtype=float),
+        "hashtags": frame["hashtag_count"].to_numpy(dtype=float),
+        "links": frame["link_count"].to_numpy(dtype=float),
+        "is_paid": frame["paid"].to_numpy(dtype=float),
+        "category_code": frame["category"].to_numpy(dtype=float),
+        "log_followers": np.log1p(np.nan_to_num(followers, nan=DEFAULT_FOLLOWERS).clip(min=0)),
+        "account_recent_median": history["account_recent_median"].to_numpy(dtype=float),
+        "account_history_posts": history["account_history_posts"].to_numpy(dtype=float),
+        "platform_code": _coded(frame["platform"], PLATFORM_CODES, len(PLATFORM_CODES) - 1),
+    }
+    # One float block in FEATURE_NAMES order, built once (not a concat of frames).
+    matrix = np.column_stack([np.asarray(columns[name], dtype=float) for name in FEATURE_NAMES])
+    return pd.DataFrame(matrix, columns=list(FEATURE_NAMES), index=frame.index)

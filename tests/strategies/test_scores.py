@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
-from scheduling_platform.intelligence.scoring import PostDraft, score_slots, week_slots
+from scheduling_platform.intelligence.priors import prior_artifact
+from scheduling_platform.intelligence.scoring import PostDraft, draft_for, score_slots, week_slots
 from scheduling_platform.scheduling.strategies.scores import (
+    Predictor,
     WindowScores,
     parse_window,
     score_posts,
@@ -64,3 +66,19 @@ def test_a_regular_window_computes_each_slot_as_its_index_reads_it() -> None:
     ]
     assert [irregular.at(i) for i in range(3)] == [slots[0], slots[5], slots[9]]
     assert scores.micros[1] - scores.micros[0] == 5 * 60 * 10**6
+
+
+@pytest.mark.parametrize("model", ["trained", "prior"])
+def test_an_explored_draw_is_score_slots_draw_without_scoring_again(
+    model: str, artifact: ModelArtifact, modelled, weibo
+) -> None:
+    chosen = artifact if model == "trained" else prior_artifact()
+    predictor = Predictor(modelled.store, chosen)
+    text = "新品上市 #新品# 欢迎"
+    scores = predictor.window(weibo, text, (), None, utcnow(), timedelta(days=7))
+    draft = draft_for(weibo, text, "text", 0)
+    for seed in (1, 2):
+        drawn = predictor.sampled(scores, weibo, text, (), None, np.random.default_rng(seed))
+        slots = score_slots(chosen, draft, scores.slots, rng=np.random.default_rng(seed))
+        assert np.allclose(drawn, slots["sampled"].to_numpy(), rtol=1e-9)
+        assert not np.allclose(drawn, scores.predicted)  # a draw, not the prediction

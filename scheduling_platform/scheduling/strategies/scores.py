@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.exploration import sample_levels
 from scheduling_platform.intelligence.features import feature_frame, text_counts
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.registry import ModelRegistry
@@ -22,6 +23,7 @@ from scheduling_platform.intelligence.scoring import (
     PostDraft,
     blend_with_prior,
     draft_for,
+    hour_anchors,
     leans_on_prior,
     score_slots,
     week_slots,
@@ -272,11 +274,21 @@ class Predictor:
     ) -> np.ndarray:
         """One Thompson draw of the window's predictions over the model's uncertainty
         (`intelligence.exploration`), for a decision that explores; the slot it ranks first
-        keeps the model's own prediction (`scores.predicted`)."""
+        keeps the model's own prediction (`scores.predicted`).
+
+        The draw is the window's log levels plus the posterior's noise at its local half
+        hours, interpolated as `score_slots` interpolates (the interpolation is linear in
+        log space, so this is `score_slots(..., rng=rng)["sampled"]`), without scoring the
+        window again: an explored decision costs a draw, not a model call."""
         kind = content_type_of(account.platform, media, title)
         draft = draft_for(account, content, kind, len(media))
-        drawn = score_slots(self.artifact, draft, scores.slots, rng=rng)
-        return drawn["sampled"].to_numpy(dtype=float)
+        anchors = hour_anchors(scores.slots, draft.timezone)
+        at_slots = scores.slots.asi8.astype(float)
+        at_anchors = anchors.asi8.astype(float)
+        levels = np.log1p(scores.predicted)
+        anchor_levels = np.interp(at_anchors, at_slots, levels)
+        noise = sample_levels(self.artifact, draft, anchors, anchor_levels, rng) - anchor_levels
+        return np.expm1(levels + np.interp(at_slots, at_anchors, noise))
 
 
 # A post's window: (account, content, media, title, start, length).
