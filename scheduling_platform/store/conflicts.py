@@ -168,7 +168,7 @@ class Around:
     """What one read for a check gives: the posts of a span (and the nearest post on either
     side of it), and the posts sharing band keys within the duplicate window."""
 
-    placed: list[PlacedPost]
+    placed: list[PlacedPost]  # in (time, id) order, as the reads sort them
     edges: list[PlacedPost]
     band_matches: list[tuple[PlacedPost, tuple[int, ...]]]  # each post with the keys it shares
 

@@ -102,7 +102,16 @@ class Neighbourhood:
 
     def absorb(self, around: Around) -> None:
         """Add what a read of the store found."""
-        for post in [*around.placed, *around.edges]:
+        if around.placed and not self._order:
+            # A first read (a batch's, of thousands of posts) comes in (time, id) order:
+            # taken whole, not sorted in one insert at a time.
+            self.posts.update((post.id, post) for post in around.placed)
+            self._order = [(post.at, post.id) for post in around.placed]
+            self._micros = [micros_of(post.at) for post in around.placed]
+        else:
+            for post in around.placed:
+                self._place(post)
+        for post in around.edges:
             self._place(post)
         for post, keys in around.band_matches:
             self._place(post)
