@@ -2,4 +2,5 @@
 
 from scheduling_platform.cli.main import main
 
-main()
+if __name__ == "__main__":  # not in a spawned worker, which imports this module again
+    main()

@@ -116,5 +116,9 @@ def api(workers: int) -> None:
     With more than one worker set SCHEDULING_REDIS_URL, so they share the rate limits.
     """
     from scheduling_platform.runtime.api_server import serve_api
+    from scheduling_platform.runtime.launcher import PortInUseError
 
-    serve_api(get_settings(), workers=workers)
+    try:
+        serve_api(get_settings(), workers=workers)
+    except PortInUseError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,7 +1,8 @@
 """Serving the REST API in the foreground: `scheduling-platform api`, and `up`'s API process.
 
 uvicorn imports the app factory by name, so several worker processes can each build their
-own app (they share rate limits through Redis when SCHEDULING_REDIS_URL is set).
+own app (they share rate limits through Redis when SCHEDULING_REDIS_URL is set); with more than
+one, each listens on a socket of its own (runtime/api_workers.py).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import sys
 
 import uvicorn
 
+from scheduling_platform.runtime.api_workers import (
+    APP_FACTORY,
+    reuse_port_supported,
+    serve_workers,
+)
 from scheduling_platform.runtime.dagster_home import ensure_dagster_home
 from scheduling_platform.settings import Settings
-
-APP_FACTORY = "scheduling_platform.api.app:create_served_app"
 
 
 def serve_api(settings: Settings, *, workers: int = 1) -> None:
@@ -26,6 +30,8 @@ def serve_api(settings: Settings, *, workers: int = 1) -> None:
             file=sys.stderr,
             flush=True,
         )
+    if workers > 1 and reuse_port_supported():
+        sys.exit(serve_workers(settings.api_host, settings.api_port, workers))
     uvicorn.run(
         APP_FACTORY,
         factory=True,

@@ -58,7 +58,8 @@ def _stop(process: subprocess.Popen[bytes], first_signal: int, grace_seconds: fl
     process.wait()
 
 
-def _refuse_busy_port(host: str, port: int, what: str, variable: str) -> None:
+def refuse_busy_port(host: str, port: int, what: str, variable: str) -> None:
+    """PortInUseError, naming `variable`, when something already listens on host:port."""
     with socket.socket() as probe:
         try:
             probe.bind((host, port))
@@ -82,13 +83,13 @@ def run_platform(settings: Settings) -> int:
     """Start everything, wait until interrupted or a part dies, then stop everything."""
     sandbox = urlparse(settings.sandbox_url)
     if sandbox.hostname in LOOPBACK:
-        _refuse_busy_port(
+        refuse_busy_port(
             sandbox.hostname or "127.0.0.1", sandbox.port or 80, "sandbox", "SCHEDULING_SANDBOX_URL"
         )
-    _refuse_busy_port(
+    refuse_busy_port(
         "127.0.0.1", settings.webserver_port, "Dagster webserver", "SCHEDULING_WEBSERVER_PORT"
     )
-    _refuse_busy_port(settings.api_host, settings.api_port, "REST API", "SCHEDULING_API_PORT")
+    refuse_busy_port(settings.api_host, settings.api_port, "REST API", "SCHEDULING_API_PORT")
     private_dir(settings.home)
     dagster_home = ensure_dagster_home(settings)
     ctx = ServiceContext(settings, actor="demo")

@@ -109,7 +109,10 @@ class WindowScores:
         freq = self.slots.freq
         if freq is None or not len(self.slots):
             return None
-        return self.slots[0].to_pydatetime(), pd.Timedelta(freq).to_pytimedelta()
+        first = self.slots[0].to_pydatetime()
+        if len(self.slots) == 1:
+            return first, timedelta(0)
+        return first, (self.slots[1] - self.slots[0]).to_pytimedelta()
 
     def at(self, index: int) -> datetime:
         grid = self._grid  # a regular window's slot is computed, not read off `starts`
