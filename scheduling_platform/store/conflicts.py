@@ -10,7 +10,17 @@ from datetime import UTC, datetime
 from itertools import chain, repeat
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, bindparam, select, text, type_coerce
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    bindparam,
+    literal,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 
 from scheduling_platform.lifecycle import OCCUPYING
 from scheduling_platform.store.arrays import int_array
@@ -89,15 +99,28 @@ _BY_IDS = select(*_COLUMNS).where(
 )
 
 
-def _placed(conn: Connection, account_id: int, start: datetime, end: datetime) -> list[PlacedPost]:
-    params = {"account_id": account_id, "start": start, "end": end}
-    return [PlacedPost.from_row(r) for r in conn.execute(_PLACED, params)]
+def _part(query: Select[Any], part: int) -> Select[Any]:
+    inner = query.subquery()
+    return select(*inner.c, literal(part).label("part"))
 
 
-def _around(conn: Connection, account_id: int, start: datetime, end: datetime) -> list[PlacedPost]:
+# The span's posts (part 0) and the nearest post on either side (part 1) in one statement: a
+# create reads them inside the write turn, where each round trip (and, under load, each
+# regaining of the GIL after one) is held against every writer waiting.
+_SPAN_AND_EDGES = union_all(_part(_PLACED, 0), _part(_BEFORE, 1), _part(_AFTER, 1)).order_by(
+    "part", "scheduled_at", "id"
+)
+
+
+def _span_and_edges(
+    conn: Connection, account_id: int, start: datetime, end: datetime
+) -> tuple[list[PlacedPost], list[PlacedPost]]:
     params = {"account_id": account_id, "start": start, "end": end}
-    rows = [conn.execute(_BEFORE, params).first(), conn.execute(_AFTER, params).first()]
-    return [PlacedPost.from_row(r) for r in rows if r is not None]
+    placed: list[PlacedPost] = []
+    edges: list[PlacedPost] = []
+    for row in conn.execute(_SPAN_AND_EDGES, params):
+        (edges if row.part else placed).append(PlacedPost.from_row(row[:6]))
+    return placed, edges
 
 
 # Postgres: the (account, key) pairs of all accounts as two arrays in one statement, each pair
@@ -259,8 +282,7 @@ class ConflictQueries(StoreBase):
         it), and those in `band_span` sharing one of `keys`: one connection, one round each."""
         wanted = list(keys)
         with self._reading(conn) as reader:
-            placed = _placed(reader, account_id, *span) if span else []
-            edges = _around(reader, account_id, *span) if span else []
+            placed, edges = _span_and_edges(reader, account_id, *span) if span else ([], [])
             found = _bands(reader, {account_id: wanted}, *band_span) if band_span else []
             matches = [(post, keys) for _, post, keys in found]
         return Around(placed, edges, matches)
