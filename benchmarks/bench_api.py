@@ -43,11 +43,8 @@ from scheduling_platform.timeutil import utcnow
 CLIENTS = 50
 PACE = 0.5  # seconds between one paced client's requests
 WARM_PACE = 0.4  # the warm-up's pace: its own seeds, so its texts are not the measured ones
-# As deploy/docker-compose.yml runs it: two worker processes a core. A worker serves its
-# requests on threads under one GIL; with one a core, two requests on one worker took turns
-# while the other core idled (SQLite at 1,000,000 tasks, this module's loads driven by a
-# throwaway script: paced create p95 47.8 ms and list 52.6 ms, with two a core 35.1 and 27.0).
-WORKERS = int(os.environ.get("SCHEDULING_BENCH_API_WORKERS", str(2 * (os.cpu_count() or 1))))
+# As deploy/docker-compose.yml runs it: a worker process per core.
+WORKERS = int(os.environ.get("SCHEDULING_BENCH_API_WORKERS", "2"))
 TASKS = "/api/v1/scheduling/tasks"
 
 
