@@ -97,7 +97,9 @@ def create_batch(ctx: ServiceContext, request: BatchRequest) -> BatchResult:
         settings=ctx.settings,
         workspace_id=ctx.workspace_id,
     )
-    zones = ctx.store.account_zones(workspace_id=ctx.workspace_id)
+    zones = ctx.store.account_zones(
+        workspace_id=ctx.workspace_id, ids={item.account_id for item in items}
+    )
     views = []
     for r in results:
         zone_name = zones.get(items[r.index].account_id, ctx.settings.default_timezone)
