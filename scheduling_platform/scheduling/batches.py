@@ -134,13 +134,7 @@ def place_batch(
         checker = ConflictChecker(store, rules, conn)
         # One read for the whole batch: the searching strategies' windows included.
         checker.prepare(
-            post
-            for p in posts.values()
-            for post in (
-                (p.post, replace(p.post, at=p.post.at + p.window))
-                if p.strategy in SEARCHING
-                else (p.post,)
-            )
+            (p.post, p.window if p.strategy in SEARCHING else timedelta(0)) for p in posts.values()
         )
         if predictor is not None:  # every window the batch searches, in one model call
             predictor.windows(

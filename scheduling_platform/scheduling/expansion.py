@@ -129,7 +129,7 @@ def _place_occurrences(
         )
         for made, o in wanted
     }
-    checker.prepare(posts.values())
+    checker.prepare((post, timedelta(0)) for post in posts.values())
     new: list[NewTask] = []
     pending: list[Outcome] = []
     for made, occurrence in sorted(wanted, key=lambda pair: (pair[1].start, pair[0].id)):

@@ -31,9 +31,7 @@ def test_the_mask_agrees_with_any_within_slot_by_slot(ctx, wechat) -> None:
         actor="test",
     )
     checker = ConflictChecker(ctx.store, ConflictRules())
-    checker.prepare(
-        [Post(wechat.id, "wechat", "x", T0), Post(wechat.id, "wechat", "x", T0 + 3 * GAP * 40)]
-    )
+    checker.prepare([(Post(wechat.id, "wechat", "x", T0), 3 * GAP * 40)])
     hood = checker.neighbourhood(wechat.id)
     for k in range(5):  # accepted in the batch: they block too
         at = T0 + timedelta(minutes=700 * k + 13)

@@ -13,6 +13,7 @@ from tests.conflicts.conftest import T0
 from tests.conflicts.test_duplicates import ORIGINAL
 
 DAY = timedelta(days=1)
+ZERO = timedelta(0)
 
 
 def _near(result) -> list[int]:
@@ -28,7 +29,7 @@ def test_every_post_sharing_the_text_is_named(ctx, wechat) -> None:
     )
     checker = ConflictChecker(ctx.store, ConflictRules())
     first = Post(wechat.id, "wechat", ORIGINAL, T0)
-    checker.prepare([first, Post(wechat.id, "wechat", ORIGINAL, T0 + 20 * DAY)])
+    checker.prepare([(first, ZERO), (Post(wechat.id, "wechat", ORIGINAL, T0 + 20 * DAY), ZERO)])
     assert _near(checker.check(wechat, first, T0 - 30 * DAY)) == sorted(t.id for t in stored)
     # A batch's own posts count as well: a dozen more accepted, each named by the next.
     accepted = [

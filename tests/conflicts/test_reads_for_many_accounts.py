@@ -8,11 +8,15 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from scheduling_platform.fingerprints import band_keys
+from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
+from scheduling_platform.scheduling.conflicts.model import Post, Rule
+from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.store.tasks import NewTask
 from tests.conflicts.conftest import T0
 from tests.conflicts.test_duplicates import NEAR, ORIGINAL, OTHER
 
 DAY = timedelta(days=1)
+ZERO = timedelta(0)
 
 
 def test_each_account_gets_the_band_matches_of_its_own_keys_only(ctx) -> None:
@@ -27,7 +31,8 @@ def test_each_account_gets_the_band_matches_of_its_own_keys_only(ctx) -> None:
         actor="test",
     )
     keys = {a.id: set(band_keys(NEAR)), b.id: set(band_keys(OTHER)), c.id: set(band_keys(ORIGINAL))}
-    found = store.read_around_many(keys, (T0 - DAY, T0 + DAY), (T0 - 90 * DAY, T0 + 90 * DAY))
+    spans = {account: [(T0 - DAY, T0 + DAY)] for account in keys}
+    found = store.read_around_many(keys, spans, (T0 - 90 * DAY, T0 + 90 * DAY))
     matched = {
         account: {(post.id, key) for post, keys in around.band_matches for key in keys}
         for account, around in found.items()
@@ -49,7 +54,9 @@ def test_band_matches_outside_the_window_are_left_out(ctx) -> None:
     a = store.add_account("wechat", "oa", "Asia/Shanghai", {})
     store.create_tasks([NewTask(a.id, "wechat", ORIGINAL, T0 - 40 * DAY)], actor="test")
     keys = {a.id: set(band_keys(ORIGINAL))}
-    found = store.read_around_many(keys, (T0 - DAY, T0 + DAY), (T0 - 30 * DAY, T0 + 30 * DAY))
+    found = store.read_around_many(
+        keys, {a.id: [(T0 - DAY, T0 + DAY)]}, (T0 - 30 * DAY, T0 + 30 * DAY)
+    )
     assert found[a.id].band_matches == []
 
 
@@ -75,7 +82,8 @@ def test_the_posts_of_the_span_are_read_through_the_account_index(ctx) -> None:
     event.listen(store.engine, "before_cursor_execute", capture)
     try:
         wanted = {a.id: set() for a in accounts[:10]}
-        found = store.read_around_many(wanted, (T0, T0 + 2 * DAY), (T0, T0))
+        spans = {account: [(T0, T0 + 2 * DAY)] for account in wanted}
+        found = store.read_around_many(wanted, spans, (T0, T0))
     finally:
         event.remove(store.engine, "before_cursor_execute", capture)
     assert [len(found[a.id].placed) for a in accounts[:10]] == [16] * 10
@@ -86,3 +94,26 @@ def test_the_posts_of_the_span_are_read_through_the_account_index(ctx) -> None:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
     steps = " ".join(str(step[-1]) for step in plan)
     assert "ix_tasks_account_scheduled_at" in steps, steps
+
+
+def test_posts_a_month_apart_read_the_days_around_each_and_the_rest_when_asked(ctx) -> None:
+    store = ctx.store
+    account = store.add_account("weibo", "w", "Asia/Shanghai", {})
+    daily = store.create_tasks(
+        [NewTask(account.id, "weibo", f"day {n}", T0 + n * DAY) for n in range(-5, 30)],
+        actor="test",
+    )
+    by_day = dict(zip(range(-5, 30), daily, strict=True))
+    checker = ConflictChecker(store, ConflictRules())
+    post = lambda day: Post(account.id, "weibo", "new", T0 + day * DAY + timedelta(minutes=2))  # noqa: E731
+    checker.prepare([(post(0), ZERO), (post(20), ZERO)])
+    hood = checker.neighbourhood(account.id)
+    # A day either side of each (the checks' reach), and the nearest post beyond each end.
+    assert sorted(hood.posts) == sorted(by_day[d].id for d in (-1, 0, 1, 2, 19, 20, 21, 22))
+    # A post between them reads what it needs, and its conflict is found.
+    found = checker.check(account, post(10), T0 - 30 * DAY)
+    assert [c.other_task_ids for c in found.conflicts if c.rule == Rule.MIN_GAP] == [
+        (by_day[10].id,)
+    ]
+    assert {by_day[d].id for d in (9, 11, 12)} <= hood.posts.keys()
+    assert by_day[5].id not in hood.posts

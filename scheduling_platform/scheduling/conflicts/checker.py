@@ -25,7 +25,7 @@ from scheduling_platform.scheduling.conflicts.model import (
     Post,
     SuggestedFix,
 )
-from scheduling_platform.scheduling.conflicts.neighbourhood import Neighbourhood
+from scheduling_platform.scheduling.conflicts.neighbourhood import Neighbourhood, merged_spans
 from scheduling_platform.scheduling.conflicts.overlap import time_overlap
 from scheduling_platform.scheduling.conflicts.quotas import quota_conflicts
 from scheduling_platform.scheduling.conflicts.resources import account_status, media_reuse
@@ -53,25 +53,31 @@ class ConflictChecker:
             self._hoods[account_id] = Neighbourhood(self.store, account_id, self.conn)
         return self._hoods[account_id]
 
-    def prepare(self, posts: Iterable[Post]) -> None:
-        """Read what the checks of `posts` need, for all their accounts in a few queries
-        (optional: `check` reads what is missing)."""
-        chosen = [p for p in posts if p.account_id not in self._hoods]
+    def prepare(self, wanted: Iterable[tuple[Post, timedelta]]) -> None:
+        """Read what the checks of the posts need, for all their accounts in a few queries
+        (optional: `check` reads what is missing). Each post comes with how far after its
+        time it may be placed (zero: at its time)."""
+        chosen = [(p, extent) for p, extent in wanted if p.account_id not in self._hoods]
         if not chosen or self.store is None:
             return
-        reach = max(self.rules.reach(p.platform) for p in chosen)
         window = self.rules.duplicate_window
-        first, last = min(p.at for p in chosen), max(p.at for p in chosen)
         keys: dict[int, set[int]] = {}
-        for post in chosen:
+        spans: dict[int, list[tuple[datetime, datetime]]] = {}
+        for post, extent in chosen:
             keys.setdefault(post.account_id, set()).update(band_keys(post.content))
-        span = (first - reach, last + reach)
+            reach = self.rules.reach(post.platform)
+            spans.setdefault(post.account_id, []).append(
+                (post.at - reach, post.at + extent + reach)
+            )
+        first = min(p.at for p, _ in chosen)
+        last = max(p.at + extent for p, extent in chosen)
         band_span = (first - window, last + window + ONE_SECOND)
-        found = self.store.read_around_many(keys, span, band_span, self.conn)
+        merged = {account_id: merged_spans(s) for account_id, s in spans.items()}
+        found = self.store.read_around_many(keys, merged, band_span, self.conn)
         for account_id, around in found.items():
             hood = self.neighbourhood(account_id)
             hood.absorb(around)
-            hood.mark_loaded(span, keys[account_id], band_span)
+            hood.mark_loaded(merged[account_id], keys[account_id], band_span)
 
     def check(self, account: Account, post: Post, now: datetime) -> CheckResult:
         """Every conflict of `post` at its time, with fixes; a movable error gets the nearest

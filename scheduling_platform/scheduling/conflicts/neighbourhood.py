@@ -1,9 +1,9 @@
 """An account's posts around the times being checked, read once and kept in memory.
 
 The checks of a batch, an import chunk or a series expansion run against one neighbourhood per
-account: the store is read for the span the posts need (plus the nearest post on either side,
-so "the post just before" is always right), and posts accepted earlier in the same batch are
-added with provisional (negative) ids, so later items are checked against them too.
+account: the store is read for the spans the posts need (each with the nearest post on either
+side, so "the post just before" is always right), and posts accepted earlier in the same batch
+are added with provisional (negative) ids, so later items are checked against them too.
 """
 
 from __future__ import annotations
@@ -33,6 +33,17 @@ def micros_of(at: datetime) -> int:
     return seconds * 1_000_000 + utc.microsecond
 
 
+def merged_spans(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The same times as sorted spans apart from each other (touching ones joined)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 class Neighbourhood:
     """Posts of one account: by time, by LSH band key, with their shingles on demand."""
 
@@ -49,7 +60,9 @@ class Neighbourhood:
         # a full collection, 0.1 s and more with scipy loaded), a set once they are many.
         self._bands: dict[int, tuple[int, ...] | set[int]] = {}
         self._shingles: dict[int, frozenset[str]] = {}
-        self._span: tuple[datetime, datetime] | None = None
+        # The spans read, sorted and apart: a batch's posts a month apart need a day around
+        # each, not the month between them.
+        self._covered: list[tuple[datetime, datetime]] = []
         self._band_span: tuple[datetime, datetime] | None = None
         self._band_keys: set[int] = set()
         self._excluded: set[int] = set()
@@ -62,8 +75,7 @@ class Neighbourhood:
 
     def ensure_bands(self, keys: Iterable[int], start: datetime, end: datetime) -> None:
         """Have the posts of [start, end) that share one of `keys`."""
-        span = self._span or (start, start)
-        self.ensure(span[0], span[1], keys, start, end)
+        self.ensure(start, start, keys, start, end)
 
     def ensure(
         self,
@@ -74,12 +86,8 @@ class Neighbourhood:
         band_end: datetime,
     ) -> None:
         """Have the posts of [start, end) (and the nearest on either side), and those of
-        [band_start, band_end) sharing one of `keys`, reading the store at most once."""
-        span: tuple[datetime, datetime] | None = None
-        if not (self._span and self._span[0] <= start and end <= self._span[1]):
-            if self._span:
-                start, end = min(start, self._span[0]), max(end, self._span[1])
-            span = (start, end)
+        [band_start, band_end) sharing one of `keys`, reading only what is not read yet."""
+        gaps = self._uncovered(start, end)
         wanted = set(keys)
         band_span: tuple[datetime, datetime] | None = None
         current = self._band_span
@@ -91,14 +99,34 @@ class Neighbourhood:
                 band_start, band_end = min(band_start, current[0]), max(band_end, current[1])
                 wanted |= self._band_keys
             band_span = (band_start, band_end) if wanted else None
-        if (span or band_span) and self.store is not None:
-            around = self.store.read_around(self.account_id, span, wanted, band_span, self.conn)
-            self.absorb(around)
-        if span:
-            self._span = span
+        if self.store is not None:
+            for n, gap in enumerate(gaps or ([None] if band_span else [])):
+                bands = band_span if n == 0 else None
+                around = self.store.read_around(self.account_id, gap, wanted, bands, self.conn)
+                self.absorb(around)
+        for gap in gaps:
+            self._cover(*gap)
         if band_span:
             self._band_keys = self._band_keys | wanted  # may be shared with other accounts
             self._band_span = band_span
+
+    def _uncovered(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The parts of [start, end) no read has covered yet."""
+        gaps = []
+        for covered_start, covered_end in self._covered:
+            if start >= end:
+                break
+            if covered_end <= start:
+                continue
+            if covered_start > start:
+                gaps.append((start, min(end, covered_start)))
+            start = max(start, covered_end)
+        if start < end:
+            gaps.append((start, end))
+        return gaps
+
+    def _cover(self, start: datetime, end: datetime) -> None:
+        self._covered = merged_spans([*self._covered, (start, end)])
 
     def absorb(self, around: Around) -> None:
         """Add what a read of the store found."""
@@ -119,12 +147,12 @@ class Neighbourhood:
 
     def mark_loaded(
         self,
-        span: tuple[datetime, datetime],
+        spans: Iterable[tuple[datetime, datetime]],
         keys: Iterable[int],
         band_span: tuple[datetime, datetime],
     ) -> None:
         """Record what a read for several accounts at once covered (see `prepare`)."""
-        self._span = span
+        self._covered = merged_spans([*self._covered, *spans])
         self._band_keys = keys if isinstance(keys, set) else set(keys)
         self._band_span = band_span
 
