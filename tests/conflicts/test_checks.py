@@ -93,6 +93,19 @@ def test_conflict_avoidance_moves_the_post_to_the_nearest_free_slot(ctx, weibo) 
     )
 
 
+def test_the_nearest_free_slot_is_found_beyond_a_full_day_either_side(make_ctx) -> None:
+    ctx = make_ctx(min_gap_minutes={"weibo": 60})
+    weibo = ctx.store.add_account("weibo", "hourly", "Asia/Shanghai", {})
+    ctx.store.create_tasks(
+        [NewTask(weibo.id, "weibo", f"第{k}条", T0 + k * 60 * MIN) for k in range(-36, 37)],
+        actor="test",
+    )
+    refused = refusal(ctx, weibo, "插进来", T0 + 30 * MIN)
+    # Every time within 36 h is an hour or less from a post: the first free ones are an hour
+    # after the last post (36.5 h later) and an hour before the first (37 h earlier).
+    assert by_rule(refused)["min_gap"]["fix"]["at"] == (T0 + 37 * 60 * MIN).isoformat()
+
+
 def test_account_that_cannot_post_is_a_resource_conflict_no_move_resolves(ctx, weibo) -> None:
     fixes = {AccountStatus.NEEDS_REAUTH: "reauthorise", AccountStatus.DISABLED: "enable_account"}
     for status, action in fixes.items():

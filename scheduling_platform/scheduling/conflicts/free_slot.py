@@ -19,6 +19,7 @@ from scheduling_platform.scheduling.conflicts.resources import media_reuse
 from scheduling_platform.scheduling.conflicts.rules import SLOT_LEAD, SLOT_SEARCH, ConflictRules
 
 EDGE = timedelta(minutes=1)  # how far before a full quota window a slot is tried
+FIRST_SEARCH = timedelta(days=1)
 
 
 def time_bound_errors(post: Post, hood: Neighbourhood, rules: ConflictRules) -> bool:
@@ -35,11 +36,13 @@ def time_bound_errors(post: Post, hood: Neighbourhood, rules: ConflictRules) -> 
 
 
 def _candidates(
-    post: Post, hood: Neighbourhood, rules: ConflictRules, now: datetime
+    post: Post, hood: Neighbourhood, rules: ConflictRules, now: datetime, search: timedelta
 ) -> list[datetime]:
+    """The times within `search` of the post a free slot can start at, nearest first; they
+    and the checks at them depend on the posts within `search` + reach only."""
     gap, media_gap = rules.gap(post.platform), rules.media_gap
-    earliest = max(post.at - SLOT_SEARCH, now + SLOT_LEAD)
-    latest = post.at + SLOT_SEARCH
+    earliest = max(post.at - search, now + SLOT_LEAD)
+    latest = post.at + search
     points = {post.at, earliest}
     mine = set(post.media)
     reach = rules.reach(post.platform)
@@ -57,10 +60,18 @@ def nearest_free_slot(
     post: Post, hood: Neighbourhood, rules: ConflictRules, now: datetime
 ) -> datetime | None:
     """The nearest time within a week either side (and not before `now` + a minute) at which
-    the post breaks no time-bound rule; None if there is none."""
+    the post breaks no time-bound rule; None if there is none.
+
+    The day either side first: a slot is nearly always free there, and the week's search
+    reads a week of posts either side of it."""
     reach = rules.reach(post.platform)
-    hood.ensure_span(post.at - SLOT_SEARCH - reach, post.at + SLOT_SEARCH + reach)
-    for at in _candidates(post, hood, rules, now):
-        if not time_bound_errors(replace(post, at=at), hood, rules):
-            return at
+    tried = timedelta(0)
+    for search in (FIRST_SEARCH, SLOT_SEARCH):
+        hood.ensure_span(post.at - search - reach, post.at + search + reach)
+        for at in _candidates(post, hood, rules, now, search):
+            if abs(at - post.at) <= tried:
+                continue  # a nearer search tried it
+            if not time_bound_errors(replace(post, at=at), hood, rules):
+                return at
+        tried = search
     return None
