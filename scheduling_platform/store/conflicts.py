@@ -98,7 +98,10 @@ _KEY_ROWS = select(
 )
 _BY_IDS = select(*_COLUMNS).where(
     tasks.c.id.in_(bindparam("ids", expanding=True)),
-    tasks.c.status.in_(_OCCUPYING),
+    # `status || ''`, as in `_placed_in`: SQLite walked the (status, time) index over the
+    # duplicate window (every account's posts of six months: 40-150 ms at a million tasks)
+    # instead of looking the ids up.
+    tasks.c.status.concat("").in_(_OCCUPYING),
     tasks.c.scheduled_at >= bindparam("start"),
     tasks.c.scheduled_at < bindparam("end"),
 )
