@@ -12,6 +12,7 @@ the best draw wins: hours with few posts are tried as often as they could be the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.calendar import calendar_features
 from scheduling_platform.intelligence.features import PLATFORM_CODES
-from scheduling_platform.intelligence.time_curve import cell_of
+from scheduling_platform.intelligence.time_curve import CurvePosterior, cell_of
 
 # A model that knows nothing yet predicts the same everywhere, and would then be certain:
 # hours of a platform differ by a factor of several (the shipped prior curves span 0.15 to
@@ -39,23 +40,49 @@ def sample_levels(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """One posterior draw of log1p(engagement) at each anchor (a local half hour)."""
-    local = anchors.tz_convert(draft.timezone)
-    week_hour = (local.day_of_week * 24 + local.hour).to_numpy()
-    posterior = getattr(artifact.estimator, "curve_posterior", None)
-    curve = posterior(platform_code(draft.platform)) if posterior is not None else None
-    if curve is not None:
-        # One draw of the platform's whole curve (`time_curve`): smooth over the day, narrow
-        # where it has seen posts, as wide as the prior allows where it has not.
-        dates = pd.Series(local.tz_localize(None).normalize())
-        day_off = calendar_features(dates)["is_day_off"].to_numpy()
-        return levels + curve.draw(rng)[cell_of(day_off, week_hour)]
-    counts = np.asarray(
-        getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
-    )
-    tau2 = max(float(np.var(levels)), MIN_TAU**2)
-    sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
-    spread = 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2)
-    return levels + rng.normal(0.0, 1.0, size=len(levels)) * spread
+    return LevelDraws.at(artifact, draft, anchors, levels).sample(rng)
+
+
+@dataclass(frozen=True)
+class LevelDraws:
+    """Everything a posterior draw at some anchors needs but the randomness: the posts of a
+    batch that share a window draw from one (its calendar and cells are worked out once)."""
+
+    levels: np.ndarray
+    curve: CurvePosterior | None  # a Gaussian-process model: one draw of the whole curve
+    cells: np.ndarray | None  # each anchor's cell of that curve
+    spread: np.ndarray | None  # otherwise: each anchor's own posterior sd
+
+    @classmethod
+    def at(
+        cls,
+        artifact: ModelArtifact,
+        draft: PostDraft,
+        anchors: pd.DatetimeIndex,
+        levels: np.ndarray,
+    ) -> LevelDraws:
+        local = anchors.tz_convert(draft.timezone)
+        week_hour = (local.day_of_week * 24 + local.hour).to_numpy()
+        posterior = getattr(artifact.estimator, "curve_posterior", None)
+        curve = posterior(platform_code(draft.platform)) if posterior is not None else None
+        if curve is not None:
+            # One draw of the platform's whole curve (`time_curve`): smooth over the day,
+            # narrow where it has seen posts, as wide as the prior allows where it has not.
+            dates = pd.Series(local.tz_localize(None).normalize())
+            day_off = calendar_features(dates)["is_day_off"].to_numpy()
+            return cls(levels, curve, cell_of(day_off, week_hour), None)
+        counts = np.asarray(
+            getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
+        )
+        tau2 = max(float(np.var(levels)), MIN_TAU**2)
+        sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
+        return cls(levels, None, None, 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2))
+
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        if self.curve is not None and self.cells is not None:
+            return self.levels + self.curve.draw(rng)[self.cells]
+        assert self.spread is not None
+        return self.levels + rng.normal(0.0, 1.0, size=len(self.levels)) * self.spread
 
 
 def platform_code(platform: str) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
-from scheduling_platform.intelligence.exploration import sample_levels
+from scheduling_platform.intelligence.exploration import LevelDraws
 from scheduling_platform.intelligence.features import feature_frame, text_counts
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.registry import ModelRegistry
@@ -153,6 +153,8 @@ class Predictor:
     def __init__(self, store: TaskStore, artifact: ModelArtifact | None = None) -> None:
         self.artifact = artifact or model_in_use(store)
         self._cache: dict[tuple[object, ...], WindowScores] = {}
+        # Per window (by identity): what its Thompson draws share (see `sampled`).
+        self._draws: dict[int, tuple[WindowScores, _WindowDraws]] = {}
 
     @property
     def version(self) -> str:
@@ -283,15 +285,29 @@ class Predictor:
         hours, interpolated as `score_slots` interpolates (the interpolation is linear in
         log space, so this is `score_slots(..., rng=rng)["sampled"]`), without scoring the
         window again: an explored decision costs a draw, not a model call."""
-        kind = content_type_of(account.platform, media, title)
-        draft = draft_for(account, content, kind, len(media))
-        anchors = hour_anchors(scores.slots, draft.timezone)
-        at_slots = scores.slots.asi8.astype(float)
-        at_anchors = anchors.asi8.astype(float)
-        levels = np.log1p(scores.predicted)
-        anchor_levels = np.interp(at_anchors, at_slots, levels)
-        noise = sample_levels(self.artifact, draft, anchors, anchor_levels, rng) - anchor_levels
-        return np.expm1(levels + np.interp(at_slots, at_anchors, noise))
+        held = self._draws.get(id(scores))
+        if held is None or held[0] is not scores:
+            kind = content_type_of(account.platform, media, title)
+            draft = draft_for(account, content, kind, len(media))  # its zone and platform
+            anchors = hour_anchors(scores.slots, draft.timezone)
+            at_slots = scores.slots.asi8.astype(float)
+            at_anchors = anchors.asi8.astype(float)
+            levels = np.log1p(scores.predicted)
+            anchor_levels = np.interp(at_anchors, at_slots, levels)
+            draws = LevelDraws.at(self.artifact, draft, anchors, anchor_levels)
+            window = _WindowDraws(at_slots, at_anchors, levels, draws)
+            held = self._draws[id(scores)] = (scores, window)
+        window = held[1]
+        noise = window.draws.sample(rng) - window.draws.levels
+        return np.expm1(window.levels + np.interp(window.at_slots, window.at_anchors, noise))
+
+
+@dataclass(frozen=True)
+class _WindowDraws:
+    at_slots: np.ndarray  # the slots and their anchors as epoch nanoseconds
+    at_anchors: np.ndarray
+    levels: np.ndarray  # the slots' predicted log levels
+    draws: LevelDraws
 
 
 # A post's window: (account, content, media, title, start, length).
