@@ -29,6 +29,7 @@ from scheduling_platform.api.routers import (
 from scheduling_platform.api.state import ApiState
 from scheduling_platform.dagster_client import InProcessRuns
 from scheduling_platform.fingerprints import band_keys
+from scheduling_platform.intelligence.calendar import load_calendars
 from scheduling_platform.keyhash import KeyHasher
 from scheduling_platform.service.context import Shared
 from scheduling_platform.service.orchestrator import Orchestrator
@@ -60,9 +61,11 @@ SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def _warm_up(immediate: InProcessRuns) -> None:
-    """Load the immediate path's definitions, then move what start-up built out of the
+    """Load what the first requests would otherwise wait for (the immediate path's
+    definitions, the holiday calendars), then move what start-up built out of the
     collector's sight: Dagster's definitions, pandas and scikit-learn live as long as the
     process, and a full collection that walks them stalls every request for 200-300 ms."""
+    load_calendars()
     immediate.warm()
     gc.collect()
     gc.freeze()

@@ -31,6 +31,13 @@ def _published() -> tuple[frozenset, frozenset, int, int]:
     return frozenset(chinese_calendar.holidays), frozenset(workdays), min(years), last
 
 
+def load_calendars() -> None:
+    """Load both sources now: the holidays package imports its rules for China on first use,
+    and with the published days that costs a quarter of a second, which a server pays at
+    start rather than in its first scheduling decision's answer."""
+    _published()
+
+
 def adjustments_known_until() -> int:
     """The last year whose adjusted working days are published in the installed sources."""
     return _published()[3]
