@@ -133,7 +133,8 @@ class AccountQueries(StoreBase):
         if workspace_id is not None:
             query = query.where(accounts.c.workspace_id == workspace_id)
         if ids is not None:
-            query = query.where(accounts.c.id.in_(list(ids)))
+            # No account has an id past 64 bits, and the driver would overflow on one.
+            query = query.where(accounts.c.id.in_([i for i in ids if 0 < i <= MAX_ID]))
         with self.reading() as conn:
             return dict(conn.execute(query).tuples().all())
 

@@ -45,6 +45,7 @@ def test_each_item_has_its_result(ctx, weibo, wechat) -> None:
         item(wechat, "和第一条太近", T0 + MIN),  # 3 refused: too close to item 0
         item(weibo, "挪一挪", T0 + 2 * MIN, strategy="conflict_avoidance"),  # 4 moved
         CreateTaskRequest(account_id=99, content="x", at=T0),  # 5 refused: no such account
+        CreateTaskRequest(account_id=2**64, content="x", at=T0),  # 6: nor past a 64-bit id
     ]
     result = service.create_batch(ctx, service.BatchRequest(items=items))
     statuses = [(i.index, i.status) for i in result.items]
@@ -55,8 +56,9 @@ def test_each_item_has_its_result(ctx, weibo, wechat) -> None:
         (3, "refused"),
         (4, "created"),
         (5, "refused"),
+        (6, "refused"),
     ]
-    assert (result.created, result.refused) == (2, 4)
+    assert (result.created, result.refused) == (2, 5)
     first = result.items[0]
     assert first.task_id and first.task.content == "好的一条"
     assert [c.other_task_ids for c in result.items[1].conflicts] == [[existing.id]]
@@ -67,6 +69,7 @@ def test_each_item_has_its_result(ctx, weibo, wechat) -> None:
     moved = result.items[4]
     assert moved.moved_from == T0 + 2 * MIN and moved.task.scheduled_at == T0 + 5 * MIN
     assert "no account with id 99" in result.items[5].reasons[0]
+    assert f"no account with id {2**64}" in result.items[6].reasons[0]
 
 
 def test_all_or_nothing_creates_nothing_when_one_item_is_refused(ctx, wechat) -> None:
