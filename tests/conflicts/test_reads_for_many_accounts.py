@@ -3,6 +3,8 @@ own posts and only the band matches of its own keys (SQLite and Postgres)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import event
@@ -18,6 +20,29 @@ from tests.conflicts.test_duplicates import NEAR, ORIGINAL, OTHER
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 ZERO = timedelta(0)
+
+
+@contextmanager
+def statements_of(store) -> Iterator[list[tuple[str, object]]]:
+    """The statements (with their parameters) the store sends to the database meanwhile."""
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+
+
+def plan_of(store, seen: list[tuple[str, object]], marker: str) -> str:
+    """SQLite's query plan of the first statement containing `marker`, as one line."""
+    statement, parameters = next((s, p) for s, p in seen if marker in s)
+    with store.engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return " ".join(str(step[-1]) for step in plan)
 
 
 def test_each_account_gets_the_band_matches_of_its_own_keys_only(ctx) -> None:
@@ -75,26 +100,14 @@ def test_the_posts_of_the_span_are_read_through_the_account_index(ctx) -> None:
         ],
         actor="test",
     )
-    seen: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        wanted = {a.id: set() for a in accounts[:10]}
-        spans = {account: [(T0, T0 + 2 * DAY)] for account in wanted}
+    wanted = {a.id: set() for a in accounts[:10]}
+    spans = {account: [(T0, T0 + 2 * DAY)] for account in wanted}
+    with statements_of(store) as seen:
         found = store.read_around_many(wanted, spans, (T0, T0))
-    finally:
-        event.remove(store.engine, "before_cursor_execute", capture)
     assert [len(found[a.id].placed) for a in accounts[:10]] == [16] * 10
-    if store.dialect != "sqlite":
-        return
-    statement, parameters = next((s, p) for s, p in seen if "FROM tasks" in s)
-    with store.engine.connect() as conn:
-        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    steps = " ".join(str(step[-1]) for step in plan)
-    assert "ix_tasks_account_scheduled_at" in steps, steps
+    if store.dialect == "sqlite":
+        steps = plan_of(store, seen, "FROM tasks")
+        assert "ix_tasks_account_scheduled_at" in steps, steps
 
 
 def test_posts_a_month_apart_read_the_days_around_each_and_the_rest_when_asked(ctx) -> None:
@@ -129,23 +142,11 @@ def test_the_posts_sharing_bands_are_looked_up_by_id(ctx) -> None:
         [NewTask(account.id, "wechat", ORIGINAL, T0 - (n + 1) * HOUR) for n in range(60)],
         actor="test",
     )
-    seen: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        keys = {account.id: set(band_keys(NEAR))}
-        spans = {account.id: [(T0 - DAY, T0 + DAY)]}
+    keys = {account.id: set(band_keys(NEAR))}
+    spans = {account.id: [(T0 - DAY, T0 + DAY)]}
+    with statements_of(store) as seen:
         found = store.read_around_many(keys, spans, (T0 - 90 * DAY, T0 + 90 * DAY))
-    finally:
-        event.remove(store.engine, "before_cursor_execute", capture)
     assert len(found[account.id].band_matches) == 60
-    if store.dialect != "sqlite":
-        return
-    statement, parameters = next((s, p) for s, p in seen if "WHERE tasks.id IN (?" in s)
-    with store.engine.connect() as conn:
-        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    steps = " ".join(str(step[-1]) for step in plan)
-    assert "PRIMARY KEY" in steps, steps
+    if store.dialect == "sqlite":
+        steps = plan_of(store, seen, "WHERE tasks.id IN (?")
+        assert "PRIMARY KEY" in steps, steps
