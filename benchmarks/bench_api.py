@@ -20,7 +20,6 @@ import base64
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from pydantic import SecretStr
 
 from benchmarks.http_client import LOST, Connection
 from benchmarks.stores import bulk_load_tasks, temporary_store
+from benchmarks.up_process import free_port
 from scheduling_platform.runtime.launcher import wait_for_http
 from scheduling_platform.service.api_keys import CreateApiKeyRequest, create_api_key
 from scheduling_platform.service.workspaces import admin_context
@@ -46,12 +46,6 @@ WARM_PACE = 0.4  # the warm-up's pace: its own seeds, so its texts are not the m
 # As deploy/docker-compose.yml runs it: a worker process per core.
 WORKERS = int(os.environ.get("SCHEDULING_BENCH_API_WORKERS", "2"))
 TASKS = "/api/v1/scheduling/tasks"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 ACCOUNTS = 1000  # a team's accounts: 1,000 tasks each at a million, as a year of posting is
@@ -166,7 +160,7 @@ async def _batches(url: str, key: str, accounts: list[int], strategy: str, count
 
 def _serve(store_url: str, home: Path) -> tuple[subprocess.Popen[bytes], str, Settings]:
     secret = lambda: base64.b64encode(os.urandom(32)).decode()  # noqa: E731
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SCHEDULING_HOME": str(home),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.stores import bulk_load_tasks, temporary_store
+from benchmarks.up_process import free_port
 from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.runtime.launcher import wait_for_http
 from scheduling_platform.settings import Settings
@@ -41,12 +41,6 @@ PUBLISHER_SETTINGS = {
     "SCHEDULING_PLATFORM_RATE_PER_SECOND": '{"toutiao": 2000}',
     "SCHEDULING_MAX_LATENESS_SECONDS": "3600",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

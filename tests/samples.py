@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -53,3 +54,10 @@ D2 = D0 + timedelta(days=31)
 MIDSUMMER = next(  # a July day within the horizon: European zones keep summer time then
     d for d in (ahead(n) for n in range(1, 366)) if (d.month, d.day) == (7, 1)
 )
+
+
+def free_port() -> int:
+    """A loopback port free at the moment of asking."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

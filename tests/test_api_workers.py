@@ -20,15 +20,10 @@ import pytest
 
 from scheduling_platform.runtime.api_workers import reuse_port_supported
 from scheduling_platform.runtime.launcher import wait_for_http
+from tests.samples import free_port
 
 pytestmark = pytest.mark.skipif(not reuse_port_supported(), reason="no SO_REUSEPORT here")
 CONNECTIONS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _env(home: Path, port: int) -> dict[str, str]:
@@ -100,7 +95,7 @@ def _until(condition, seconds: float = 60.0):
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "scheduling_platform.cli", "api", "--workers", "2"],
         env=_env(tmp_path / "home", port),

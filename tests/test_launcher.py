@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.samples import free_port
+
 
 def test_up_refuses_a_busy_sandbox_port(tmp_path: Path) -> None:
     with socket.socket() as taken:
@@ -33,12 +35,6 @@ def test_up_refuses_a_busy_sandbox_port(tmp_path: Path) -> None:
     assert not (tmp_path / "home").exists(), "nothing is created when up cannot start"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_up_refuses_a_busy_api_port(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -47,8 +43,8 @@ def test_up_refuses_a_busy_api_port(tmp_path: Path) -> None:
         env = {
             **os.environ,
             "SCHEDULING_HOME": str(tmp_path / "home"),
-            "SCHEDULING_SANDBOX_URL": f"http://127.0.0.1:{_free_port()}",
-            "SCHEDULING_WEBSERVER_PORT": str(_free_port()),
+            "SCHEDULING_SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
+            "SCHEDULING_WEBSERVER_PORT": str(free_port()),
             "SCHEDULING_API_PORT": str(port),
         }
         env.pop("DAGSTER_HOME", None)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from scheduling_platform.store.warehouse import Warehouse
+from tests.samples import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -31,12 +31,6 @@ CHROMIUM_FLAGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 LOADED = "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_loaded(url: str, webserver: subprocess.Popen, deadline: float) -> None:
@@ -74,7 +68,7 @@ def test_the_heatmap_shows_on_the_asset_page(dagster_home: Path, tmp_path: Path)
 
     warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     env = {**os.environ, "ANALYTICS_UI_WAREHOUSE_URL": warehouse_url, "PYTHONPATH": str(ROOT)}
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     webserver_bin = Path(sys.executable).with_name("dagster-webserver")
     definitions = ROOT / "tests" / "analytics" / "ui_definitions.py"

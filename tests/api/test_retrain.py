@@ -4,7 +4,6 @@ webserver (dagster-graphql's client) on loopback, and answers the run's id."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,20 +17,15 @@ from dagster import DagsterInstance
 from scheduling_platform.runtime.launcher import wait_for_http
 from scheduling_platform.settings import Settings
 from tests.api.conftest import Api
+from tests.samples import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def webserver(api_settings: Settings) -> Iterator[str]:
     """dagster-webserver over the project's definitions, on the API's DAGSTER_HOME."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(api_settings.dagster_home),
@@ -99,7 +93,7 @@ def test_retrain_launches_the_job_and_answers_its_run_id(
 def test_retrain_without_a_webserver_is_unavailable(
     make_api: Callable[..., Api], api_settings: Settings
 ) -> None:
-    unused = f"http://127.0.0.1:{_free_port()}"
+    unused = f"http://127.0.0.1:{free_port()}"
     api = make_api(api_settings.model_copy(update={"dagster_graphql_url": unused}))
     answer = api.client(api.key("admin")).post("/api/v1/system/ml-model/retrain")
     assert answer.status_code == 503 and "did not launch retrain_job" in answer.json()["detail"]

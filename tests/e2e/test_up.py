@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,17 +24,12 @@ from scheduling_platform.scheduling.tasks import schedule_task
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
 from scheduling_platform.timeutil import utcnow
+from tests.samples import free_port
 
 pytestmark = pytest.mark.e2e
 
 POSTS = 100
 ACCOUNTS = 5  # Weibo takes 30 posts an hour per account
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(condition, timeout: float, what: str, process: subprocess.Popen, log: Path) -> None:
@@ -56,7 +50,7 @@ def _answers(url: str) -> bool:
 
 
 def test_up_publishes_every_post_once_and_on_time(tmp_path: Path) -> None:
-    sandbox_port, web_port, api_port = _free_port(), _free_port(), _free_port()
+    sandbox_port, web_port, api_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "SCHEDULING_HOME": str(tmp_path / "home"),
