@@ -325,9 +325,9 @@ class ConflictQueries(StoreBase):
         account (only its own) in one on Postgres."""
         ids = sorted(keys_by_account)
         by_account: dict[int, Around] = {a: Around([], [], []) for a in ids}
-        windows = _windows({a: spans_by_account.get(a, ()) for a in ids})
         with self._reading(conn) as conn:
             if any(spans_by_account.get(a) for a in ids):
+                windows = _windows({a: spans_by_account.get(a, ()) for a in ids})
                 for row in conn.execute(_placed_in(windows)):
                     post = PlacedPost.from_row(row)
                     by_account[post.account_id].placed.append(post)

@@ -99,13 +99,15 @@ class Neighbourhood:
                 band_start, band_end = min(band_start, current[0]), max(band_end, current[1])
                 wanted |= self._band_keys
             band_span = (band_start, band_end) if wanted else None
-        if self.store is not None:
-            for n, gap in enumerate(gaps or ([None] if band_span else [])):
+        if self.store is not None and (gaps or band_span):
+            # The band matches come with the first read; a read for them alone has no span.
+            spans: list[tuple[datetime, datetime] | None] = [*gaps] or [None]
+            for n, span in enumerate(spans):
                 bands = band_span if n == 0 else None
-                around = self.store.read_around(self.account_id, gap, wanted, bands, self.conn)
+                around = self.store.read_around(self.account_id, span, wanted, bands, self.conn)
                 self.absorb(around)
-        for gap in gaps:
-            self._cover(*gap)
+        if gaps:
+            self._covered = merged_spans([*self._covered, *gaps])
         if band_span:
             self._band_keys = self._band_keys | wanted  # may be shared with other accounts
             self._band_span = band_span
@@ -124,9 +126,6 @@ class Neighbourhood:
         if start < end:
             gaps.append((start, end))
         return gaps
-
-    def _cover(self, start: datetime, end: datetime) -> None:
-        self._covered = merged_spans([*self._covered, (start, end)])
 
     def absorb(self, around: Around) -> None:
         """Add what a read of the store found."""

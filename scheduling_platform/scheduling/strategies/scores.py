@@ -153,7 +153,8 @@ class Predictor:
     def __init__(self, store: TaskStore, artifact: ModelArtifact | None = None) -> None:
         self.artifact = artifact or model_in_use(store)
         self._cache: dict[tuple[object, ...], WindowScores] = {}
-        # Per window (by identity): what its Thompson draws share (see `sampled`).
+        # Per window, by identity: what its Thompson draws share (see `sampled`); the window
+        # is held beside it, so its id is not reused while the entry stands.
         self._draws: dict[int, tuple[WindowScores, _WindowDraws]] = {}
 
     @property
@@ -286,7 +287,7 @@ class Predictor:
         log space, so this is `score_slots(..., rng=rng)["sampled"]`), without scoring the
         window again: an explored decision costs a draw, not a model call."""
         held = self._draws.get(id(scores))
-        if held is None or held[0] is not scores:
+        if held is None:
             kind = content_type_of(account.platform, media, title)
             draft = draft_for(account, content, kind, len(media))  # its zone and platform
             anchors = hour_anchors(scores.slots, draft.timezone)
