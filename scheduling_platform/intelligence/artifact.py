@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scheduling_platform.intelligence.features import FEATURE_NAMES
+
 CV_FOLDS = 5  # the cross-validation behind an artifact's cv_r2_mean and cv_r2_spread
 
 
@@ -46,7 +48,16 @@ class ModelArtifact:
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected engagement (counts) for rows of `feature_frame`."""
-        raw = np.asarray(self.estimator.predict(features[list(self.feature_names)].to_numpy()))
+        return self._counts(self.estimator.predict(features[list(self.feature_names)].to_numpy()))
+
+    def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """`predict` for rows of `feature_matrix` (its columns in FEATURE_NAMES order)."""
+        if tuple(self.feature_names) != FEATURE_NAMES:  # trained on other features
+            matrix = matrix[:, [FEATURE_NAMES.index(name) for name in self.feature_names]]
+        return self._counts(self.estimator.predict(matrix))
+
+    def _counts(self, raw: Any) -> np.ndarray:
+        raw = np.asarray(raw)
         return np.expm1(raw).clip(min=0) if self.target == "log1p" else raw.clip(min=0)
 
     def summary(self) -> dict[str, Any]:

@@ -44,6 +44,22 @@ def sample_levels(
 
 
 @dataclass(frozen=True)
+class LocalAnchors:
+    """Anchors read in one zone: their local hour of the week and whether their day is a day
+    off. The windows of a batch that share a grid and a zone share these."""
+
+    week_hour: np.ndarray
+    day_off: np.ndarray
+
+    @classmethod
+    def of(cls, anchors: pd.DatetimeIndex, timezone: str) -> LocalAnchors:
+        local = anchors.tz_convert(timezone)
+        week_hour = (local.day_of_week * 24 + local.hour).to_numpy()
+        dates = pd.Series(local.tz_localize(None).normalize())
+        return cls(week_hour, calendar_features(dates)["is_day_off"].to_numpy())
+
+
+@dataclass(frozen=True)
 class LevelDraws:
     """Everything a posterior draw at some anchors needs but the randomness: the posts of a
     batch that share a window draw from one (its calendar and cells are worked out once)."""
@@ -60,23 +76,23 @@ class LevelDraws:
         draft: PostDraft,
         anchors: pd.DatetimeIndex,
         levels: np.ndarray,
+        local: LocalAnchors | None = None,
     ) -> LevelDraws:
-        local = anchors.tz_convert(draft.timezone)
-        week_hour = (local.day_of_week * 24 + local.hour).to_numpy()
+        """`local`: the anchors in the draft's zone, when already worked out."""
+        local = local if local is not None else LocalAnchors.of(anchors, draft.timezone)
         posterior = getattr(artifact.estimator, "curve_posterior", None)
         curve = posterior(platform_code(draft.platform)) if posterior is not None else None
         if curve is not None:
             # One draw of the platform's whole curve (`time_curve`): smooth over the day,
             # narrow where it has seen posts, as wide as the prior allows where it has not.
-            dates = pd.Series(local.tz_localize(None).normalize())
-            day_off = calendar_features(dates)["is_day_off"].to_numpy()
-            return cls(levels, curve, cell_of(day_off, week_hour), None)
+            return cls(levels, curve, cell_of(local.day_off, local.week_hour), None)
         counts = np.asarray(
             getattr(artifact, "cell_counts", {}).get(draft.platform, [0] * 168), dtype=float
         )
         tau2 = max(float(np.var(levels)), MIN_TAU**2)
         sigma2 = max(artifact.residual_sigma, 1e-3) ** 2
-        return cls(levels, None, None, 1.0 / np.sqrt(1.0 / tau2 + counts[week_hour] / sigma2))
+        spread = 1.0 / np.sqrt(1.0 / tau2 + counts[local.week_hour] / sigma2)
+        return cls(levels, None, None, spread)
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         if self.curve is not None and self.cells is not None:

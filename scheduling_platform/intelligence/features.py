@@ -8,6 +8,7 @@ model scores slots exactly as it was trained.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
 }
 FEATURE_NAMES = tuple(FEATURES)
+HOUR_OF_DAY = FEATURE_NAMES.index("hour_of_day")  # its column in `feature_matrix`
 GROUPS = ("time", "content", "account", "platform")
 
 _HASHTAG = re.compile(r"#[^#\s]{1,40}#|(?<![#\w])#\w+")
@@ -143,7 +145,7 @@ def account_history(frame: pd.DataFrame) -> pd.DataFrame:
     ).loc[frame.index]
 
 
-def _coded(values: pd.Series, names: tuple[str, ...], unknown: float) -> np.ndarray:
+def _coded(values: pd.Series | np.ndarray, names: tuple[str, ...], unknown: float) -> np.ndarray:
     """Each value's index in `names` (`unknown` when absent), by its distinct values: a
     `map` over the rows costs a Python call a row on Arrow strings."""
     codes, distinct = pd.factorize(values, use_na_sentinel=False)
@@ -159,25 +161,44 @@ def feature_frame(frame: pd.DataFrame, history: pd.DataFrame | None = None) -> p
     """
     if frame.empty:
         return pd.DataFrame(columns=list(FEATURE_NAMES), dtype=float)
-    unknown = set(frame["content_type"].unique()) - set(CONTENT_TYPES)
+    history = account_history(frame) if history is None else history
+    matrix = feature_matrix(frame, history)
+    return pd.DataFrame(matrix, columns=list(FEATURE_NAMES), index=frame.index)
+
+
+def feature_matrix(columns: Any, history: Any) -> np.ndarray:
+    """`feature_frame`'s values as one float matrix, from the engagement schema's columns and
+    the two history columns, each given as a frame or as a mapping of equal-length arrays.
+
+    Candidate slots come as arrays: a slot search scores a few thousand rows a request, and
+    building a frame of them (string columns above all) cost more than the model's call."""
+    content_types = np.asarray(columns["content_type"], dtype=object)
+    unknown = set(pd.unique(content_types)) - set(CONTENT_TYPES)
     if unknown:
         raise ValueError(f"unknown content types {sorted(unknown)}; use {CONTENT_TYPES}")
-    columns = _time_columns(frame["posted_at"], frame["timezone"])
-    history = account_history(frame) if history is None else history
-    followers = frame["followers"].to_numpy(dtype=float, na_value=np.nan)
-    columns |= {
-        "content_type_code": _coded(frame["content_type"], CONTENT_TYPES, np.nan),
-        "log_text_length": np.log1p(frame["text_length"].to_numpy(dtype=float)),
-        "media_items": frame["media_count"].to_numpy(dtype=float),
-        "hashtags": frame["hashtag_count"].to_numpy(dtype=float),
-        "links": frame["link_count"].to_numpy(dtype=float),
-        "is_paid": frame["paid"].to_numpy(dtype=float),
-        "category_code": frame["category"].to_numpy(dtype=float),
+    values = _time_columns(columns["posted_at"], columns["timezone"])
+    followers = _floats(columns["followers"])
+    values |= {
+        "content_type_code": _coded(content_types, CONTENT_TYPES, np.nan),
+        "log_text_length": np.log1p(_floats(columns["text_length"])),
+        "media_items": _floats(columns["media_count"]),
+        "hashtags": _floats(columns["hashtag_count"]),
+        "links": _floats(columns["link_count"]),
+        "is_paid": _floats(columns["paid"]),
+        "category_code": _floats(columns["category"]),
         "log_followers": np.log1p(np.nan_to_num(followers, nan=DEFAULT_FOLLOWERS).clip(min=0)),
-        "account_recent_median": history["account_recent_median"].to_numpy(dtype=float),
-        "account_history_posts": history["account_history_posts"].to_numpy(dtype=float),
-        "platform_code": _coded(frame["platform"], PLATFORM_CODES, len(PLATFORM_CODES) - 1),
+        "account_recent_median": _floats(history["account_recent_median"]),
+        "account_history_posts": _floats(history["account_history_posts"]),
+        "platform_code": _coded(
+            np.asarray(columns["platform"], dtype=object), PLATFORM_CODES, len(PLATFORM_CODES) - 1
+        ),
     }
     # One float block in FEATURE_NAMES order, built once (not a concat of frames).
-    matrix = np.column_stack([np.asarray(columns[name], dtype=float) for name in FEATURE_NAMES])
-    return pd.DataFrame(matrix, columns=list(FEATURE_NAMES), index=frame.index)
+    return np.column_stack([np.asarray(values[name], dtype=float) for name in FEATURE_NAMES])
+
+
+def _floats(values: Any) -> np.ndarray:
+    """A column as floats, a missing value (a nullable column's NA) as NaN."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(values, dtype=float)

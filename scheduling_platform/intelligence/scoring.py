@@ -17,8 +17,9 @@ import pandas as pd
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.features import (
     DEFAULT_FOLLOWERS,
+    HOUR_OF_DAY,
     PLATFORM_CODES,
-    feature_frame,
+    feature_matrix,
     text_counts,
 )
 from scheduling_platform.store.records import Account
@@ -193,35 +194,31 @@ def _score_at(
     """(platform curve, account weight, pooled prediction) at exactly `slots`."""
     length, hashtags, links = text_counts(draft.text)
     n = len(slots)
-    frame = pd.DataFrame(
-        {
-            "posted_at": slots,
-            "timezone": np.repeat(draft.timezone, n),
-            "platform": draft.platform,
-            "content_type": draft.content_type,
-            "text_length": length,
-            "media_count": draft.media_count,
-            "hashtag_count": hashtags,
-            "link_count": links,
-            "followers": float(draft.followers),
-            "paid": draft.paid,
-            "category": draft.category,
-        }
-    )
+    columns = {
+        "posted_at": slots,
+        "timezone": np.repeat(draft.timezone, n),
+        "platform": np.repeat(draft.platform, n),
+        "content_type": np.repeat(draft.content_type, n),
+        "text_length": np.full(n, length),
+        "media_count": np.full(n, draft.media_count),
+        "hashtag_count": np.full(n, hashtags),
+        "link_count": np.full(n, links),
+        "followers": np.full(n, float(draft.followers)),
+        "paid": np.full(n, draft.paid),
+        "category": np.full(n, draft.category),
+    }
     stats = artifact.account_stats.get(draft.account_key)
     # An account the model has not seen gets the platform's median level (its cold start).
     level = (
         stats["recent_median_log"] if stats else artifact.platform_medians.get(draft.platform, -1.0)
     )
-    history = pd.DataFrame(
-        {
-            "account_recent_median": np.repeat(level, n),
-            "account_history_posts": np.repeat(min(stats["posts"], 50) if stats else 0, n),
-        }
-    )
-    features = feature_frame(frame, history=history)
-    curve = artifact.predict(features)
-    hours = features["hour_of_day"].to_numpy().astype(int)
+    history = {
+        "account_recent_median": np.full(n, level),
+        "account_history_posts": np.full(n, min(stats["posts"], 50) if stats else 0),
+    }
+    matrix = feature_matrix(columns, history)
+    curve = artifact.predict_matrix(matrix)
+    hours = matrix[:, HOUR_OF_DAY].astype(int)
     if stats:
         counts = np.asarray(stats["hour_count"], dtype=float)
         sums = np.asarray(stats["hour_residual_sum"], dtype=float)

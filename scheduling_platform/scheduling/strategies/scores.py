@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
-from scheduling_platform.intelligence.exploration import LevelDraws
-from scheduling_platform.intelligence.features import feature_frame, text_counts
+from scheduling_platform.intelligence.exploration import LevelDraws, LocalAnchors
+from scheduling_platform.intelligence.features import HOUR_OF_DAY, feature_matrix, text_counts
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.scoring import (
@@ -156,6 +156,8 @@ class Predictor:
         # Per window, by identity: what its Thompson draws share (see `sampled`); the window
         # is held beside it, so its id is not reused while the entry stands.
         self._draws: dict[int, tuple[WindowScores, _WindowDraws]] = {}
+        # (zone, first slot, step, slot count) -> the grid's anchors read in that zone.
+        self._local: dict[tuple[object, ...], tuple[pd.DatetimeIndex, LocalAnchors]] = {}
 
     @property
     def version(self) -> str:
@@ -290,17 +292,32 @@ class Predictor:
         if held is None:
             kind = content_type_of(account.platform, media, title)
             draft = draft_for(account, content, kind, len(media))  # its zone and platform
-            anchors = hour_anchors(scores.slots, draft.timezone)
+            anchors, local = self._anchors(scores, draft.timezone)
             at_slots = scores.slots.asi8.astype(float)
             at_anchors = anchors.asi8.astype(float)
             levels = np.log1p(scores.predicted)
             anchor_levels = np.interp(at_anchors, at_slots, levels)
-            draws = LevelDraws.at(self.artifact, draft, anchors, anchor_levels)
+            draws = LevelDraws.at(self.artifact, draft, anchors, anchor_levels, local)
             window = _WindowDraws(at_slots, at_anchors, levels, draws)
             held = self._draws[id(scores)] = (scores, window)
         window = held[1]
         noise = window.draws.sample(rng) - window.draws.levels
         return np.expm1(window.levels + np.interp(window.at_slots, window.at_anchors, noise))
+
+    def _anchors(
+        self, scores: WindowScores, timezone: str
+    ) -> tuple[pd.DatetimeIndex, LocalAnchors]:
+        """The window's anchors and their local times in `timezone`: worked out once for the
+        windows of a batch on one grid (a batch's windows mostly start at the same time)."""
+        grid = scores._grid
+        key = (timezone, *grid, len(scores.slots)) if grid is not None else None
+        found = self._local.get(key) if key is not None else None
+        if found is None:
+            anchors = hour_anchors(scores.slots, timezone)
+            found = (anchors, LocalAnchors.of(anchors, timezone))
+            if key is not None:
+                self._local[key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -396,33 +413,29 @@ def _pooled_at(
             seen[id(d)] = text_counts(d.text)
     counts = [seen[id(d)] for d in drafts]
     stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
-    frame = pd.DataFrame(
-        {
-            "posted_at": times,
-            "timezone": [d.timezone for d in drafts],
-            "platform": [d.platform for d in drafts],
-            "content_type": [d.content_type for d in drafts],
-            "text_length": [c[0] for c in counts],
-            "media_count": [d.media_count for d in drafts],
-            "hashtag_count": [c[1] for c in counts],
-            "link_count": [c[2] for c in counts],
-            "followers": [float(d.followers) for d in drafts],
-            "paid": [d.paid for d in drafts],
-            "category": [d.category for d in drafts],
-        }
-    )
-    history = pd.DataFrame(
-        {
-            "account_recent_median": [
-                s["recent_median_log"] if s else artifact.platform_medians.get(d.platform, -1.0)
-                for d, s in zip(drafts, stats, strict=True)
-            ],
-            "account_history_posts": [min(s["posts"], 50) if s else 0 for s in stats],
-        }
-    )
-    features = feature_frame(frame, history=history)
-    curve = artifact.predict(features)
-    hours = features["hour_of_day"].to_numpy().astype(int)
+    columns = {
+        "posted_at": times,
+        "timezone": [d.timezone for d in drafts],
+        "platform": [d.platform for d in drafts],
+        "content_type": [d.content_type for d in drafts],
+        "text_length": [c[0] for c in counts],
+        "media_count": [d.media_count for d in drafts],
+        "hashtag_count": [c[1] for c in counts],
+        "link_count": [c[2] for c in counts],
+        "followers": [float(d.followers) for d in drafts],
+        "paid": [d.paid for d in drafts],
+        "category": [d.category for d in drafts],
+    }
+    history = {
+        "account_recent_median": [
+            s["recent_median_log"] if s else artifact.platform_medians.get(d.platform, -1.0)
+            for d, s in zip(drafts, stats, strict=True)
+        ],
+        "account_history_posts": [min(s["posts"], 50) if s else 0 for s in stats],
+    }
+    matrix = feature_matrix(columns, history)
+    curve = artifact.predict_matrix(matrix)
+    hours = matrix[:, HOUR_OF_DAY].astype(int)
     pooled = curve.astype(float).copy()
     weight = np.zeros(len(drafts))
     # Rows of one account are pooled together (a window is 2,016 rows of one draft).
