@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import numpy as np
+
 from scheduling_platform.lifecycle import InvalidTransitionError
 from scheduling_platform.platforms.base import PlatformError
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
@@ -187,6 +189,7 @@ def _check_in_order(
     of the accepted ones."""
     accepted: list[Accepted] = []
     balanced = {i: p for i, p in posts.items() if p.strategy is Strategy.LOAD_BALANCE}
+    rng = np.random.default_rng()  # one a batch, not one a decision: each is seeded from the OS
     for index, p in posts.items():
         if index in balanced:
             continue
@@ -201,7 +204,7 @@ def _check_in_order(
                 window=p.window,
                 windows=[PostingWindow(*w) for w in windows.get(p.account.id, [])],
                 title=p.item.title,
-                explore=exploring(p.strategy, settings, None),
+                explore=exploring(p.strategy, settings, rng),
             )
         except ConflictsFoundError as exc:
             results[index] = ItemResult(

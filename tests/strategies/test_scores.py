@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.batch_scoring import score_posts, score_windows
 from scheduling_platform.intelligence.priors import prior_artifact
-from scheduling_platform.intelligence.scoring import PostDraft, draft_for, score_slots, week_slots
+from scheduling_platform.intelligence.scoring import (
+    PostDraft,
+    draft_for,
+    hour_anchors,
+    score_slots,
+    week_slots,
+)
 from scheduling_platform.scheduling.strategies.scores import (
     Predictor,
     WindowScores,
     parse_window,
-    score_posts,
     window_text,
 )
 from scheduling_platform.scheduling.tasks import SchedulingError
@@ -35,15 +41,26 @@ def test_score_posts_agrees_with_score_slots_row_for_row(artifact: ModelArtifact
         alone = score_slots(artifact, draft, slots)["predicted"].to_numpy()
         assert value == pytest.approx(alone[pick], rel=1e-9)
     assert np.all(together > 0)
-    # Two accounts' windows in one call are score_slots' windows.
-    first, second = drafts[0], drafts[1]
-    both, weight = score_posts(
-        artifact, [first] * len(slots) + [second] * len(slots), slots.append(slots)
+    # Windows scored together are score_slots' windows: in another zone too, over a change
+    # of its clocks (New York's, on 1 November 2026), and in a zone half an hour off.
+    autumn = week_slots(datetime(2026, 10, 31, 12, tzinfo=UTC), 2016)
+    windows = [
+        (drafts[0], slots),
+        (drafts[1], slots),
+        (PostDraft("weibo", "account:1", "America/New_York", "新品", "text"), autumn),
+        (PostDraft("weibo", "sim:weibo:1", "Asia/Kolkata", "新品", "image", 1), slots),
+    ]
+    together = score_windows(
+        artifact,
+        [d for d, _ in windows],
+        [w for _, w in windows],
+        [hour_anchors(w, d.timezone) for d, w in windows],
     )
-    for half, draft in ((slice(0, len(slots)), first), (slice(len(slots), None), second)):
-        alone = score_slots(artifact, draft, slots)
-        assert np.allclose(both[half], alone["predicted"].to_numpy(), rtol=1e-9)
-        assert np.allclose(weight[half], alone["account_weight"].to_numpy())
+    for (draft, window), (predicted, weight) in zip(windows, together, strict=True):
+        alone = score_slots(artifact, draft, window)
+        assert np.allclose(predicted, alone["predicted"].to_numpy(), rtol=1e-9)
+        assert np.allclose(weight, alone["account_weight"].to_numpy())
+    assert not np.allclose(together[0][1], 0)  # account:1's own hours moved its window
 
 
 def test_windows_are_read_and_written_alike() -> None:

@@ -13,19 +13,15 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
+from scheduling_platform.intelligence.batch_scoring import score_posts, score_windows
 from scheduling_platform.intelligence.exploration import LevelDraws, LocalAnchors
-from scheduling_platform.intelligence.features import HOUR_OF_DAY, feature_matrix, text_counts
+from scheduling_platform.intelligence.features import text_counts
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.registry import ModelRegistry
 from scheduling_platform.intelligence.scoring import (
-    POOLING_PRIOR_POSTS,
     SLOT_MINUTES,
-    PostDraft,
-    blend_with_prior,
     draft_for,
     hour_anchors,
-    leans_on_prior,
-    score_slots,
     week_slots,
 )
 from scheduling_platform.scheduling.tasks import SchedulingError
@@ -193,31 +189,32 @@ class Predictor:
             if key not in self._cache:
                 todo.setdefault(key, request)
         if todo:
-            drafts, slots, sizes = [], [], []
+            drafts, slots, anchors = [], [], []
+            grids: dict[tuple[datetime, int], pd.DatetimeIndex] = {}  # mostly one start
             for account, content, media, title, start, length in todo.values():
                 kind = content_type_of(account.platform, media, title)
                 count = max(int(length / timedelta(minutes=SLOT_MINUTES)), 1)
-                window = week_slots(start, count)
-                drafts += [draft_for(account, content, kind, len(media))] * count
+                window = grids.get((start, count))
+                if window is None:
+                    window = grids[start, count] = week_slots(start, count)
+                drafts.append(draft_for(account, content, kind, len(media)))
                 slots.append(window)
-                sizes.append(count)
-            times = slots[0].append(slots[1:]) if len(slots) > 1 else slots[0]
-            pooled, weight = score_posts(self.artifact, drafts, pd.DatetimeIndex(times))
-            first = 0
-            for (key, request), window, size in zip(todo.items(), slots, sizes, strict=True):
-                predicted = pooled[first : first + size]
+                anchors.append(self._anchors(window, account.timezone)[0])
+            scored = score_windows(self.artifact, drafts, slots, anchors)
+            for key, request, window, (predicted, weight) in zip(
+                todo, todo.values(), slots, scored, strict=True
+            ):
                 low, high = self._band(predicted)
                 self._cache[key] = WindowScores(
                     window,
                     predicted,
                     low.clip(min=0),
                     high,
-                    weight[first : first + size],
+                    weight,
                     self.artifact.version,
                     text_counts(request[1]),
                     self.artifact.basis,
                 )
-                first += size
         return [self._cache[key] for key in keys]
 
     @staticmethod
@@ -292,7 +289,7 @@ class Predictor:
         if held is None:
             kind = content_type_of(account.platform, media, title)
             draft = draft_for(account, content, kind, len(media))  # its zone and platform
-            anchors, local = self._anchors(scores, draft.timezone)
+            anchors, local = self._anchors(scores.slots, draft.timezone)
             at_slots = scores.slots.asi8.astype(float)
             at_anchors = anchors.asi8.astype(float)
             levels = np.log1p(scores.predicted)
@@ -305,15 +302,14 @@ class Predictor:
         return np.expm1(window.levels + np.interp(window.at_slots, window.at_anchors, noise))
 
     def _anchors(
-        self, scores: WindowScores, timezone: str
+        self, slots: pd.DatetimeIndex, timezone: str
     ) -> tuple[pd.DatetimeIndex, LocalAnchors]:
-        """The window's anchors and their local times in `timezone`: worked out once for the
-        windows of a batch on one grid (a batch's windows mostly start at the same time)."""
-        grid = scores._grid
-        key = (timezone, *grid, len(scores.slots)) if grid is not None else None
+        """The slots' anchors (`hour_anchors`) and their local times in `timezone`, worked
+        out once for the windows of a batch on one grid (they mostly start together)."""
+        key = (timezone, slots[0], slots.freq, len(slots)) if slots.freq and len(slots) else None
         found = self._local.get(key) if key is not None else None
         if found is None:
-            anchors = hour_anchors(scores.slots, timezone)
+            anchors = hour_anchors(slots, timezone)
             found = (anchors, LocalAnchors.of(anchors, timezone))
             if key is not None:
                 self._local[key] = found
@@ -332,124 +328,3 @@ class _WindowDraws:
 WindowRequest = tuple[Account, str, tuple[str, ...], str | None, datetime, timedelta]
 # A post at a slot of its window: (scores, index, account, content, media, title).
 AtSlot = tuple[WindowScores, int, Account, str, tuple[str, ...], str | None]
-
-
-def score_posts(
-    artifact: ModelArtifact, drafts: list[PostDraft], times: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray]:
-    """`score_slots`' pooled prediction (and account weight) of each draft at its own time,
-    in one model call: a batch's windows, or its posts each at its chosen slot.
-
-    As `score_slots` does, the model is asked at the local half hours around each time
-    (`hour_anchors`) and the time interpolates between the two in log space (a smooth
-    5-minute curve); the anchors a window's rows share are scored once.
-    tests/strategies checks it agrees with `score_slots` row for row."""
-    n = len(drafts)
-    if n == 0:
-        return np.zeros(0), np.zeros(0)
-    # Each row's draft as a group number: a window repeats one draft object 2,016 times, so
-    # the per-draft work (its zone, its model row per anchor) is done once per group.
-    ids = np.fromiter(map(id, drafts), dtype=np.uint64, count=n)
-    _, first_row, keys = np.unique(ids, return_index=True, return_inverse=True)
-    if len(first_row) == 1:  # one window: score_slots itself
-        alone = score_slots(artifact, drafts[0], times)
-        return (
-            alone["predicted"].to_numpy(dtype=float),
-            alone["account_weight"].to_numpy(dtype=float),
-        )
-    at = times.as_unit("ns").asi8
-    keys = keys.reshape(-1).astype(np.int64)
-    row_zones = np.array([drafts[int(i)].timezone for i in first_row], dtype=object)[keys]
-    into_hour = np.zeros(n, dtype=np.int64)
-    for zone in set(row_zones):
-        rows = np.flatnonzero(row_zones == zone)
-        local = times[rows].tz_convert(zone)
-        seconds = local.minute.to_numpy(np.int64) * 60 + local.second.to_numpy(np.int64)
-        into_hour[rows] = seconds * 10**9
-    hour = 3600 * 10**9
-    centre = at - into_hour + hour // 2  # the h:30 of the time's own local hour
-    lower = np.where(at >= centre, centre, centre - hour)
-    fraction = (at - lower) / hour
-    # One model row per (draft, anchor): a window's 2,016 slots share about 170 anchors.
-    instants, when = np.unique(np.concatenate([lower, lower + hour]), return_inverse=True)
-    pairs = np.concatenate([keys, keys]) * len(instants) + when.reshape(-1)
-    unique, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    low, high = inverse[:n], inverse[n:]
-    anchor_drafts = [drafts[int(i) % n] for i in first]
-    anchor_times = instants[unique % len(instants)]
-    own = np.where(lower == centre, low, high)
-    anchored = pd.DatetimeIndex(pd.to_datetime(anchor_times, unit="ns", utc=True))
-    curve, pooled, weight = _pooled_at(artifact, anchor_drafts, anchored)
-    # score_slots leans on the shipped prior where the model saw few posts of an hour: so
-    # here, with the prior's curve at every anchor in one call.
-    platforms = np.array([d.platform for d in anchor_drafts], dtype=object)
-    leaning = [p for p in set(platforms) if leans_on_prior(artifact, p)]
-    if leaning:
-        prior, _, _ = _pooled_at(prior_artifact(), anchor_drafts, anchored)
-        local_hours = np.zeros(len(anchor_drafts), dtype=int)
-        anchor_zones = np.array([d.timezone for d in anchor_drafts], dtype=object)
-        for zone in set(anchor_zones):
-            rows = np.flatnonzero(anchor_zones == zone)
-            local_hours[rows] = anchored[rows].tz_convert(zone).hour.to_numpy()
-        for platform in leaning:
-            rows = np.flatnonzero(platforms == platform)
-            _, pooled[rows] = blend_with_prior(
-                artifact, platform, local_hours[rows], curve[rows], pooled[rows], prior[rows]
-            )
-    levels = np.log1p(pooled)
-    interpolated = np.expm1((1 - fraction) * levels[low] + fraction * levels[high])
-    return interpolated, weight[own]
-
-
-def _pooled_at(
-    artifact: ModelArtifact, drafts: list[PostDraft], times: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The platform curve, pooled prediction and account weight of each draft at exactly its
-    time."""
-    seen: dict[int, tuple[int, int, int]] = {}  # a window repeats one draft object
-    for d in drafts:
-        if id(d) not in seen:
-            seen[id(d)] = text_counts(d.text)
-    counts = [seen[id(d)] for d in drafts]
-    stats = [artifact.account_stats.get(d.account_key) for d in drafts]  # shared dicts
-    columns = {
-        "posted_at": times,
-        "timezone": [d.timezone for d in drafts],
-        "platform": [d.platform for d in drafts],
-        "content_type": [d.content_type for d in drafts],
-        "text_length": [c[0] for c in counts],
-        "media_count": [d.media_count for d in drafts],
-        "hashtag_count": [c[1] for c in counts],
-        "link_count": [c[2] for c in counts],
-        "followers": [float(d.followers) for d in drafts],
-        "paid": [d.paid for d in drafts],
-        "category": [d.category for d in drafts],
-    }
-    history = {
-        "account_recent_median": [
-            s["recent_median_log"] if s else artifact.platform_medians.get(d.platform, -1.0)
-            for d, s in zip(drafts, stats, strict=True)
-        ],
-        "account_history_posts": [min(s["posts"], 50) if s else 0 for s in stats],
-    }
-    matrix = feature_matrix(columns, history)
-    curve = artifact.predict_matrix(matrix)
-    hours = matrix[:, HOUR_OF_DAY].astype(int)
-    pooled = curve.astype(float).copy()
-    weight = np.zeros(len(drafts))
-    # Rows of one account are pooled together (a window is 2,016 rows of one draft).
-    by_key: dict[str, list[int]] = {}
-    for n, d in enumerate(drafts):
-        by_key.setdefault(d.account_key, []).append(n)
-    for key, rows in by_key.items():
-        found = artifact.account_stats.get(key)
-        if not found:
-            continue
-        at = np.asarray(rows)
-        counts_h = np.asarray(found["hour_count"], dtype=float)
-        sums = np.asarray(found["hour_residual_sum"], dtype=float)
-        shrunk = sums / (counts_h + POOLING_PRIOR_POSTS)
-        pooled[at] = np.expm1(np.log1p(curve[at]) + shrunk[hours[at]])
-        weight[at] = (counts_h / (counts_h + POOLING_PRIOR_POSTS))[hours[at]]
-    return curve.astype(float), pooled, weight
