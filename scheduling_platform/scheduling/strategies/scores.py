@@ -152,8 +152,9 @@ class Predictor:
         # Per window, by identity: what its Thompson draws share (see `sampled`); the window
         # is held beside it, so its id is not reused while the entry stands.
         self._draws: dict[int, tuple[WindowScores, _WindowDraws]] = {}
-        # (zone, first slot, step, slot count) -> the grid's anchors read in that zone.
-        self._local: dict[tuple[object, ...], tuple[pd.DatetimeIndex, LocalAnchors]] = {}
+        # By (zone, first slot, step, slot count) (`_grid_key`): a grid's anchors in a zone.
+        self._anchors_of: dict[tuple[object, ...], pd.DatetimeIndex] = {}
+        self._local: dict[tuple[object, ...], LocalAnchors] = {}
 
     @property
     def version(self) -> str:
@@ -199,7 +200,7 @@ class Predictor:
                     window = grids[start, count] = week_slots(start, count)
                 drafts.append(draft_for(account, content, kind, len(media)))
                 slots.append(window)
-                anchors.append(self._anchors(window, account.timezone)[0])
+                anchors.append(self._anchors(window, account.timezone))
             scored = score_windows(self.artifact, drafts, slots, anchors)
             for key, request, window, (predicted, weight) in zip(
                 todo, todo.values(), slots, scored, strict=True
@@ -289,7 +290,7 @@ class Predictor:
         if held is None:
             kind = content_type_of(account.platform, media, title)
             draft = draft_for(account, content, kind, len(media))  # its zone and platform
-            anchors, local = self._anchors(scores.slots, draft.timezone)
+            anchors, local = self._local_anchors(scores.slots, draft.timezone)
             at_slots = scores.slots.asi8.astype(float)
             at_anchors = anchors.asi8.astype(float)
             levels = np.log1p(scores.predicted)
@@ -301,19 +302,35 @@ class Predictor:
         noise = window.draws.sample(rng) - window.draws.levels
         return np.expm1(window.levels + np.interp(window.at_slots, window.at_anchors, noise))
 
-    def _anchors(
+    def _anchors(self, slots: pd.DatetimeIndex, timezone: str) -> pd.DatetimeIndex:
+        """The slots' anchors (`hour_anchors`), worked out once for the windows of a batch on
+        one grid in one zone (they mostly start together)."""
+        key = _grid_key(slots, timezone)
+        anchors = self._anchors_of.get(key) if key is not None else None
+        if anchors is None:
+            anchors = hour_anchors(slots, timezone)
+            if key is not None:
+                self._anchors_of[key] = anchors
+        return anchors
+
+    def _local_anchors(
         self, slots: pd.DatetimeIndex, timezone: str
     ) -> tuple[pd.DatetimeIndex, LocalAnchors]:
-        """The slots' anchors (`hour_anchors`) and their local times in `timezone`, worked
-        out once for the windows of a batch on one grid (they mostly start together)."""
-        key = (timezone, slots[0], slots.freq, len(slots)) if slots.freq and len(slots) else None
-        found = self._local.get(key) if key is not None else None
-        if found is None:
-            anchors = hour_anchors(slots, timezone)
-            found = (anchors, LocalAnchors.of(anchors, timezone))
+        """The anchors and their local times, for draws (only an explored decision needs
+        those)."""
+        anchors = self._anchors(slots, timezone)
+        key = _grid_key(slots, timezone)
+        local = self._local.get(key) if key is not None else None
+        if local is None:
+            local = LocalAnchors.of(anchors, timezone)
             if key is not None:
-                self._local[key] = found
-        return found
+                self._local[key] = local
+        return anchors, local
+
+
+def _grid_key(slots: pd.DatetimeIndex, timezone: str) -> tuple[object, ...] | None:
+    """What identifies a regular grid of slots read in a zone; None for an irregular one."""
+    return (timezone, slots[0], slots.freq, len(slots)) if slots.freq and len(slots) else None
 
 
 @dataclass(frozen=True)
