@@ -18,6 +18,7 @@ from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponenti
 
 from scheduling_platform.private_files import private_file
 from scheduling_platform.store.sqlite_writers import WriterQueue
+from scheduling_platform.store.wal_checkpoints import checkpoint_in_background
 
 P = ParamSpec("P")
 READ_ONLY = "scheduling_read_only"  # an execution option: this connection never writes
@@ -37,7 +38,8 @@ def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> E
 
     SQLite connections are opened per use unless `pool_sqlite`: a long-lived server (the API)
     keeps `pool_size` of them, since opening one and closing the last one (which checkpoints
-    the WAL) cost about 2 ms a query on this machine.
+    the WAL) cost about 2 ms a query on this machine; its WAL is checkpointed on a thread of
+    its own (`wal_checkpoints`).
     """
     parsed = normalized_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -55,6 +57,8 @@ def make_engine(url: str, *, pool_size: int = 8, pool_sqlite: bool = False) -> E
         else:
             engine = create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60})
         _use_wal_and_immediate_transactions(engine, database)
+        if pool_sqlite and database is not None:
+            checkpoint_in_background(engine, database)  # not in a request's commit
         return engine
     return create_engine(
         parsed,
