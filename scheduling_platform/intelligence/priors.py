@@ -46,6 +46,10 @@ def _empty_posterior(code: int) -> CurvePosterior:
 class PriorCurve:
     """Predicts log1p(engagement) from the platform, day type and local hour only."""
 
+    # Two posts of an account at one time get the same prediction whatever their texts: a
+    # post's own prediction is its window's (`Predictor.predict_many`).
+    time_only = True
+
     def __init__(self, platforms: dict[str, dict]) -> None:
         # (platform code, day off 0/1, hour) -> log1p engagement; unknown platforms: the mean.
         table = np.zeros((len(PLATFORM_CODES), 2, 24))

@@ -99,3 +99,24 @@ def test_an_explored_draw_is_score_slots_draw_without_scoring_again(
         slots = score_slots(chosen, draft, scores.slots, rng=np.random.default_rng(seed))
         assert np.allclose(drawn, slots["sampled"].to_numpy(), rtol=1e-9)
         assert not np.allclose(drawn, scores.predicted)  # a draw, not the prediction
+
+
+@pytest.mark.parametrize("model", ["trained", "prior"])
+def test_a_posts_own_prediction_is_the_models_for_its_text_at_its_slot(
+    model: str, artifact: ModelArtifact, modelled, weibo
+) -> None:
+    """The prior reads no text, so its window's prediction is each post's own; a trained
+    model is asked again for a text unlike the window's."""
+    chosen = artifact if model == "trained" else prior_artifact()
+    predictor = Predictor(modelled.store, chosen)
+    window_text_ = "短"
+    scores = predictor.window(weibo, window_text_, (), None, utcnow(), timedelta(days=7))
+    other = "新品上市 #新品# #上新# 欢迎来看 http://x.cn " * 3
+    (own, _), (same, _) = predictor.predict_many(
+        [(scores, 100, weibo, other, (), None), (scores, 100, weibo, window_text_, (), None)]
+    )
+    alone, _ = score_posts(chosen, [draft_for(weibo, other, "text", 0)], scores.slots[[100]])
+    assert own == pytest.approx(float(alone[0]), rel=1e-9)
+    assert same == pytest.approx(float(scores.predicted[100]), rel=1e-9)
+    if model == "trained":
+        assert own != pytest.approx(same)  # the text moved the trained model's prediction

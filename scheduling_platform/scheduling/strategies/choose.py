@@ -131,7 +131,7 @@ def _searched(
         peak_reason(account.platform, account.timezone, scores, index),
         *extra,
         "no conflicts" if not placement.result.conflicts else "warnings only",
-        quota_reason(account.platform, scores.slots[index], hood, checker.rules),
+        quota_reason(account.platform, scores.at(index), hood, checker.rules),
     )
     if explored:
         reasons += (EXPLORED_REASON,)

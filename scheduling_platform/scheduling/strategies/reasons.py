@@ -3,7 +3,7 @@ history it comes from, the conflicts, and the quota left."""
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import datetime
 
 from scheduling_platform.intelligence.priors import PRIOR_REASON
 from scheduling_platform.scheduling.conflicts.model import CheckResult
@@ -49,7 +49,7 @@ def conflict_reason(result: CheckResult) -> str:
     return "; ".join(f"{c.severity} {c.rule}: {c.message}" for c in result.conflicts)
 
 
-def quota_reason(platform: str, at: pd.Timestamp, hood: Neighbourhood, rules: ConflictRules) -> str:
+def quota_reason(platform: str, at: datetime, hood: Neighbourhood, rules: ConflictRules) -> str:
     """`24 of 30 hourly posts left; 80 of 90 daily posts left` (or that there is no quota)."""
     parts = []
     for per, limits, window in (
@@ -59,7 +59,7 @@ def quota_reason(platform: str, at: pd.Timestamp, hood: Neighbourhood, rules: Co
         limit = limits.get(platform)
         if limit is None:
             continue
-        start, end = window(at.to_pydatetime())
+        start, end = window(at)
         used = len(hood.between(start, end))
         parts.append(f"{max(limit - used, 0)} of {limit} {per} posts left")
     return "; ".join(parts) or f"no posting quota configured for {platform}"

@@ -252,11 +252,13 @@ class Predictor:
 
     def predict_many(self, posts: list[AtSlot]) -> list[tuple[float, float]]:
         """The model's prediction and uncertainty for each post at its slot: read from its
-        window when the model sees the same text, else all scored in one call."""
+        window when the model sees the same text (or no text: the prior), else all scored in
+        one call."""
         found: dict[int, float] = {}
         missing = []
+        time_only = getattr(self.artifact.estimator, "time_only", False)
         for n, (scores, index, account, content, media, title) in enumerate(posts):
-            if text_counts(content) == scores.text_key:
+            if time_only or text_counts(content) == scores.text_key:
                 found[n] = float(scores.predicted[index])
             else:
                 kind = content_type_of(account.platform, media, title)

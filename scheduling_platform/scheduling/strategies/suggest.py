@@ -63,7 +63,7 @@ def suggest(
         reasons = [
             peak_reason(account.platform, account.timezone, scores, index),
             conflict_reason(check),
-            quota_reason(account.platform, scores.slots[index], hood, checker.rules),
+            quota_reason(account.platform, scores.at(index), hood, checker.rules),
         ]
         if windows:
             reasons.append(
