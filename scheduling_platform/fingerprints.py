@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -109,14 +110,31 @@ def band_keys(text: str) -> list[int]:
     return list(_band_keys(text))
 
 
+_BAND_PREFIXES = [bytes([band]) for band in range(LSH_BANDS)]
+_SIGNERS = threading.local()  # a thread's one MinHash, cleared for each text
+
+
 def _compute_band_keys(text: str) -> list[int]:
-    signature = minhash(shingles(text))
-    if signature is None:
+    parts = shingles(text)
+    if not parts:
         return []
-    values = signature.hashvalues
-    keys = []
-    for band in range(LSH_BANDS):
-        chunk = values[band * LSH_ROWS : (band + 1) * LSH_ROWS].tobytes()
-        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))
-    return keys
+    # One MinHash a thread, cleared for each text: building one validates its permutations
+    # again, which cost more than hashing a post's shingles.
+    signature: MinHash | None = getattr(_SIGNERS, "minhash", None)
+    if signature is None:
+        signature = _SIGNERS.minhash = minhash(parts)
+        assert signature is not None
+    signature.clear()
+    signature.update_batch([p.encode("utf-8") for p in sorted(parts)])
+    values = signature.hashvalues.tobytes()
+    width = len(values) // NUM_PERM * LSH_ROWS  # bytes of a band's rows
+    return [
+        int.from_bytes(
+            hashlib.blake2b(
+                prefix + values[band * width : (band + 1) * width], digest_size=8
+            ).digest(),
+            "big",
+            signed=True,
+        )
+        for band, prefix in enumerate(_BAND_PREFIXES)
+    ]

@@ -110,3 +110,14 @@ def test_the_stored_band_keys_bucket_as_datasketch_lsh_does() -> None:
         sharing = {j for j, other in enumerate(texts) if keys & set(band_keys(other))}
         assert set(lsh.query(minhash(shingles(text)))) == sharing
     assert band_keys("！？。") == []  # nothing to compare
+
+
+def test_band_keys_stay_the_keys_already_stored() -> None:
+    """Stores hold the keys of every task: a change in how they are computed would hide every
+    stored near duplicate from the checks. These were printed by the first implementation."""
+    assert band_keys("早安，北京！新品上市 #新品# hello world")[:4] == [
+        5851919868856561160,
+        -6421701985033596140,
+        3763175348145611679,
+        6914353967597996265,
+    ]
