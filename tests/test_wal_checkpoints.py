@@ -4,6 +4,7 @@ opened per use keeps SQLite's automatic checkpoints."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -52,10 +53,12 @@ def test_a_served_store_checkpoints_on_its_thread_with_the_default_interval(
     written = checkpointer.runs
     # A later run of the thread finds the frames and copies them all into the database.
     assert _until(
-        lambda: checkpointer.runs > written
-        and checkpointer.last is not None
-        and checkpointer.last[1] > 0
-        and checkpointer.last[1] == checkpointer.last[2],
+        lambda: (
+            checkpointer.runs > written
+            and checkpointer.last is not None
+            and checkpointer.last[1] > 0
+            and checkpointer.last[1] == checkpointer.last[2]
+        ),
         10 * CHECKPOINT_SECONDS,
     ), checkpointer.last
     assert store.list_tasks()  # the store reads as before
@@ -84,3 +87,24 @@ def test_a_store_opened_per_use_keeps_automatic_checkpoints(tmp_path: Path) -> N
     store = TaskStore.from_url(f"sqlite:///{path}")
     assert _autocheckpoint(store) == 1000  # SQLite's default
     assert checkpointer_of(path) is None
+
+
+def test_a_forked_child_checkpoints_its_engines_again(tmp_path: Path) -> None:
+    """Threads do not survive a fork: the child starts its own checkpointer for the engines it
+    inherited, or their WAL would grow with automatic checkpoints off."""
+    path = tmp_path / "tasks.sqlite"
+    store = TaskStore.from_url(f"sqlite:///{path}", pool_sqlite=True)
+    parent = checkpointer_of(path)
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+
+    def child() -> None:
+        mine = checkpointer_of(path)
+        answer.put((mine is not parent, mine is not None and mine.alive()))
+
+    process = context.Process(target=child)
+    process.start()
+    process.join(30)
+    assert answer.get(timeout=5) == (True, True)
+    assert parent is not None and parent.alive()  # the parent's own goes on
+    store.engine.dispose()

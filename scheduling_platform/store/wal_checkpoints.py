@@ -11,6 +11,7 @@ keep SQLite's automatic checkpoints.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
@@ -83,6 +84,23 @@ def checkpoint_in_background(
         else:
             checkpointer.engines.add(engine)
     return checkpointer
+
+
+def _restart_in_child() -> None:
+    """A forked child has no threads but the one that forked: its engines' checkpoints would
+    stop with the parent's thread, so each checkpointer starts again in the child."""
+    global _RUNNING_LOCK
+    _RUNNING_LOCK = threading.Lock()  # the parent may have held it while forking
+    for key, old in list(_RUNNING.items()):
+        fresh = WalCheckpointer(old.database, old.interval)
+        for engine in list(old.engines):
+            fresh.engines.add(engine)
+        _RUNNING[key] = fresh
+        if len(fresh.engines):
+            fresh._thread.start()
+
+
+os.register_at_fork(after_in_child=_restart_in_child)
 
 
 def checkpointer_of(database: Path) -> WalCheckpointer | None:
