@@ -27,13 +27,13 @@ def score_posts(
 
     As `score_slots` does, the model is asked at the local half hours around each time
     (`hour_anchors`) and the time interpolates between the two in log space (a smooth
-    5-minute curve); the anchors a window's rows share are scored once.
+    5-minute curve); rows of one draft that share an anchor score it once.
     tests/strategies checks it agrees with `score_slots` row for row."""
     n = len(drafts)
     if n == 0:
         return np.zeros(0), np.zeros(0)
-    # Each row's draft as a group number: a window repeats one draft object 2,016 times, so
-    # the per-draft work (its zone, its model row per anchor) is done once per group.
+    # Each row's draft as a group number (a draft object may repeat), so the per-draft work
+    # (its zone, its model row per anchor) is done once per group.
     ids = np.fromiter(map(id, drafts), dtype=np.uint64, count=n)
     _, first_row, keys = np.unique(ids, return_index=True, return_inverse=True)
     if len(first_row) == 1:  # one window: score_slots itself
@@ -55,7 +55,7 @@ def score_posts(
     centre = at - into_hour + hour // 2  # the h:30 of the time's own local hour
     lower = np.where(at >= centre, centre, centre - hour)
     fraction = (at - lower) / hour
-    # One model row per (draft, anchor): a window's 2,016 slots share about 170 anchors.
+    # One model row per (draft, anchor).
     instants, when = np.unique(np.concatenate([lower, lower + hour]), return_inverse=True)
     pairs = np.concatenate([keys, keys]) * len(instants) + when.reshape(-1)
     unique, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
