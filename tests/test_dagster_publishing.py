@@ -144,12 +144,13 @@ def test_definitions_load_through_workspace_yaml() -> None:
     assert defs.resolve_sensor_def("due_tasks_sensor").default_status.value == "RUNNING"
 
 
-def test_loading_the_definitions_leaves_scikit_learn_unimported() -> None:
+def test_loading_the_definitions_leaves_scikit_learn_and_matplotlib_unimported() -> None:
     # Every daemon-launched publish run is a new process that loads the definitions first:
-    # scikit-learn is for training and scoring, not for publishing (`benchmarks startup`).
+    # scikit-learn is for training and scoring, matplotlib for the analytics pictures, neither
+    # for publishing (`benchmarks startup`).
     probe = (
         "import sys, scheduling_platform.definitions; "
-        "print(sorted({'sklearn', 'scipy'} & set(sys.modules)))"
+        "print(sorted({'sklearn', 'scipy', 'matplotlib'} & set(sys.modules)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True

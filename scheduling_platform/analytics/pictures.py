@@ -4,23 +4,35 @@ more than the preview table."""
 from __future__ import annotations
 
 import io
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: rendered to bytes in a worker
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@cache
+def _pyplot() -> ModuleType:
+    # Imported when a picture is drawn: every process that loads the definitions (each publish
+    # run among them) would otherwise pay matplotlib's import, a tenth of the definitions'.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: rendered to bytes in a worker
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=64)
-    plt.close(figure)
+    _pyplot().close(figure)
     return buffer.getvalue()
 
 
@@ -30,7 +42,7 @@ def weekday_hour_heatmap(time_patterns: pd.DataFrame) -> bytes:
     picture cheap to draw (a colour bar a panel costs seconds)."""
     measured = time_patterns[time_patterns["measured_posts"] > 0]
     platforms = sorted(measured["platform"].unique()) or ["(no measured posts yet)"]
-    figure, axes = plt.subplots(
+    figure, axes = _pyplot().subplots(
         len(platforms), 1, figsize=(8, 1.9 * len(platforms) + 0.6), squeeze=False
     )
     figure.subplots_adjust(left=0.08, right=0.86, top=0.95, bottom=0.06, hspace=0.55)
@@ -73,7 +85,7 @@ def lateness_sql(table: str) -> str:
 
 def lateness_histogram(bins: pd.DataFrame) -> bytes:
     """How late published posts left, per platform (`lateness_sql`'s counts)."""
-    figure, ax = plt.subplots(figsize=(8, 3.5))
+    figure, ax = _pyplot().subplots(figsize=(8, 3.5))
     for platform, rows in bins.groupby("platform"):
         ax.bar(
             rows["late_from"],
@@ -93,7 +105,7 @@ def lateness_histogram(bins: pd.DataFrame) -> bytes:
 
 def optimisation_uplift(stats: pd.DataFrame) -> bytes:
     """The model's uplift in mean engagement over fixed times, with its 95% interval."""
-    figure, ax = plt.subplots(figsize=(8, 3.5))
+    figure, ax = _pyplot().subplots(figsize=(8, 3.5))
     model = stats[(stats["choice"] == "model") & stats["uplift"].notna()]
     labels = [f"{w}/{p}" for w, p in zip(model["workspace_id"], model["platform"], strict=True)]
     low = (model["uplift"] - model["uplift_low"]).fillna(0)
