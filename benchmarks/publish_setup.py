@@ -15,12 +15,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-from benchmarks.stores import bulk_load_tasks, temporary_store
+from benchmarks.stores import bulk_load_tasks, settle, temporary_store
 from benchmarks.up_process import free_port
 from scheduling_platform.accounts.registration import add_account
 from scheduling_platform.runtime.launcher import wait_for_http
@@ -106,6 +106,24 @@ class BenchPlatform:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the publisher did not start; see publisher.log")
             time.sleep(0.1)
+
+
+def load_history(platform: BenchPlatform, count: int) -> None:
+    """`count` published tasks over the past year, round-robin over the accounts: a store in
+    use holds its history, and a statement that scans the table shows only beside it."""
+    now, day = utcnow(), 86400
+    rows = [
+        (
+            platform.accounts[n % len(platform.accounts)].id,
+            f"history {n}",
+            "published",
+            now - timedelta(seconds=60 + (n * 7919) % (365 * day)),
+        )
+        for n in range(count)
+    ]
+    for start in range(0, len(rows), 200_000):
+        bulk_load_tasks(platform.store, rows[start : start + 200_000], platform="toutiao")
+    settle(platform.store)
 
 
 @contextmanager
