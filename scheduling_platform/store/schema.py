@@ -162,6 +162,8 @@ tasks = Table(
     Index("ix_tasks_workspace_id", "workspace_id", "id"),
     Index("uq_tasks_series_occurrence", "series_id", "occurrence_start", unique=True),
     Index("uq_tasks_idempotency_key", "idempotency_key", unique=True),
+    # Which task holds a post, in any status, on any of the platform's accounts (0012).
+    Index("ix_tasks_platform_post_id", "platform", "platform_post_id"),
     # One platform post, one task (migration 0007): verification can never give two tasks
     # the same post, whatever it matched.
     Index(
