@@ -37,7 +37,8 @@ def build_review_sensor(interval_seconds: int) -> SensorDefinition:
     def review_sensor(
         context: SensorEvaluationContext, task_store: TaskStoreResource
     ) -> SensorResult:
-        waiting = task_store.get_store().count_by_status().get(TaskStatus.SUBMITTED.value, 0)
+        submitted = TaskStatus.SUBMITTED.value
+        waiting = task_store.get_store().count_by_status(statuses=[submitted]).get(submitted, 0)
         if not waiting:
             return SensorResult(skip_reason="no post is waiting for review")
         running = context.instance.get_runs_count(

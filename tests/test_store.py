@@ -150,3 +150,7 @@ def test_attempt_rows_follow_the_publish(store: TaskStore) -> None:
     assert attempt["outcome"] == "published" and attempt["run_id"] == "run-1"
     assert attempt["finished_at"] is not None
     assert store.count_by_status() == {"published": 1}
+    store.create_task(account, "y", now + timedelta(hours=1))
+    assert store.count_by_status() == {"published": 1, "scheduled": 1}
+    assert store.count_by_status(statuses=["scheduled", "submitted"]) == {"scheduled": 1}
+    assert store.count_by_status(statuses=[]) == {}
