@@ -20,7 +20,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 @cache
 def _pyplot() -> ModuleType:
     # Imported when a picture is drawn: every process that loads the definitions (each publish
-    # run among them) would otherwise pay matplotlib's import, a tenth of the definitions'.
+    # run among them) would otherwise pay matplotlib's import with the definitions' own.
     import matplotlib
 
     matplotlib.use("Agg")  # no display: rendered to bytes in a worker

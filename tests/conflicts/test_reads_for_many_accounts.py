@@ -3,11 +3,7 @@ own posts and only the band matches of its own keys (SQLite and Postgres)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from scheduling_platform.fingerprints import band_keys
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
@@ -16,33 +12,11 @@ from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.store.tasks import NewTask
 from tests.conflicts.conftest import T0
 from tests.conflicts.test_duplicates import NEAR, ORIGINAL, OTHER
+from tests.statements import plan_of, statements_of
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 ZERO = timedelta(0)
-
-
-@contextmanager
-def statements_of(store) -> Iterator[list[tuple[str, object]]]:
-    """The statements (with their parameters) the store sends to the database meanwhile."""
-    seen: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", capture)
-
-
-def plan_of(store, seen: list[tuple[str, object]], marker: str) -> str:
-    """SQLite's query plan of the first statement containing `marker`, as one line."""
-    statement, parameters = next((s, p) for s, p in seen if marker in s)
-    with store.engine.connect() as conn:
-        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    return " ".join(str(step[-1]) for step in plan)
 
 
 def test_each_account_gets_the_band_matches_of_its_own_keys_only(ctx) -> None:
