@@ -6,8 +6,8 @@ random (the oracle knows the profile), over all weeks and over the weeks after t
 of the oracle's uplift, 15% over random, 5% over the fixed best hour, on the default profile
 and on a generated one with other peaks and a weekend peak four hours earlier.
 
-The six model runs (two profiles; no exploration, the product's share and 30%) run in two
-processes."""
+The six model runs (two profiles; no exploration, the product's default and the earlier
+default, a tenth of decisions at full width) run in two processes."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ from scheduling_platform.settings import Settings
 
 # Local Monday midnight in Shanghai (2026-01-04T16:00Z is Monday 5 January 00:00 local).
 START = datetime(2026, 1, 4, 16, 0, tzinfo=UTC)
-# The product's default share of optimal_time decisions that explore.
+# The product's default share of optimal_time decisions that explore, and their draws' width.
 EXPLORATION_SHARE = float(Settings.model_fields["exploration_share"].default)
+EXPLORATION_WIDTH = float(Settings.model_fields["exploration_width"].default)
 PROFILES = ("default", "generated (seed 1, weekend -4 h)")
 
 
@@ -50,8 +51,8 @@ def _plan(weeks: int, accounts: int) -> list[list[PlannedPost]]:
     return plan_posts(START, weeks, accounts, seed=7)
 
 
-def _model_run(args: tuple[str, float, int, int, bool]) -> tuple[list[int], int]:
-    name, share, weeks, accounts, quick = args
+def _model_run(args: tuple[str, float, float, int, int, bool]) -> tuple[list[int], int]:
+    name, share, width, weeks, accounts, quick = args
     # The forest's joblib threads warn once a fit inside a worker process; nothing is wrong.
     warnings.filterwarnings("ignore", message=".*sklearn.utils.parallel.delayed.*")
     candidates = [default_candidates()[2]] if quick else None
@@ -59,6 +60,7 @@ def _model_run(args: tuple[str, float, int, int, bool]) -> tuple[list[int], int]
         _profile(name),
         _plan(weeks, accounts),
         exploration_share=share,
+        exploration_width=width,
         candidates=candidates,
         seed=3,
     )
@@ -113,15 +115,24 @@ def _rows(
 def run(quick: bool) -> list[dict]:
     weeks, accounts = (3, 2) if quick else (8, 4)
     policies = (
-        ("optimal_time", 0.0),
-        (f"optimal_time + exploration ({EXPLORATION_SHARE:.0%}, the default)", EXPLORATION_SHARE),
-        ("optimal_time + exploration (30%)", 0.3),
+        ("optimal_time", 0.0, 1.0),
+        (
+            f"optimal_time + exploration ({EXPLORATION_SHARE:.0%}, width "
+            f"{EXPLORATION_WIDTH:g}: the default)",
+            EXPLORATION_SHARE,
+            EXPLORATION_WIDTH,
+        ),
+        ("optimal_time + exploration (10%, width 1)", 0.1, 1.0),
     )
-    jobs = [(name, share, weeks, accounts, quick) for name in PROFILES for _, share in policies]
+    jobs = [
+        (name, share, width, weeks, accounts, quick)
+        for name in PROFILES
+        for _, share, width in policies
+    ]
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(_model_run, jobs))
     rows = []
     for i, name in enumerate(PROFILES):
-        runs = {policy: results[len(policies) * i + j] for j, (policy, _) in enumerate(policies)}
+        runs = {p[0]: results[len(policies) * i + j] for j, p in enumerate(policies)}
         rows += _rows(name, weeks, accounts, runs)
     return rows

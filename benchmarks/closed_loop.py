@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
-from scheduling_platform.intelligence.exploration import explores
+from scheduling_platform.intelligence.exploration import Exploration, explores
 from scheduling_platform.intelligence.features import CONTENT_TYPES, ENGAGEMENT_COLUMNS
 from scheduling_platform.intelligence.model import Candidate, TrainingError, train_model
 from scheduling_platform.intelligence.priors import prior_artifact
@@ -165,11 +165,13 @@ def run_model_policy(
     plan: list[list[PlannedPost]],
     *,
     exploration_share: float,
+    exploration_width: float,
     candidates: list[Candidate] | None,
     seed: int,
 ) -> tuple[list[int], int]:
     """(engagement per week, models promoted) of optimal_time retrained weekly on its own
-    data; a decision explores as the product's does (`exploration.explores`)."""
+    data; a decision explores as the product's does (`exploration.explores`, draws
+    `exploration_width` posterior standard deviations wide)."""
     rng = np.random.default_rng(seed)
     model: ModelArtifact = prior_artifact()
     collected: list[dict] = []
@@ -178,7 +180,9 @@ def run_model_policy(
     for week, posts in enumerate(plan):
         weekly.append(0)
         for post in posts:
-            explore = rng if explores(exploration_share, rng) else None
+            explore = (
+                Exploration(rng, exploration_width) if explores(exploration_share, rng) else None
+            )
             start = post.day_start - timedelta(seconds=1)
             slot = best_slot(model, draft(post), start, within_days=1, explore=explore).slot
             weekly[-1] += engagement(profile, post, slot)

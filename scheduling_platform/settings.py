@@ -118,10 +118,17 @@ class Settings(BaseSettings):
         default=500, ge=1, description="engagement rows since the last retrain that start another"
     )
     exploration_share: float = Field(
-        default=0.1,
+        default=1.0,
         ge=0,
         le=1,
         description="share of optimal_time decisions that explore by Thompson sampling",
+    )
+    exploration_width: float = Field(
+        default=0.5,
+        gt=0,
+        le=2,
+        description="width of an exploring draw, in standard deviations of the model's "
+        "posterior (below 1, draws stay nearer the model's best slots)",
     )
     max_lateness_seconds: int = Field(
         default=3 * 3600,

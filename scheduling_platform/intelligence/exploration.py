@@ -1,5 +1,11 @@
 """Thompson sampling over the model's uncertainty, for the share of decisions that explore.
 
+A draw is `width` posterior standard deviations wide (the product's default 0.5, a
+tempered posterior as in Chapelle & Li, "An Empirical Evaluation of Thompson Sampling",
+2011): a full-width draw over 24 hours of a day, most of them never posted at, lands far
+from the best slot so often that exploring every decision costs more than it teaches
+(docs/intelligence.md, the closed loop).
+
 A model whose curve is a Gaussian process (`time_curve`; trained models and the shipped
 prior) is drawn from its posterior: one whole curve a decision. Models trained before it:
 The model's uncertainty about an hour of the week, empirical Bayes: before any post there,
@@ -38,9 +44,22 @@ def sample_levels(
     anchors: pd.DatetimeIndex,
     levels: np.ndarray,
     rng: np.random.Generator,
+    width: float = 1.0,
 ) -> np.ndarray:
     """One posterior draw of log1p(engagement) at each anchor (a local half hour)."""
-    return LevelDraws.at(artifact, draft, anchors, levels).sample(rng)
+    return LevelDraws.at(artifact, draft, anchors, levels).sample(rng, width)
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """How an exploring decision draws: its generator, and the draws' width as a multiple of
+    the posterior's standard deviation."""
+
+    rng: np.random.Generator
+    width: float = 1.0
+
+    def sample(self, draws: LevelDraws) -> np.ndarray:
+        return draws.sample(self.rng, self.width)
 
 
 @dataclass(frozen=True)
@@ -94,11 +113,12 @@ class LevelDraws:
         spread = 1.0 / np.sqrt(1.0 / tau2 + counts[local.week_hour] / sigma2)
         return cls(levels, None, None, spread)
 
-    def sample(self, rng: np.random.Generator) -> np.ndarray:
+    def sample(self, rng: np.random.Generator, width: float = 1.0) -> np.ndarray:
+        """The levels plus `width` times one posterior draw of their noise."""
         if self.curve is not None and self.cells is not None:
-            return self.levels + self.curve.draw(rng)[self.cells]
+            return self.levels + width * self.curve.draw(rng)[self.cells]
         assert self.spread is not None
-        return self.levels + rng.normal(0.0, 1.0, size=len(self.levels)) * self.spread
+        return self.levels + width * rng.normal(0.0, 1.0, size=len(self.levels)) * self.spread
 
 
 def platform_code(platform: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from scheduling_platform.intelligence.features import (
 )
 from scheduling_platform.store.records import Account
 from scheduling_platform.timeutil import as_utc
+
+if TYPE_CHECKING:
+    from scheduling_platform.intelligence.exploration import Exploration
 
 SLOT_MINUTES = 5
 WEEK_SLOTS = 7 * 24 * 60 // SLOT_MINUTES  # 2,016
@@ -98,12 +102,12 @@ def score_slots(
     draft: PostDraft,
     slots: pd.DatetimeIndex,
     *,
-    rng: np.random.Generator | None = None,
+    explore: Exploration | None = None,
 ) -> pd.DataFrame:
     """One row per slot: slot, platform_curve, account_weight, predicted (pooled).
 
     Predictions are made at the local half hours (`hour_anchors`) and interpolated in log
-    space between them, in time order. With `rng`, a column `sampled` holds one Thompson
+    space between them, in time order. With `explore`, a column `sampled` holds one Thompson
     draw of the prediction (`exploration.sample_levels`), interpolated the same way.
     """
     if len(slots) == 0:
@@ -112,10 +116,11 @@ def score_slots(
     curve, weight, pooled = _score_at(artifact, draft, anchors)
     curve, pooled = towards_prior(artifact, draft, anchors, curve, pooled)
     sampled = None
-    if rng is not None:
+    if explore is not None:
         from scheduling_platform.intelligence.exploration import sample_levels
 
-        sampled = sample_levels(artifact, draft, anchors, np.log1p(pooled), rng)
+        levels = np.log1p(pooled)
+        sampled = sample_levels(artifact, draft, anchors, levels, explore.rng, explore.width)
     slot_hours = slots.tz_convert(draft.timezone).hour.to_numpy()
     anchor_hours = anchors.tz_convert(draft.timezone).hour.to_numpy()
     by_hour = dict(zip(anchor_hours, weight, strict=True))
@@ -237,18 +242,18 @@ def best_slot(
     start: datetime,
     *,
     within_days: float = 7.0,
-    explore: np.random.Generator | None = None,
+    explore: Exploration | None = None,
 ) -> SlotChoice:
     """The slot with the highest pooled prediction in the next `within_days` days.
 
-    With `explore` (a random generator), the slot with the highest Thompson draw instead:
+    With `explore`, the slot with the highest Thompson draw instead:
     hours the model knows little about are sometimes tried, so they are learned. The choice
     still reports the model's own prediction for the slot.
     """
     if not 0 < within_days <= 7:
         raise ValueError(f"--within-days must be in (0, 7], not {within_days}")
     count = max(int(within_days * 24 * 60 // SLOT_MINUTES), 1)
-    scores = score_slots(artifact, draft, week_slots(start, count), rng=explore)
+    scores = score_slots(artifact, draft, week_slots(start, count), explore=explore)
     ranking = scores["sampled"] if explore is not None else scores["predicted"]
     row = scores.iloc[int(np.argmax(ranking.to_numpy()))]
     predicted = float(row["predicted"])

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from scheduling_platform.accounts.registration import add_account
-from scheduling_platform.intelligence.exploration import MIN_TAU, sample_levels
+from scheduling_platform.intelligence.exploration import MIN_TAU, Exploration, sample_levels
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.scoring import PostDraft, best_slot
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
 from scheduling_platform.scheduling.placement import Strategy
-from scheduling_platform.scheduling.strategies.create import create_by_strategy
+from scheduling_platform.scheduling.strategies.create import create_by_strategy, exploring
 from scheduling_platform.scheduling.strategies.scores import DEFAULT_WINDOW
 from scheduling_platform.settings import Settings
 from scheduling_platform.store.task_store import TaskStore
@@ -64,12 +65,46 @@ def test_exploring_choices_spread_over_hours_the_best_slot_does_not() -> None:
     best = best_slot(artifact, DRAFT, START)
     assert not best.explored
     rng = np.random.default_rng(0)
-    explored = [best_slot(artifact, DRAFT, START, explore=rng) for _ in range(40)]
+    explored = [best_slot(artifact, DRAFT, START, explore=Exploration(rng)) for _ in range(40)]
     assert all(c.explored for c in explored)
     hours = {c.slot.astimezone(best.slot.tzinfo).replace(minute=0) for c in explored}
     assert len(hours) >= 5
     # The prediction reported is the model's, not the draw: never above the best slot's.
     assert max(c.predicted for c in explored) <= best.predicted + 1e-9
+
+
+def test_narrower_draws_stay_nearer_the_best_slot() -> None:
+    artifact = prior_artifact()
+    anchors = pd.date_range("2026-12-06T16:30", periods=168, freq="h", tz="UTC")
+    levels = np.zeros(168)
+    for seed in range(5):
+        full = sample_levels(artifact, DRAFT, anchors, levels, np.random.default_rng(seed))
+        half = sample_levels(artifact, DRAFT, anchors, levels, np.random.default_rng(seed), 0.5)
+        assert np.allclose(half, full / 2)  # the same draw, half as far from the prediction
+    best = best_slot(artifact, DRAFT, START).predicted
+
+    def lost(width: float) -> float:
+        """Mean share of the best slot's prediction an exploring choice gives up."""
+        rng = np.random.default_rng(1)
+        chosen = [
+            best_slot(artifact, DRAFT, START, explore=Exploration(rng, width)) for _ in range(60)
+        ]
+        return float(np.mean([1 - c.predicted / best for c in chosen]))
+
+    assert 0 < lost(0.5) < 0.75 * lost(1.0)  # 0.18 against 0.31 here
+
+
+def test_by_default_every_optimal_time_decision_explores_with_half_width_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SCHEDULING_EXPLORATION_SHARE", "SCHEDULING_EXPLORATION_WIDTH"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = Settings()  # the product's defaults, not the suite's (conftest turns it off)
+    chosen = exploring(Strategy.OPTIMAL_TIME, defaults, np.random.default_rng(0))
+    assert chosen is not None and chosen.width == 0.5
+    assert exploring(Strategy.CONFLICT_AVOIDANCE, defaults, np.random.default_rng(0)) is None
+    off = defaults.model_copy(update={"exploration_share": 0.0})
+    assert exploring(Strategy.OPTIMAL_TIME, off, np.random.default_rng(0)) is None
 
 
 def test_each_task_records_whether_its_slot_was_explored(platform_env: Settings) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.batch_scoring import score_posts, score_windows
+from scheduling_platform.intelligence.exploration import Exploration
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.scoring import (
     PostDraft,
@@ -95,8 +96,10 @@ def test_an_explored_draw_is_score_slots_draw_without_scoring_again(
     scores = predictor.window(weibo, text, (), None, utcnow(), timedelta(days=7))
     draft = draft_for(weibo, text, "text", 0)
     for seed in (1, 2):
-        drawn = predictor.sampled(scores, weibo, text, (), None, np.random.default_rng(seed))
-        slots = score_slots(chosen, draft, scores.slots, rng=np.random.default_rng(seed))
+        explore = Exploration(np.random.default_rng(seed), width=0.5)
+        drawn = predictor.sampled(scores, weibo, text, (), None, explore)
+        again = Exploration(np.random.default_rng(seed), width=0.5)
+        slots = score_slots(chosen, draft, scores.slots, explore=again)
         assert np.allclose(drawn, slots["sampled"].to_numpy(), rtol=1e-9)
         assert not np.allclose(drawn, scores.predicted)  # a draw, not the prediction
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from scheduling_platform.intelligence.exploration import Exploration
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
 from scheduling_platform.scheduling.conflicts.free_slot import time_bound_errors
 from scheduling_platform.scheduling.conflicts.model import Post
@@ -173,7 +174,7 @@ def decide(
     window: timedelta,
     windows: Sequence[PostingWindow] = (),
     title: str | None = None,
-    explore: np.random.Generator | None = None,
+    explore: Exploration | None = None,
 ) -> Decision:
     """The post placed by `strategy` (raises ConflictsFoundError when it cannot be placed,
     SchedulingError when no slot of the window is free). With `explore`, an `optimal_time`

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from scheduling_platform.intelligence.exploration import explores
+from scheduling_platform.intelligence.exploration import Exploration, explores
 from scheduling_platform.scheduling.conflicts.checker import ConflictChecker
 from scheduling_platform.scheduling.conflicts.model import Post
 from scheduling_platform.scheduling.conflicts.rules import ConflictRules
@@ -58,14 +58,15 @@ def start_of(strategy: Strategy, at: str | datetime | None, now: datetime) -> st
 
 def exploring(
     strategy: Strategy, settings: Settings | None, rng: np.random.Generator | None
-) -> np.random.Generator | None:
-    """The generator an `optimal_time` decision explores with, for the configured share of
-    them (`exploration_share`); None for the decisions that take the best prediction."""
+) -> Exploration | None:
+    """How an `optimal_time` decision explores, for the configured share of them
+    (`exploration_share`, draws `exploration_width` wide); None for the decisions that take
+    the best prediction."""
     share = settings.exploration_share if settings is not None else 0.0
-    if strategy is not Strategy.OPTIMAL_TIME or share <= 0:
+    if settings is None or strategy is not Strategy.OPTIMAL_TIME or share <= 0:
         return None
     rng = rng if rng is not None else np.random.default_rng()
-    return rng if explores(share, rng) else None
+    return Exploration(rng, settings.exploration_width) if explores(share, rng) else None
 
 
 def preferred_windows(store: TaskStore, account_id: int) -> list[PostingWindow]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
 from scheduling_platform.intelligence.batch_scoring import score_posts, score_windows
-from scheduling_platform.intelligence.exploration import LevelDraws, LocalAnchors
+from scheduling_platform.intelligence.exploration import Exploration, LevelDraws, LocalAnchors
 from scheduling_platform.intelligence.features import text_counts
 from scheduling_platform.intelligence.priors import prior_artifact
 from scheduling_platform.intelligence.registry import ModelRegistry
@@ -278,7 +278,7 @@ class Predictor:
         content: str,
         media: tuple[str, ...],
         title: str | None,
-        rng: np.random.Generator,
+        explore: Exploration,
     ) -> np.ndarray:
         """One Thompson draw of the window's predictions over the model's uncertainty
         (`intelligence.exploration`), for a decision that explores; the slot it ranks first
@@ -286,7 +286,7 @@ class Predictor:
 
         The draw is the window's log levels plus the posterior's noise at its local half
         hours, interpolated as `score_slots` interpolates (the interpolation is linear in
-        log space, so this is `score_slots(..., rng=rng)["sampled"]`), without scoring the
+        log space, so this is `score_slots(..., explore=explore)["sampled"]`), without scoring the
         window again: an explored decision costs a draw, not a model call."""
         held = self._draws.get(id(scores))
         if held is None:
@@ -301,7 +301,7 @@ class Predictor:
             window = _WindowDraws(at_slots, at_anchors, levels, draws)
             held = self._draws[id(scores)] = (scores, window)
         window = held[1]
-        noise = window.draws.sample(rng) - window.draws.levels
+        noise = explore.sample(window.draws) - window.draws.levels
         return np.expm1(window.levels + np.interp(window.at_slots, window.at_anchors, noise))
 
     def _anchors(self, slots: pd.DatetimeIndex, timezone: str) -> pd.DatetimeIndex:
