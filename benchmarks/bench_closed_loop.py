@@ -13,19 +13,14 @@ from __future__ import annotations
 
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime, timedelta
-
-import numpy as np
+from datetime import UTC, datetime
 
 from benchmarks.closed_loop import (
-    DAY_SLOTS,
     PlannedPost,
-    day_slots,
-    engagement,
-    fixed_slot_of_day,
-    oracle_slot,
     plan_posts,
+    reference_weeks,
     run_model_policy,
+    uplift_share,
 )
 from scheduling_platform.intelligence.model import default_candidates
 from scheduling_platform.sandbox.engagement_profile import (
@@ -66,23 +61,12 @@ def _model_run(args: tuple[str, float, float, int, int, bool]) -> tuple[list[int
     )
 
 
-def _weekly(plan: list[list[PlannedPost]], slot_of) -> list[int]:  # type: ignore[no-untyped-def]
-    return [sum(engagement(*slot_of(p)) for p in week) for week in plan]
-
-
 def _rows(
     name: str, weeks: int, accounts: int, model_runs: dict[str, tuple[list[int], int]]
 ) -> list[dict]:
     profile = _profile(name)
     plan = _plan(weeks, accounts)
-    rng = np.random.default_rng(11)
-    random = _weekly(
-        plan,
-        lambda p: (profile, p, day_slots(p)[int(rng.integers(0, DAY_SLOTS))].to_pydatetime()),
-    )
-    fixed = fixed_slot_of_day(profile, START)
-    fixed_weeks = _weekly(plan, lambda p: (profile, p, p.day_start + timedelta(minutes=5 * fixed)))
-    oracle = _weekly(plan, lambda p: (profile, p, oracle_slot(profile, p)))
+    random, fixed, fixed_weeks, oracle = reference_weeks(profile, plan, START)
     prior_first = model_runs["optimal_time"][0][0]  # week one is the prior's whatever follows
     policies: dict[str, tuple[list[int], int | None]] = {
         "random slot": (random, None),
@@ -93,9 +77,9 @@ def _rows(
     }
     rows = []
     for policy, (totals, promoted) in policies.items():
-        total, later = sum(totals), sum(totals[1:])
-        uplift = (total - sum(random)) / (sum(oracle) - sum(random))
-        uplift_later = (later - sum(random[1:])) / (sum(oracle[1:]) - sum(random[1:]))
+        total = sum(totals)
+        uplift = uplift_share(totals, random, oracle)
+        uplift_later = uplift_share(totals[1:], random[1:], oracle[1:])
         rows.append(
             {
                 "profile": name,

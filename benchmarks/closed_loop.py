@@ -145,6 +145,27 @@ def fixed_slot_of_day(profile: EngagementProfile, monday: datetime) -> int:
     return int(np.argmax(total))
 
 
+def reference_weeks(
+    profile: EngagementProfile, plan: list[list[PlannedPost]], monday: datetime
+) -> tuple[list[int], int, list[int], list[int]]:
+    """Engagement per week of the random slot, the fixed best slot (and its index in the day)
+    and the oracle: what a policy's share of the oracle's uplift is measured against."""
+    rng = np.random.default_rng(11)
+    fixed = fixed_slot_of_day(profile, monday)
+
+    def weekly(slot_of: Callable[[PlannedPost], datetime]) -> list[int]:
+        return [sum(engagement(profile, p, slot_of(p)) for p in week) for week in plan]
+
+    random = weekly(lambda p: day_slots(p)[int(rng.integers(0, DAY_SLOTS))].to_pydatetime())
+    fixed_weeks = weekly(lambda p: p.day_start + timedelta(minutes=5 * fixed))
+    return random, fixed, fixed_weeks, weekly(lambda p: oracle_slot(profile, p))
+
+
+def uplift_share(totals: list[int], random: list[int], oracle: list[int]) -> float:
+    """A policy's engagement over random's, as a share of the oracle's over random's."""
+    return (sum(totals) - sum(random)) / (sum(oracle) - sum(random))
+
+
 def draft(post: PlannedPost) -> PostDraft:
     return PostDraft(
         platform=post.platform,
