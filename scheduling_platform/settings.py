@@ -124,7 +124,7 @@ class Settings(BaseSettings):
         description="share of optimal_time decisions that explore by Thompson sampling",
     )
     exploration_width: float = Field(
-        default=0.5,
+        default=0.7,
         gt=0,
         le=2,
         description="width of an exploring draw, in standard deviations of the model's "

@@ -1,10 +1,10 @@
 """Thompson sampling over the model's uncertainty, for the share of decisions that explore.
 
-A draw is `width` posterior standard deviations wide (the product's default 0.5, a
+A draw is `width` posterior standard deviations wide (the product's default 0.7, a
 tempered posterior as in Chapelle & Li, "An Empirical Evaluation of Thompson Sampling",
 2011): a full-width draw over 24 hours of a day, most of them never posted at, lands far
-from the best slot so often that exploring every decision costs more than it teaches
-(docs/intelligence.md, the closed loop).
+from the best slot so often that exploring every decision costs more than it teaches where
+the prior is right (docs/intelligence.md, the closed loop).
 
 A model whose curve is a Gaussian process (`time_curve`; trained models and the shipped
 prior) is drawn from its posterior: one whole curve a decision. Models trained before it:

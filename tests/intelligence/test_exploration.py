@@ -94,14 +94,14 @@ def test_narrower_draws_stay_nearer_the_best_slot() -> None:
     assert 0 < lost(0.5) < 0.75 * lost(1.0)  # 0.18 against 0.31 here
 
 
-def test_by_default_every_optimal_time_decision_explores_with_half_width_draws(
+def test_by_default_every_optimal_time_decision_explores_with_narrowed_draws(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name in ("SCHEDULING_EXPLORATION_SHARE", "SCHEDULING_EXPLORATION_WIDTH"):
         monkeypatch.delenv(name, raising=False)
     defaults = Settings()  # the product's defaults, not the suite's (conftest turns it off)
     chosen = exploring(Strategy.OPTIMAL_TIME, defaults, np.random.default_rng(0))
-    assert chosen is not None and chosen.width == 0.5
+    assert chosen is not None and chosen.width == 0.7
     assert exploring(Strategy.CONFLICT_AVOIDANCE, defaults, np.random.default_rng(0)) is None
     off = defaults.model_copy(update={"exploration_share": 0.0})
     assert exploring(Strategy.OPTIMAL_TIME, off, np.random.default_rng(0)) is None
