@@ -38,8 +38,8 @@ from scheduling_platform.store.records import Account
 # An immediate post is due this long after it is checked (the store takes only future times).
 IMMEDIATE_LEAD = timedelta(milliseconds=1)
 EXPLORED_REASON = (
-    "explored: a Thompson draw over the model's uncertainty chose this slot (a share of "
-    "optimal_time decisions try hours the model knows little about)"
+    "explored: a Thompson draw over the model's uncertainty chose this slot (hours the model "
+    "knows little about are tried too; SCHEDULING_EXPLORATION_SHARE=0 takes its best slot)"
 )
 SEARCHING = frozenset({Strategy.OPTIMAL_TIME, Strategy.USER_PREFERENCE, Strategy.LOAD_BALANCE})
 
