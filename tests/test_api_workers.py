@@ -156,6 +156,24 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_them_all(served) -> None:
     assert b"exited with -9; starting another" in process.stderr.read()
 
 
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for its new parent to reap it does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_stop_when_their_supervisor_is_killed(served) -> None:
+    process, port = served
+    workers = list(_workers(process.pid, port))
+    process.kill()  # SIGKILL: the supervisor cannot stop them itself
+    process.wait(30)
+    _until(lambda: not any(_running(pid) for pid in workers), seconds=30)
+    with pytest.raises(httpx.ConnectError):  # nobody is left listening on the port
+        httpx.get(f"http://127.0.0.1:{port}/api/v1/system/ready", timeout=5)
+
+
 def test_workers_refuse_a_taken_port_before_starting(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

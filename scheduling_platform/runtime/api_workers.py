@@ -11,6 +11,7 @@ connections over the workers' sockets. A worker that dies is started again.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -28,6 +29,7 @@ APP_FACTORY = "scheduling_platform.api.app:create_served_app"
 EARLY_DEATH_SECONDS = 10.0
 EARLY_DEATHS_ALLOWED = 3
 STOP_SECONDS = 15.0  # a stopping worker finishes its requests, then is killed
+PARENT_CHECK_SECONDS = 1.0  # how often a worker looks whether its supervisor still runs
 
 
 def reuse_port_supported() -> bool:
@@ -44,8 +46,18 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_one_worker(host: str, port: int) -> None:
+def stop_when_orphaned(parent: int) -> None:
+    """SIGTERM to this worker once its supervisor `parent` is gone (killed, so it could not
+    stop its workers): a worker left behind would go on taking connections on the port
+    (SO_REUSEPORT) beside the next server started there, with the old code and settings."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's handler: the requests in flight finish
+
+
+def serve_one_worker(host: str, port: int, parent: int) -> None:
     """A worker process: its own socket, its own app (the asyncio server listens on it)."""
+    threading.Thread(target=stop_when_orphaned, args=(parent,), daemon=True).start()
     config = uvicorn.Config(
         APP_FACTORY, factory=True, host=host, port=port, log_level="info", access_log=True
     )
@@ -67,7 +79,7 @@ def serve_workers(host: str, port: int, workers: int) -> int:
 
     def start() -> tuple[BaseProcess, float]:
         process = context.Process(
-            target=serve_one_worker, args=(host, port), name="api-worker", daemon=False
+            target=serve_one_worker, args=(host, port, os.getpid()), name="api-worker", daemon=False
         )
         process.start()
         return process, time.monotonic()
