@@ -43,11 +43,10 @@ def sample_levels(
     draft: PostDraft,
     anchors: pd.DatetimeIndex,
     levels: np.ndarray,
-    rng: np.random.Generator,
-    width: float = 1.0,
+    explore: Exploration,
 ) -> np.ndarray:
     """One posterior draw of log1p(engagement) at each anchor (a local half hour)."""
-    return LevelDraws.at(artifact, draft, anchors, levels).sample(rng, width)
+    return explore.sample(LevelDraws.at(artifact, draft, anchors, levels))
 
 
 @dataclass(frozen=True)

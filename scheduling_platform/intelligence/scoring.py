@@ -119,8 +119,7 @@ def score_slots(
     if explore is not None:
         from scheduling_platform.intelligence.exploration import sample_levels
 
-        levels = np.log1p(pooled)
-        sampled = sample_levels(artifact, draft, anchors, levels, explore.rng, explore.width)
+        sampled = sample_levels(artifact, draft, anchors, np.log1p(pooled), explore)
     slot_hours = slots.tz_convert(draft.timezone).hour.to_numpy()
     anchor_hours = anchors.tz_convert(draft.timezone).hour.to_numpy()
     by_hour = dict(zip(anchor_hours, weight, strict=True))

@@ -43,7 +43,8 @@ def test_draws_of_an_older_model_are_wide_where_it_saw_few_posts() -> None:
     levels = np.tile([0.8, -0.8], 84)
     draws = np.array(
         [
-            sample_levels(artifact, DRAFT, anchors, levels, np.random.default_rng(s)) - levels
+            sample_levels(artifact, DRAFT, anchors, levels, Exploration(np.random.default_rng(s)))
+            - levels
             for s in range(300)
         ]
     )
@@ -53,7 +54,9 @@ def test_draws_of_an_older_model_are_wide_where_it_saw_few_posts() -> None:
     # A flat prediction (a model that knows nothing) still explores: at least MIN_TAU.
     flat = np.array(
         [
-            sample_levels(artifact, DRAFT, anchors, np.zeros(168), np.random.default_rng(s))
+            sample_levels(
+                artifact, DRAFT, anchors, np.zeros(168), Exploration(np.random.default_rng(s))
+            )
             for s in range(300)
         ]
     )
@@ -78,8 +81,12 @@ def test_narrower_draws_stay_nearer_the_best_slot() -> None:
     anchors = pd.date_range("2026-12-06T16:30", periods=168, freq="h", tz="UTC")
     levels = np.zeros(168)
     for seed in range(5):
-        full = sample_levels(artifact, DRAFT, anchors, levels, np.random.default_rng(seed))
-        half = sample_levels(artifact, DRAFT, anchors, levels, np.random.default_rng(seed), 0.5)
+        full = sample_levels(
+            artifact, DRAFT, anchors, levels, Exploration(np.random.default_rng(seed))
+        )
+        half = sample_levels(
+            artifact, DRAFT, anchors, levels, Exploration(np.random.default_rng(seed), 0.5)
+        )
         assert np.allclose(half, full / 2)  # the same draw, half as far from the prediction
     best = best_slot(artifact, DRAFT, START).predicted
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from scheduling_platform.intelligence.artifact import ModelArtifact
-from scheduling_platform.intelligence.exploration import sample_levels
+from scheduling_platform.intelligence.exploration import Exploration, sample_levels
 from scheduling_platform.intelligence.features import PLATFORM_CODES
 from scheduling_platform.intelligence.model import default_candidates, train_model
 from scheduling_platform.intelligence.priors import prior_artifact
@@ -88,7 +88,9 @@ def test_thompson_draws_are_whole_curves_narrow_where_posts_were(few_posts: tupl
     draft = PostDraft("weibo", "new", ZONE, "x" * 100)
     draws = np.array(
         [
-            sample_levels(artifact, draft, anchors, np.zeros(168), np.random.default_rng(s))
+            sample_levels(
+                artifact, draft, anchors, np.zeros(168), Exploration(np.random.default_rng(s))
+            )
             for s in range(300)
         ]
     )
@@ -99,7 +101,13 @@ def test_thompson_draws_are_whole_curves_narrow_where_posts_were(few_posts: tupl
     # Day one: the shipped prior is drawn from the same way, wide everywhere.
     prior = np.array(
         [
-            sample_levels(prior_artifact(), draft, anchors, np.zeros(168), np.random.default_rng(s))
+            sample_levels(
+                prior_artifact(),
+                draft,
+                anchors,
+                np.zeros(168),
+                Exploration(np.random.default_rng(s)),
+            )
             for s in range(300)
         ]
     )
